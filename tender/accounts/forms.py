@@ -1,0 +1,105 @@
+"""Forms of the accounts package: shape only; the rules live in the service."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, Regexp
+
+REQUIRED = "Dit veld is verplicht."
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mailadres", validators=[DataRequired(REQUIRED)])
+    password = PasswordField("Wachtwoord", validators=[DataRequired(REQUIRED)])
+
+
+class RegistrationForm(FlaskForm):
+    organisation_name = StringField(
+        "Naam organisatie", validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    kvk_number = StringField(
+        "KvK-nummer",
+        description="8 cijfers, zoals vermeld in het Handelsregister.",
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(
+                r"^\s*(\d[\s.]?){8}\s*$", message="Een KvK-nummer bestaat uit precies 8 cijfers."
+            ),
+        ],
+    )
+    street_address = StringField(
+        "Straat en huisnummer", validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    postcode = StringField(
+        "Postcode",
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(r"^\s*\d{4}\s?[A-Za-z]{2}\s*$", message="Vul een postcode in als 1234 AB."),
+        ],
+    )
+    city = StringField("Plaats", validators=[DataRequired(REQUIRED), Length(max=100)])
+    phone = StringField("Telefoonnummer", validators=[Optional(), Length(max=30)])
+    website = StringField(
+        "Website",
+        description="Bijvoorbeeld https://www.voorbeeld.nl",
+        validators=[Optional(), URL(message="Vul een volledig webadres in, met https://.")],
+    )
+    contact_person = StringField(
+        "Naam contactpersoon", validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    email = EmailField(
+        "E-mailadres contactpersoon",
+        description="Hiermee logt u in.",
+        validators=[DataRequired(REQUIRED), Email("Vul een geldig e-mailadres in.")],
+    )
+    password = PasswordField(
+        "Wachtwoord",
+        description="Minstens 12 tekens.",
+        validators=[
+            DataRequired(REQUIRED),
+            Length(min=12, message="Kies een wachtwoord van minstens 12 tekens."),
+        ],
+    )
+    password_repeat = PasswordField(
+        "Herhaal wachtwoord",
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", message="De wachtwoorden zijn niet gelijk."),
+        ],
+    )
+
+
+STAFF_ROLE_CHOICES = [
+    ("inkoper", "Inkoper"),
+    ("beoordelaar", "Beoordelaar"),
+    ("adviesraad", "Adviesraad"),
+    ("beheerder", "Beheerder"),
+]
+
+
+class UserForm(FlaskForm):
+    name = StringField("Naam", validators=[DataRequired(REQUIRED), Length(max=200)])
+    email = EmailField(
+        "E-mailadres", validators=[DataRequired(REQUIRED), Email("Vul een geldig e-mailadres in.")]
+    )
+    role = SelectField("Rol", choices=STAFF_ROLE_CHOICES, validators=[DataRequired(REQUIRED)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("Huidig wachtwoord", validators=[DataRequired(REQUIRED)])
+    password = PasswordField(
+        "Nieuw wachtwoord",
+        description="Minstens 12 tekens.",
+        validators=[
+            DataRequired(REQUIRED),
+            Length(min=12, message="Kies een wachtwoord van minstens 12 tekens."),
+        ],
+    )
+    password_repeat = PasswordField(
+        "Herhaal nieuw wachtwoord",
+        validators=[
+            DataRequired(REQUIRED),
+            EqualTo("password", message="De wachtwoorden zijn niet gelijk."),
+        ],
+    )

@@ -1,0 +1,202 @@
+"""Accounts: registration of providers, creation of staff accounts, authentication."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tender import audit
+from tender.accounts.models import Organisation, Role, User
+from tender.errors import DomainError
+
+MIN_PASSWORD_LENGTH = 12
+KVK_PATTERN = re.compile(r"^\d{8}$")
+# A hash to compare against when the e-mail address is unknown, so that a login
+# attempt takes the same time whether or not the account exists.
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+class AccountError(DomainError):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def normalise_kvk(kvk: str) -> str:
+    """Strip spaces and dots people type in KvK numbers ('1234 5678')."""
+    return re.sub(r"[\s.]", "", kvk)
+
+
+def kvk_problem(kvk: str) -> str | None:
+    """The Dutch problem with a KvK number, or None when it is well-formed."""
+    if not KVK_PATTERN.match(normalise_kvk(kvk)):
+        return "Een KvK-nummer bestaat uit precies 8 cijfers."
+    return None
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens."
+    return None
+
+
+def email_taken(session: Session, email: str) -> bool:
+    return (
+        session.scalar(select(User.id).where(func.lower(User.email) == normalise_email(email)))
+        is not None
+    )
+
+
+def kvk_taken(session: Session, kvk: str) -> bool:
+    return (
+        session.scalar(select(Organisation.id).where(Organisation.kvk_number == normalise_kvk(kvk)))
+        is not None
+    )
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    password: str,
+    actor: Any,
+    now: datetime,
+    organisation: Organisation | None = None,
+    is_demo: bool = False,
+) -> User:
+    """Create an account. Providers need an organisation, other roles must not have one."""
+    if email_taken(session, email):
+        raise AccountError(f"Er bestaat al een account met e-mailadres {normalise_email(email)}.")
+    if (problem := password_problem(password)) is not None:
+        raise AccountError(problem)
+    if (role == Role.PROVIDER) != (organisation is not None):
+        raise AccountError("Alleen een aanbieder hoort bij een organisatie.")
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        role=role,
+        password_hash=generate_password_hash(password),
+        organisation=organisation,
+        active=True,
+        is_demo=is_demo,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        now=now,
+        details={"email": user.email, "rol": str(role)},
+    )
+    return user
+
+
+def register_provider(
+    session: Session,
+    *,
+    organisation_fields: dict[str, str],
+    email: str,
+    name: str,
+    password: str,
+    now: datetime,
+    is_demo: bool = False,
+) -> User:
+    """A provider registers itself together with its organisation."""
+    kvk = normalise_kvk(organisation_fields["kvk_number"])
+    if (problem := kvk_problem(kvk)) is not None:
+        raise AccountError(problem)
+    if kvk_taken(session, kvk):
+        raise AccountError(
+            f"KvK-nummer {kvk} is al geregistreerd. Vraag een collega met een account "
+            "of de beheerder om toegang."
+        )
+    organisation = Organisation(
+        **{**organisation_fields, "kvk_number": kvk},
+        is_demo=is_demo,
+        created_at=now,
+    )
+    session.add(organisation)
+    session.flush()
+    user = create_user(
+        session,
+        email=email,
+        name=name,
+        role=Role.PROVIDER,
+        password=password,
+        organisation=organisation,
+        actor=None,
+        now=now,
+        is_demo=is_demo,
+    )
+    audit.record(
+        session,
+        actor=user,
+        action="organisation.register",
+        object_type="organisation",
+        object_id=organisation.id,
+        now=now,
+        details={"naam": organisation.name, "kvk": kvk},
+    )
+    return user
+
+
+def authenticate(session: Session, *, email: str, password: str, now: datetime) -> User | None:
+    """The active user with these credentials, or None."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    user.last_login_at = now
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str, actor: Any, now: datetime) -> None:
+    if (problem := password_problem(password)) is not None:
+        raise AccountError(problem)
+    user.password_hash = generate_password_hash(password)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.password",
+        object_type="user",
+        object_id=user.id,
+        now=now,
+    )
+
+
+def set_active(session: Session, *, user: User, active: bool, actor: Any, now: datetime) -> None:
+    if actor is not None and user.id == actor.id and not active:
+        raise AccountError("U kunt uw eigen account niet blokkeren.")
+    user.active = active
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
+        object_type="user",
+        object_id=user.id,
+        now=now,
+    )
+
+
+def generate_password() -> str:
+    """A random password that is easy to read out (no look-alike characters)."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(3))

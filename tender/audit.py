@@ -1,0 +1,164 @@
+"""Append-only, hash-chained audit trail.
+
+Every event stores the hash of the event before it; its own hash covers its
+content and that previous hash. Editing or deleting any row breaks the chain at
+that row, which ``verify_chain`` reports. (Removing the newest events leaves
+a shorter chain that still checks out; the published digests in documents and
+receipts are what anchor it.) ``prev_hash`` is unique, so two
+concurrent writers can never both extend the chain from the same event; on
+PostgreSQL an advisory lock makes them wait for each other instead of failing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, event, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from tender.db import Base, UTCDateTime
+
+GENESIS_HASH = "0" * 64
+_ADVISORY_LOCK_KEY = 7_300_412  # arbitrary, constant: "the audit chain"
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_label: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    tender_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id"), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditTrailIsAppendOnly(Exception):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_audit_events(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent):
+            raise AuditTrailIsAppendOnly("audit events cannot be changed or deleted")
+
+
+def event_hash(
+    *,
+    prev_hash: str,
+    occurred_at: datetime,
+    actor_id: int | None,
+    actor_label: str,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    tender_id: int | None,
+    details: dict[str, Any],
+) -> str:
+    """SHA-256 over the canonical JSON of an event's content and its predecessor."""
+    canonical = json.dumps(
+        {
+            "prev": prev_hash,
+            "at": occurred_at.isoformat(timespec="microseconds"),
+            "actor_id": actor_id,
+            "actor": actor_label,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "tender_id": tender_id,
+            "details": details,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    now: datetime,
+    tender_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain (flushed, not committed).
+
+    ``actor`` is a User or None (the system, e.g. a CLI run without a user).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+    last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev_hash = last or GENESIS_HASH
+    content = {
+        "occurred_at": now,
+        "actor_id": actor.id if actor is not None else None,
+        "actor_label": actor.email if actor is not None else "systeem",
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "tender_id": tender_id,
+        "details": details or {},
+    }
+    audit_event = AuditEvent(
+        **content, prev_hash=prev_hash, hash=event_hash(prev_hash=prev_hash, **content)
+    )
+    session.add(audit_event)
+    session.flush()
+    return audit_event
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    event_id: int
+    reason: str
+
+
+def verify_chain(events: Iterable[AuditEvent]) -> BrokenLink | None:
+    """The first event (in id order) whose link or content does not check out."""
+    expected_prev = GENESIS_HASH
+    for audit_event in events:
+        if audit_event.prev_hash != expected_prev:
+            return BrokenLink(
+                audit_event.id,
+                "de verwijzing naar de vorige gebeurtenis klopt niet "
+                "(een gebeurtenis ervoor is gewijzigd of verwijderd)",
+            )
+        recomputed = event_hash(
+            prev_hash=audit_event.prev_hash,
+            occurred_at=audit_event.occurred_at,
+            actor_id=audit_event.actor_id,
+            actor_label=audit_event.actor_label,
+            action=audit_event.action,
+            object_type=audit_event.object_type,
+            object_id=audit_event.object_id,
+            tender_id=audit_event.tender_id,
+            details=audit_event.details,
+        )
+        if recomputed != audit_event.hash:
+            return BrokenLink(audit_event.id, "de inhoud is gewijzigd")
+        expected_prev = audit_event.hash
+    return None
+
+
+def verify(session: Session) -> BrokenLink | None:
+    """Walk the whole chain in id order, streaming it in batches."""
+    events = session.scalars(
+        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    )
+    return verify_chain(events)

@@ -1,0 +1,57 @@
+"""The award decision, its frozen snapshot, gap decisions and objections."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tender.db import Base, UTCDateTime
+from tender.tenders.models import Lot, Municipality, TargetGroup, Tender
+
+
+class AwardDecision(Base):
+    """The (provisional, then definitive) award of one tender.
+
+    ``snapshot`` freezes the outcome (scores, totals, ranks, coverage) once, at
+    the decision; letters, report and contracts are built from it.
+    """
+
+    __tablename__ = "award_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"), unique=True)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    letters_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    standstill_end: Mapped[date | None] = mapped_column(Date)
+    objection_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    objection_note: Mapped[str] = mapped_column(Text, default="")
+    definitive_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    definitive_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    tender: Mapped[Tender] = relationship()
+
+
+class GapDecision(Base):
+    """The inkoper's decision on a coverage gap (cell or municipality network)."""
+
+    __tablename__ = "gap_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"))
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    # None: the municipality lacks an awarded provider with a local network.
+    target_group_id: Mapped[int | None] = mapped_column(ForeignKey("target_group.id"))
+    decision: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    lot: Mapped[Lot] = relationship()
+    municipality: Mapped[Municipality] = relationship()
+    target_group: Mapped[TargetGroup | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("lot_id", "municipality_id", "target_group_id"),)

@@ -1,0 +1,150 @@
+"""Flask commands, each a thin wrapper around domain functions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from tender import audit, clock, migrate
+from tender.accounts import service as accounts
+from tender.accounts.models import Role
+from tender.criteria import CriteriaError, load_criteria
+from tender.db import db_session
+from tender.errors import DomainError
+from tender.tenders import service as tenders
+
+db_cli = AppGroup("db", help="Database: schema aanmaken en bijwerken.")
+criteria_cli = AppGroup("criteria", help="Criteriabestanden controleren.")
+tender_cli = AppGroup("tender", help="Aanbestedingen aanmaken.")
+user_cli = AppGroup("user", help="Accounts beheren.")
+audit_cli = AppGroup("audit", help="Het logboek controleren.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Create or update the schema to the newest migration."""
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    click.echo("Database bijgewerkt.")
+
+
+@criteria_cli.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def criteria_check(file: Path) -> None:
+    """Validate a criteria file; exit 1 with the errors."""
+    try:
+        spec = load_criteria(file)
+    except CriteriaError as error:
+        click.echo(f"{file}: {len(error.errors)} fout(en):", err=True)
+        for message in error.errors:
+            click.echo(f"  - {message}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"{file}: in orde ({spec.tender.reference}: {len(spec.lots)} perce(e)l(en), "
+        f"{len(spec.criteria)} gunningscriteria, {len(spec.requirements)} eisen)."
+    )
+
+
+@tender_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def tender_import(file: Path) -> None:
+    """Create a tender in state concept from a criteria file; print its reference."""
+    try:
+        spec = load_criteria(file)
+        session = db_session()
+        tender = tenders.create_tender(
+            session,
+            spec=spec,
+            source_text=file.read_text(encoding="utf-8"),
+            filename=file.name,
+            actor=None,
+            now=clock.now(),
+        )
+    except CriteriaError as error:
+        for message in error.errors:
+            click.echo(f"  - {message}", err=True)
+        sys.exit(1)
+    except DomainError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    session.commit()
+    click.echo(tender.reference)
+
+
+@user_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([r.value for r in Role if r != Role.PROVIDER]),
+    help="Aanbieders registreren zichzelf in de webapplicatie.",
+)
+@click.password_option("--password", help="Minstens 12 tekens; wordt gevraagd als het ontbreekt.")
+def user_create(email: str, name: str, role: str, password: str) -> None:
+    """Create a staff account (inkoper, beoordelaar, adviesraad, beheerder)."""
+    session = db_session()
+    try:
+        user = accounts.create_user(
+            session,
+            email=email,
+            name=name,
+            role=Role(role),
+            password=password,
+            actor=None,
+            now=clock.now(),
+        )
+    except DomainError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    session.commit()
+    click.echo(f"Account {user.email} ({user.role_label}) aangemaakt.")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain of the audit trail; exit 1 at the first broken link."""
+    session = db_session()
+    broken = audit.verify(session)
+    if broken is not None:
+        click.echo(
+            f"Logboek beschadigd bij gebeurtenis {broken.event_id}: {broken.reason}.", err=True
+        )
+        sys.exit(1)
+    count = session.scalar(select(func.count(audit.AuditEvent.id)))
+    click.echo(f"Logboek in orde: {count} gebeurtenissen, keten ongebroken.")
+
+
+@click.command("demo")
+@click.option(
+    "--criteria",
+    "criteria_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Criteriabestand (standaard criteria/lekstroom-2022.toml).",
+)
+@click.option("--bids", default=0, show_default=True, help="Aantal demo-inschrijvingen.")
+def demo_command(criteria_file: Path | None, bids: int) -> None:
+    """Build a ready-to-use demo instance (everything labelled demo)."""
+    from tender import demo
+
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    session = db_session()
+    try:
+        result = demo.build(session, criteria_path=criteria_file, bids=bids, now=clock.now())
+    except (CriteriaError, DomainError) as error:
+        session.rollback()
+        click.echo(f"Demo kon niet worden opgebouwd: {error}", err=True)
+        sys.exit(1)
+    session.commit()
+    click.echo(demo.describe(result))
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_cli, criteria_cli, tender_cli, user_cli, audit_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,63 @@
+"""Settings and their defaults, read from the instance folder and the environment.
+
+Order (later wins): defaults below, ``instance/config.py`` if present, environment
+variables, and finally the ``overrides`` handed to ``create_app`` (tests).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
+    "CRITERIA_DIR": None,  # default: criteria/ in the project
+    "MIN_MOTIVATION_CHARS": 50,
+    "MIN_COMMITTEE_SIZE": 3,
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "MAIL_FROM": "aanbesteding@example.invalid",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+ENVIRONMENT_KEYS = ("DATABASE_URL", "SECRET_KEY", "SMTP_HOST", "MAIL_FROM")
+
+
+def load_settings(instance_path: Path, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Return the effective settings for an app rooted in ``instance_path``."""
+    settings = dict(DEFAULTS)
+    local = instance_path / "config.py"
+    if local.exists():
+        namespace: dict[str, Any] = {}
+        exec(compile(local.read_text(encoding="utf-8"), str(local), "exec"), namespace)
+        settings.update({k: v for k, v in namespace.items() if k.isupper()})
+    settings.update({k: os.environ[k] for k in ENVIRONMENT_KEYS if os.environ.get(k)})
+    settings.update(overrides or {})
+    settings.setdefault("DATABASE_URL", f"sqlite:///{instance_path / 'tender.sqlite'}")
+    settings["DATABASE_URL"] = normalise_database_url(settings["DATABASE_URL"])
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = instance_secret_key(instance_path)
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common ``postgres://`` and ``postgresql://`` forms and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Read the secret key from the instance folder, generating it on first start."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

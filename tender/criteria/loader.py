@@ -1,0 +1,759 @@
+"""Load and validate a criteria file (CRITERIA-FORMAT.md) into a ``CriteriaFile``.
+
+The file is a public contract written by procurement officers of any region, so a
+wrong file is refused with *all* its problems at once, each a Dutch message that
+starts with the path of the field it is about::
+
+    tender.award_mode: onbekende waarde "best", kies uit: threshold, ranked
+    criteria[2].weight: moet een getal groter dan 0 zijn (gevonden: 0)
+    lots[1].target_groups: onbekende doelgroep "XYZ"
+    scale.levels[3].score: dubbele score 4
+
+Path convention: tables are joined with dots; items of an array (``[[criteria]]``
+blocks, ``scale.levels``, list values) are numbered from 1 in file order, as a
+person counts them, so the second ``[[criteria]]`` block is ``criteria[2]``. A
+rule that spans several fields of a table names the table (``contract: ...``).
+Problems with the file itself (missing, not UTF-8, TOML syntax) have no field
+path; they start with the file name instead and carry the parser's line and
+column.
+
+This module validates only: no database, no Flask.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tender.criteria.spec import (
+    AWARD_MODES,
+    EVIDENCE_KINDS,
+    PROCEDURES,
+    TIE_BREAKS,
+    ContractTerms,
+    CriteriaFile,
+    Criterion,
+    Lot,
+    Municipality,
+    Product,
+    Requirement,
+    ScaleLevel,
+    TargetGroup,
+    TenderSettings,
+)
+
+FORMAT_VERSION = 1
+MIN_STANDSTILL_DAYS = 20  # Aanbestedingswet 2012 art. 2.127: at least 20 calendar days
+MAX_TERM_YEARS = 4  # Aanbestedingswet 2012 art. 2.140: framework agreements
+DEFAULT_SPREAD_FLAG = 4
+DEFAULT_MIN_PROVIDERS_PER_CELL = 2  # advisory council: "keuze uit minimaal twee aanbieders"
+DEFAULT_UNIT = "maand"
+
+T = TypeVar("T")
+
+
+class CriteriaError(Exception):
+    """A criteria file was refused; ``errors`` lists every problem found, in Dutch."""
+
+    def __init__(self, errors: list[str], *, source: str = "<tekst>") -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+        self.source = source
+
+    def __str__(self) -> str:
+        return "\n".join(self.errors)
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    regex: re.Pattern[str]
+    rule: str  # completes "<path>: ..." when a value does not match
+
+
+_REFERENCE = _Pattern(re.compile(r"[A-Za-z0-9-]+"), "mag alleen letters, cijfers en '-' bevatten")
+# [0-9], not \d: \d also matches non-ASCII digits such as Arabic-Indic ones.
+_CBS_CODE = _Pattern(
+    re.compile(r"[0-9]{4}"), 'moet precies 4 cijfers zijn (CBS-gemeentecode, bijv. "0321")'
+)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+_MISSING = object()
+
+
+def _describe(value: object) -> str:
+    """Name a TOML value's type and value in Dutch, for "gevonden: ..." hints."""
+    if isinstance(value, bool):
+        return f"ja/nee-waarde {str(value).lower()}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f'tekst "{shown}"'
+    if isinstance(value, int):
+        return f"geheel getal {value}"
+    if isinstance(value, float):
+        return f"kommagetal {value}"
+    # datetime before date: a datetime is also a date.
+    if isinstance(value, datetime):
+        return f"datum met tijd {value.isoformat()}"
+    if isinstance(value, date):
+        return f"datum {value.isoformat()}"
+    if isinstance(value, time):
+        return f"tijd {value.isoformat()}"
+    if isinstance(value, list):
+        return "een lijst"
+    return "een tabel"
+
+
+class _Reader:
+    """One TOML table being read: knows its path, collects errors, tracks used keys.
+
+    Every accessor returns ``None`` when the value is missing or invalid, after
+    recording why; callers build a spec object only from non-``None`` values.
+    """
+
+    def __init__(self, data: dict[str, Any], path: str, errors: list[str]) -> None:
+        self.data = data
+        self.path = path
+        self.errors = errors
+        self._used: set[str] = set()
+
+    def path_of(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def error(self, key: str | None, message: str) -> None:
+        """Record ``message`` for ``key`` (or for this table when ``key`` is None)."""
+        self.errors.append(f"{self.path_of(key) if key else self.path}: {message}")
+
+    def _get(self, key: str, *, required: bool) -> Any:
+        self._used.add(key)
+        value = self.data.get(key, _MISSING)
+        if value is _MISSING and required:
+            self.error(key, "ontbreekt")
+        return value
+
+    def _wrong_type(self, key: str, expected: str, value: object) -> None:
+        hint = "; zet de waarde tussen aanhalingstekens" if expected == "tekst" else ""
+        self.error(key, f"moet {expected} zijn (gevonden: {_describe(value)}){hint}")
+
+    def str_(
+        self, key: str, *, default: str | None = None, pattern: _Pattern | None = None
+    ) -> str | None:
+        """A stripped, non-empty string; required unless a ``default`` is given."""
+        value = self._get(key, required=default is None)
+        if value is _MISSING:
+            return default
+        return self._check_str(key, value, pattern)
+
+    def _check_str(self, key: str, value: object, pattern: _Pattern | None = None) -> str | None:
+        if not isinstance(value, str):
+            self._wrong_type(key, "tekst", value)
+            return None
+        text = value.strip()
+        if not text:
+            self.error(key, "mag niet leeg zijn")
+            return None
+        if pattern is not None and not pattern.regex.fullmatch(text):
+            self.error(key, f'{pattern.rule} (gevonden: "{text}")')
+            return None
+        return text
+
+    def optional_text(self, key: str) -> str:
+        """A stripped string that may be empty or absent (then "")."""
+        value = self._get(key, required=False)
+        if value is _MISSING:
+            return ""
+        if not isinstance(value, str):
+            self._wrong_type(key, "tekst", value)
+            return ""
+        return value.strip()
+
+    def choice(self, key: str, choices: Iterable[str], *, default: str | None = None) -> str | None:
+        """A string that must be one of ``choices``; required unless a ``default`` is given."""
+        value = self.str_(key, default=default)
+        options = tuple(choices)
+        if value is not None and value not in options:
+            self.error(key, f'onbekende waarde "{value}", kies uit: {", ".join(options)}')
+            return None
+        return value
+
+    def int_(self, key: str, *, minimum: int, default: int | None = None) -> int | None:
+        """An integer >= ``minimum``; required unless a ``default`` is given."""
+        value = self._get(key, required=default is None)
+        if value is _MISSING:
+            return default
+        return self._check_int(key, value, minimum)
+
+    def _check_int(self, key: str, value: object, minimum: int) -> int | None:
+        expected = f"een geheel getal van {minimum} of meer"
+        # bool is a subclass of int in Python, but `true` is no number in TOML.
+        if not isinstance(value, int) or isinstance(value, bool):
+            self._wrong_type(key, expected, value)
+            return None
+        if value < minimum:
+            self.error(key, f"moet {expected} zijn (gevonden: {value})")
+            return None
+        return value
+
+    def number(
+        self,
+        key: str,
+        *,
+        minimum: Decimal,
+        exclusive: bool = False,
+        default: Decimal | None = None,
+    ) -> Decimal | None:
+        """A number (integer or decimal) as ``Decimal``, >= ``minimum`` (> if ``exclusive``).
+
+        Required unless a ``default`` is given.
+        """
+        value = self._get(key, required=default is None)
+        if value is _MISSING:
+            return default
+        if exclusive:
+            expected = f"een getal groter dan {minimum}"
+        else:
+            expected = f"een getal van {minimum} of meer"
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            self._wrong_type(key, expected, value)
+            return None
+        # str() first: Decimal(0.1) would carry the float's binary noise.
+        number = Decimal(str(value))
+        if not number.is_finite():
+            self._wrong_type(key, expected, value)
+            return None
+        if number < minimum or (exclusive and number == minimum):
+            self.error(key, f"moet {expected} zijn (gevonden: {value})")
+            return None
+        return number
+
+    def date_(self, key: str) -> date | None:
+        """A required calendar date: a TOML date or a "YYYY-MM-DD" string."""
+        value = self._get(key, required=True)
+        if value is _MISSING:
+            return None
+        expected = 'een datum (2022-07-01 of "2022-07-01")'
+        # A TOML date-time also is a `date` in Python; a start date has no time.
+        if isinstance(value, datetime) or not isinstance(value, date | str):
+            self._wrong_type(key, expected, value)
+            return None
+        if isinstance(value, date):
+            return value
+        text = value.strip()
+        if not _ISO_DATE.fullmatch(text):
+            self._wrong_type(key, expected, value)
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.error(key, f'"{text}" is geen bestaande datum')
+            return None
+
+    def _list_of(
+        self, key: str, check: Callable[[str, object], T | None], default: tuple[T, ...]
+    ) -> tuple[T, ...] | None:
+        value = self._get(key, required=False)
+        if value is _MISSING:
+            return default
+        if not isinstance(value, list):
+            self._wrong_type(key, "een lijst", value)
+            return None
+        before = len(self.errors)
+        values = [check(f"{key}[{index}]", item) for index, item in enumerate(value, 1)]
+        if len(self.errors) > before:
+            return None
+        return tuple(v for v in values if v is not None)
+
+    def str_list(self, key: str, *, default: tuple[str, ...]) -> tuple[str, ...] | None:
+        """An optional list of non-empty strings; ``default`` when the key is absent."""
+        return self._list_of(key, self._check_str, default)
+
+    def int_list(
+        self, key: str, *, minimum: int, default: tuple[int, ...]
+    ) -> tuple[int, ...] | None:
+        """An optional list of integers >= ``minimum``; ``default`` when the key is absent."""
+        return self._list_of(key, lambda k, v: self._check_int(k, v, minimum), default)
+
+    def table(self, key: str) -> _Reader | None:
+        """A required sub-table."""
+        value = self._get(key, required=True)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, dict):
+            self._wrong_type(key, "een tabel", value)
+            return None
+        return _Reader(value, self.path_of(key), self.errors)
+
+    def tables(self, key: str, *, at_least: int) -> list[_Reader]:
+        """An array of tables (``[[key]]`` blocks or a list of inline tables)."""
+        value = self._get(key, required=at_least > 0)
+        if value is _MISSING:
+            return []
+        if not isinstance(value, list):
+            self._wrong_type(key, "een lijst van tabellen", value)
+            return []
+        if len(value) < at_least:
+            self.error(
+                key, f"moet minimaal {at_least} element(en) bevatten (gevonden: {len(value)})"
+            )
+        readers = []
+        for index, item in enumerate(value, 1):
+            item_path = f"{self.path_of(key)}[{index}]"
+            if isinstance(item, dict):
+                readers.append(_Reader(item, item_path, self.errors))
+            else:
+                self.errors.append(
+                    f"{item_path}: moet een tabel zijn (gevonden: {_describe(item)})"
+                )
+        return readers
+
+    def finish(self) -> None:
+        """Report every key that no accessor asked for: typos must not pass silently."""
+        for key in self.data:
+            if key not in self._used:
+                close = difflib.get_close_matches(key, self._used, n=1)
+                hint = f' (bedoelt u "{close[0]}"?)' if close else ""
+                self.error(key, f"onbekend veld{hint}")
+
+
+def _read_coded(
+    parent: _Reader,
+    key: str,
+    read_item: Callable[[_Reader, str | None], T | None],
+    *,
+    at_least: int,
+    code_pattern: _Pattern | None = None,
+) -> tuple[T, ...]:
+    """Read an array of tables whose items carry a ``code`` unique within the array."""
+    first_use: dict[str, str] = {}
+    items: list[T] = []
+    for reader in parent.tables(key, at_least=at_least):
+        code = reader.str_("code", pattern=code_pattern)
+        if code is not None:
+            if code in first_use:
+                reader.error("code", f'dubbele code "{code}" (ook in {first_use[code]})')
+            else:
+                first_use[code] = reader.path
+        item = read_item(reader, code)
+        reader.finish()
+        if item is not None:
+            items.append(item)
+    return tuple(items)
+
+
+def _read_tender(reader: _Reader) -> TenderSettings | None:
+    reference = reader.str_("reference", pattern=_REFERENCE)
+    title = reader.str_("title")
+    region = reader.str_("region")
+    authority = reader.str_("contracting_authority")
+    procedure = reader.choice("procedure", PROCEDURES)
+    award_mode = reader.choice("award_mode", AWARD_MODES)
+    minimum_total = reader.number("minimum_total", minimum=Decimal(0), default=Decimal(0))
+    standstill_days = reader.int_("standstill_days", minimum=MIN_STANDSTILL_DAYS)
+    spread_flag = reader.int_("spread_flag", minimum=0, default=DEFAULT_SPREAD_FLAG)
+    court = reader.str_("court")
+    tie_break = reader.choice("tie_break", TIE_BREAKS, default=TIE_BREAKS[0])
+    reader.finish()
+    if (
+        reference is None
+        or title is None
+        or region is None
+        or authority is None
+        or procedure is None
+        or award_mode is None
+        or minimum_total is None
+        or standstill_days is None
+        or spread_flag is None
+        or court is None
+        or tie_break is None
+    ):
+        return None
+    return TenderSettings(
+        reference=reference,
+        title=title,
+        region=region,
+        contracting_authority=authority,
+        procedure=procedure,
+        award_mode=award_mode,
+        minimum_total=minimum_total,
+        standstill_days=standstill_days,
+        spread_flag=spread_flag,
+        court=court,
+        tie_break=tie_break,
+    )
+
+
+def _read_scale(reader: _Reader) -> tuple[ScaleLevel, ...] | None:
+    before = len(reader.errors)
+    levels: list[ScaleLevel] = []
+    previous: int | None = None
+    for level in reader.tables("levels", at_least=2):
+        score = level.int_("score", minimum=0)
+        label = level.str_("label")
+        description = level.optional_text("description")
+        level.finish()
+        if score is None:
+            continue
+        if any(existing.score == score for existing in levels):
+            level.error("score", f"dubbele score {score}")
+        elif previous is not None and score < previous:
+            level.error("score", f"de scores moeten oplopen ({score} staat na {previous})")
+        previous = score
+        if label is not None:
+            levels.append(ScaleLevel(score=score, label=label, description=description))
+    reader.finish()
+    return tuple(levels) if len(reader.errors) == before else None
+
+
+def _read_municipality(reader: _Reader, code: str | None) -> Municipality | None:
+    name = reader.str_("name")
+    if code is None or name is None:
+        return None
+    return Municipality(code=code, name=name)
+
+
+def _read_target_group(reader: _Reader, code: str | None) -> TargetGroup | None:
+    name = reader.str_("name")
+    if code is None or name is None:
+        return None
+    return TargetGroup(code=code, name=name)
+
+
+def _read_references(
+    reader: _Reader, key: str, known: tuple[str, ...] | None, noun: str, plural: str
+) -> tuple[str, ...] | None:
+    """A lot's list of codes from another section; all of them, in file order, when absent.
+
+    ``known`` is None when that section had errors itself: its codes are then
+    uncertain and checking against them would only add false alarms.
+    """
+    codes = reader.str_list(key, default=known or ())
+    if codes is None or key not in reader.data:
+        return codes
+    if not codes:
+        reader.error(key, f"mag niet leeg zijn; laat het veld weg voor alle {plural}")
+        return None
+    valid = True
+    for index, code in enumerate(codes):
+        if code in codes[:index]:
+            reader.error(key, f'"{code}" staat er meer dan eens in')
+            valid = False
+        elif known is not None and code not in known:
+            reader.error(key, f'onbekende {noun} "{code}"')
+            valid = False
+    return codes if valid else None
+
+
+def _read_lot(
+    reader: _Reader,
+    code: str | None,
+    *,
+    group_codes: tuple[str, ...] | None,
+    municipality_codes: tuple[str, ...] | None,
+    award_mode: str | None,
+) -> Lot | None:
+    name = reader.str_("name")
+    target_groups = _read_references(
+        reader, "target_groups", group_codes, "doelgroep", "doelgroepen"
+    )
+    municipalities = _read_references(
+        reader, "municipalities", municipality_codes, "gemeente", "gemeenten"
+    )
+    min_providers = reader.int_(
+        "min_providers_per_cell", minimum=1, default=DEFAULT_MIN_PROVIDERS_PER_CELL
+    )
+    max_awards = reader.int_("max_awards", minimum=0, default=0)
+    if max_awards == 0 and award_mode == "ranked":
+        reader.error(
+            "max_awards",
+            'moet groter dan 0 zijn bij award_mode = "ranked": '
+            "het aantal inschrijvingen dat in dit perceel gegund wordt",
+        )
+        max_awards = None
+    elif max_awards and award_mode == "threshold":
+        # A limit that threshold mode ignores would mislead every reader of the tender.
+        reader.error(
+            "max_awards",
+            'wordt alleen gebruikt bij award_mode = "ranked"; bij "threshold" wordt elke '
+            "geslaagde inschrijving gegund (laat het veld weg of zet het op 0)",
+        )
+        max_awards = None
+    estimated = reader.number("estimated_value_eur", minimum=Decimal(0))
+    maximum = reader.number("maximum_value_eur", minimum=Decimal(0))
+    if estimated is not None and maximum is not None and maximum < estimated:
+        reader.error(
+            "maximum_value_eur",
+            f"moet minstens gelijk zijn aan estimated_value_eur ({estimated}) "
+            f"(gevonden: {maximum})",
+        )
+        maximum = None
+    if (
+        code is None
+        or name is None
+        or target_groups is None
+        or municipalities is None
+        or min_providers is None
+        or max_awards is None
+        or estimated is None
+        or maximum is None
+    ):
+        return None
+    return Lot(
+        code=code,
+        name=name,
+        target_groups=target_groups,
+        municipalities=municipalities,
+        min_providers_per_cell=min_providers,
+        max_awards=max_awards,
+        estimated_value_eur=estimated,
+        maximum_value_eur=maximum,
+    )
+
+
+def _read_requirement(reader: _Reader, code: str | None) -> Requirement | None:
+    title = reader.str_("title")
+    text = reader.str_("text")
+    evidence = reader.choice("evidence", EVIDENCE_KINDS, default="none")
+    if code is None or title is None or text is None or evidence is None:
+        return None
+    return Requirement(code=code, title=title, text=text, evidence=evidence)
+
+
+def _read_criterion(
+    reader: _Reader, code: str | None, *, scores: tuple[int, ...] | None
+) -> Criterion | None:
+    title = reader.str_("title")
+    question = reader.str_("question")
+    aspects = reader.str_list("aspects", default=())
+    weight = reader.number("weight", minimum=Decimal(0), exclusive=True)
+    minimum = reader.int_("minimum", minimum=0)
+    if minimum is not None and scores is not None and minimum not in scores:
+        allowed = ", ".join(str(score) for score in scores)
+        reader.error("minimum", f"{minimum} is geen score op de schaal (kies uit: {allowed})")
+        minimum = None
+    max_words = reader.int_("max_words", minimum=1)
+    if (
+        code is None
+        or title is None
+        or question is None
+        or aspects is None
+        or weight is None
+        or minimum is None
+        or max_words is None
+    ):
+        return None
+    return Criterion(
+        code=code,
+        title=title,
+        question=question,
+        aspects=aspects,
+        weight=weight,
+        minimum=minimum,
+        max_words=max_words,
+    )
+
+
+def _read_contract(reader: _Reader) -> ContractTerms | None:
+    initial = reader.int_("initial_years", minimum=1)
+    extensions = reader.int_list("extension_years", minimum=1, default=())
+    start = reader.date_("start_date")
+    notice = reader.int_("notice_months", minimum=0)
+    reader.finish()
+    if initial is not None and extensions is not None:
+        total = initial + sum(extensions)
+        if total > MAX_TERM_YEARS:
+            reader.error(
+                None,
+                f"de totale looptijd (initial_years + extension_years) is {total} jaar; "
+                f"maximaal {MAX_TERM_YEARS} jaar toegestaan (Aanbestedingswet 2012 art. 2.140)",
+            )
+            return None
+    if initial is None or extensions is None or start is None or notice is None:
+        return None
+    return ContractTerms(
+        initial_years=initial, extension_years=extensions, start_date=start, notice_months=notice
+    )
+
+
+def _read_product(reader: _Reader, code: str | None) -> Product | None:
+    name = reader.str_("name")
+    unit = reader.str_("unit", default=DEFAULT_UNIT)
+    tariff = reader.number("tariff_eur", minimum=Decimal(0))
+    if code is None or name is None or unit is None or tariff is None:
+        return None
+    return Product(code=code, name=name, unit=unit, tariff_eur=tariff)
+
+
+def _check_tender_against_sections(
+    reader: _Reader,
+    tender: TenderSettings,
+    scale: tuple[ScaleLevel, ...],
+    criteria: tuple[Criterion, ...],
+) -> None:
+    """Rules that combine [tender] with the scale and the criteria."""
+    # The total is sum(weight * score / scale maximum): at most the sum of the weights.
+    reachable = sum((criterion.weight for criterion in criteria), Decimal(0))
+    if tender.minimum_total > reachable:
+        reader.error(
+            "minimum_total",
+            f"{tender.minimum_total} is onhaalbaar: de hoogst mogelijke totaalscore is "
+            f"{reachable} (de som van de gewichten)",
+        )
+    score_range = scale[-1].score - scale[0].score
+    if tender.spread_flag > score_range:
+        shown = "" if "spread_flag" in reader.data else " (standaardwaarde)"
+        reader.error(
+            "spread_flag",
+            f"{tender.spread_flag}{shown} is groter dan het verschil tussen de hoogste en "
+            f"laagste score op de schaal ({score_range}), zodat nooit een verschil gemarkeerd "
+            "wordt; kies een kleinere waarde",
+        )
+
+
+def _read_file(root: _Reader) -> CriteriaFile | None:
+    """Read every section, reporting into ``root.errors``; None when anything is wrong."""
+    version = root.int_("format", minimum=1)
+    if version is not None and version != FORMAT_VERSION:
+        root.error("format", f"versie {version} wordt niet ondersteund; gebruik format = 1")
+
+    tender_reader = root.table("tender")
+    tender = _read_tender(tender_reader) if tender_reader else None
+    scale_reader = root.table("scale")
+    scale = _read_scale(scale_reader) if scale_reader else None
+
+    before = len(root.errors)
+    municipalities = _read_coded(
+        root, "municipalities", _read_municipality, at_least=1, code_pattern=_CBS_CODE
+    )
+    municipality_codes = (
+        tuple(m.code for m in municipalities) if len(root.errors) == before else None
+    )
+    before = len(root.errors)
+    groups = _read_coded(root, "target_groups", _read_target_group, at_least=1)
+    group_codes = tuple(g.code for g in groups) if len(root.errors) == before else None
+
+    # Taken straight from the file so that lots are still checked against the award
+    # mode when other [tender] fields are wrong.
+    raw_mode = tender_reader.data.get("award_mode") if tender_reader else None
+    award_mode = raw_mode.strip() if isinstance(raw_mode, str) else None
+    lots = _read_coded(
+        root,
+        "lots",
+        lambda reader, code: _read_lot(
+            reader,
+            code,
+            group_codes=group_codes,
+            municipality_codes=municipality_codes,
+            award_mode=award_mode,
+        ),
+        at_least=1,
+    )
+    requirements = _read_coded(root, "requirements", _read_requirement, at_least=0)
+
+    before = len(root.errors)
+    scores = tuple(level.score for level in scale) if scale else None
+    criteria = _read_coded(
+        root,
+        "criteria",
+        lambda reader, code: _read_criterion(reader, code, scores=scores),
+        at_least=1,
+    )
+    criteria_valid = len(root.errors) == before
+
+    contract_reader = root.table("contract")
+    contract = _read_contract(contract_reader) if contract_reader else None
+    products = _read_coded(root, "products", _read_product, at_least=0)
+
+    if tender_reader and tender and scale and criteria_valid:
+        _check_tender_against_sections(tender_reader, tender, scale, criteria)
+    root.finish()
+
+    # A None section always comes with a recorded error, so `errors` decides.
+    if root.errors or version is None or tender is None or scale is None or contract is None:
+        return None
+    return CriteriaFile(
+        format=version,
+        tender=tender,
+        scale=scale,
+        municipalities=municipalities,
+        target_groups=groups,
+        lots=lots,
+        requirements=requirements,
+        criteria=criteria,
+        contract=contract,
+        products=products,
+    )
+
+
+_TOML_POSITION = re.compile(r"(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)")
+_TOML_AT_END = " (at end of document)"
+
+
+def _syntax_message(source: str, text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """Dutch wrapper around the TOML parser's message, keeping its line and column."""
+    message = str(exc)
+    position = _TOML_POSITION.fullmatch(message)
+    if position:
+        return (
+            f"{source}: ongeldige TOML op regel {position['line']}, kolom {position['column']}: "
+            f"{position['message']}"
+        )
+    if message.endswith(_TOML_AT_END):
+        last_line = max(len(text.splitlines()), 1)
+        return (
+            f"{source}: ongeldige TOML aan het einde van het bestand (regel {last_line}): "
+            f"{message.removesuffix(_TOML_AT_END)}"
+        )
+    return f"{source}: ongeldige TOML: {message}"
+
+
+def load_criteria_text(text: str, *, source: str = "<tekst>") -> CriteriaFile:
+    """Parse and validate the TOML ``text`` of a criteria file.
+
+    ``source`` names the text in syntax errors (usually the file name). Raises
+    ``CriteriaError`` listing every problem found.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CriteriaError([_syntax_message(source, text, exc)], source=source) from exc
+    errors: list[str] = []
+    criteria_file = _read_file(_Reader(data, "", errors))
+    if criteria_file is None:
+        raise CriteriaError(errors, source=source)
+    return criteria_file
+
+
+def _read_text(path: Path) -> str:
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        problem = "bestand niet gevonden"
+    except IsADirectoryError:
+        problem = "is een map, geen bestand"
+    except PermissionError:
+        problem = "geen leesrechten op dit bestand"
+    except OSError as exc:
+        problem = f"bestand kan niet worden gelezen ({exc.strerror or exc})"
+    else:
+        try:
+            # utf-8-sig: editors on Windows often start UTF-8 files with a byte-order mark.
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            problem = f"is geen geldige UTF-8-tekst (ongeldige byte op positie {exc.start})"
+    raise CriteriaError([f"{source}: {problem}"], source=source)
+
+
+def load_criteria(path: str | Path) -> CriteriaFile:
+    """Read the UTF-8 criteria file at ``path`` and validate it (see ``load_criteria_text``).
+
+    A missing or unreadable file is a ``CriteriaError`` too, never an ``OSError``.
+    """
+    path = Path(path)
+    return load_criteria_text(_read_text(path), source=str(path))

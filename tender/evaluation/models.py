@@ -1,0 +1,131 @@
+"""Committee, conflict declarations, requirement checks and scores."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tender.accounts.models import Organisation, User
+from tender.bids.models import Bid
+from tender.db import Base, UTCDateTime
+from tender.tenders.models import Criterion, Requirement, Tender
+
+
+class CommitteeMember(Base):
+    """An evaluator assigned to a tender; one member per tender is the chair."""
+
+    __tablename__ = "committee_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    is_chair: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    tender: Mapped[Tender] = relationship()
+    user: Mapped[User] = relationship()
+    declaration: Mapped[ConflictDeclaration | None] = relationship(
+        back_populates="member", uselist=False
+    )
+
+    __table_args__ = (UniqueConstraint("tender_id", "user_id"),)
+
+
+conflict_organisation = Table(
+    "conflict_organisation",
+    Base.metadata,
+    Column(
+        "declaration_id",
+        ForeignKey("conflict_declaration.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("organisation_id", ForeignKey("organisation.id"), primary_key=True),
+)
+
+
+class ConflictDeclaration(Base):
+    """A signed conflict-of-interest declaration (art. 1.10b) for one tender."""
+
+    __tablename__ = "conflict_declaration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("committee_member.id"), unique=True)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    statement: Mapped[str] = mapped_column(Text, default="")
+
+    member: Mapped[CommitteeMember] = relationship(back_populates="declaration")
+    conflicts: Mapped[list[Organisation]] = relationship(secondary=conflict_organisation)
+
+
+class RequirementCheck(Base):
+    """The inkoper's verdict on one requirement of one bid."""
+
+    __tablename__ = "requirement_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"))
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("requirement.id"))
+    complies: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    checked_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    bid: Mapped[Bid] = relationship()
+    requirement: Mapped[Requirement] = relationship()
+
+    __table_args__ = (UniqueConstraint("bid_id", "requirement_id"),)
+
+
+class Score(Base):
+    """One evaluator's individual score and motivation for a bid and criterion."""
+
+    __tablename__ = "score"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"))
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id"))
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    motivation: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    bid: Mapped[Bid] = relationship()
+    criterion: Mapped[Criterion] = relationship()
+    evaluator: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("bid_id", "criterion_id", "evaluator_id"),)
+
+
+class ConsensusScore(Base):
+    """The committee's agreed score: the only score that counts.
+
+    ``version`` is checked on every update so that two chairs editing at once
+    cannot silently overwrite each other.
+    """
+
+    __tablename__ = "consensus_score"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"))
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    motivation: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    bid: Mapped[Bid] = relationship()
+    criterion: Mapped[Criterion] = relationship()
+
+    __table_args__ = (UniqueConstraint("bid_id", "criterion_id"),)
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,77 @@
+"""Every model of the application, imported once so the metadata is complete."""
+
+from tender.accounts.models import Organisation, Role, User
+from tender.audit import AuditEvent
+from tender.award.models import AwardDecision, GapDecision
+from tender.bids.models import (
+    Attachment,
+    Bid,
+    BidLot,
+    BidStatus,
+    BidSubmission,
+    CoverageDeclaration,
+    NetworkPartner,
+    Plan,
+    RequirementDeclaration,
+    Subcontractor,
+)
+from tender.db import Base
+from tender.documents.models import Document
+from tender.evaluation.models import (
+    CommitteeMember,
+    ConflictDeclaration,
+    ConsensusScore,
+    RequirementCheck,
+    Score,
+)
+from tender.qa.models import QaRound, Question
+from tender.tenders.models import (
+    ContractTerms,
+    Criterion,
+    Lot,
+    Municipality,
+    Product,
+    Requirement,
+    ScaleLevel,
+    TargetGroup,
+    Tender,
+    TenderState,
+)
+
+__all__ = [
+    "Attachment",
+    "AuditEvent",
+    "AwardDecision",
+    "Base",
+    "Bid",
+    "BidLot",
+    "BidStatus",
+    "BidSubmission",
+    "CommitteeMember",
+    "ConflictDeclaration",
+    "ConsensusScore",
+    "ContractTerms",
+    "CoverageDeclaration",
+    "Criterion",
+    "Document",
+    "GapDecision",
+    "Lot",
+    "Municipality",
+    "NetworkPartner",
+    "Organisation",
+    "Plan",
+    "Product",
+    "QaRound",
+    "Question",
+    "Requirement",
+    "RequirementCheck",
+    "RequirementDeclaration",
+    "Role",
+    "ScaleLevel",
+    "Score",
+    "Subcontractor",
+    "TargetGroup",
+    "Tender",
+    "TenderState",
+    "User",
+]

@@ -1,0 +1,89 @@
+"""The single answer to "may this user do this to that object".
+
+Who may act is decided here; whether the tender's state allows the act is the
+lifecycle's business (``tender.tenders.lifecycle``), which explains refusals in
+Dutch instead of answering 403.
+
+Two layers, both asked through ``can``:
+- ``ROLE_GRANTS``: which permissions a role has at all;
+- ``OBJECT_RULES``: per-permission pure functions ``rule(user, obj, now)`` that
+  decide for a specific object (ownership, state of the tender, committee
+  membership).
+Views, templates and tests all ask ``can``; nothing else decides access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from tender.accounts.models import Role, User
+from tender.tenders.models import Tender, TenderState
+
+
+class Permission(StrEnum):
+    TENDER_LIST = "tender:list"
+    TENDER_READ = "tender:read"
+    TENDER_CREATE = "tender:create"
+    TENDER_CONFIGURE = "tender:configure"
+    TENDER_SCHEDULE = "tender:schedule"
+    TENDER_PUBLISH = "tender:publish"
+    TENDER_WITHDRAW = "tender:withdraw"
+    AUDIT_READ = "audit:read"
+    USER_MANAGE = "user:manage"
+    PROVIDER_PORTAL = "provider:portal"
+    EVALUATOR_PORTAL = "evaluator:portal"
+
+
+ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.PROCUREMENT_OFFICER: frozenset(
+        {
+            Permission.TENDER_LIST,
+            Permission.TENDER_READ,
+            Permission.TENDER_CREATE,
+            Permission.TENDER_CONFIGURE,
+            Permission.TENDER_SCHEDULE,
+            Permission.TENDER_PUBLISH,
+            Permission.TENDER_WITHDRAW,
+            Permission.AUDIT_READ,
+        }
+    ),
+    Role.ADVISORY_COUNCIL: frozenset({Permission.TENDER_LIST, Permission.TENDER_READ}),
+    Role.PROVIDER: frozenset({Permission.PROVIDER_PORTAL, Permission.TENDER_READ}),
+    Role.EVALUATOR: frozenset({Permission.EVALUATOR_PORTAL}),
+    Role.ADMINISTRATOR: frozenset({Permission.USER_MANAGE}),
+}
+
+# The set-up of a tender is public from publication on (it is on TenderNed too);
+# before that only the procurement officers work on it.
+_PUBLIC_STATES = frozenset(TenderState) - {TenderState.CONCEPT}
+
+
+def _tender_read(user: User, tender: Tender, now: datetime | None) -> bool:
+    if user.role == Role.PROCUREMENT_OFFICER:
+        return True
+    return tender.state in _PUBLIC_STATES
+
+
+OBJECT_RULES: dict[Permission, Callable[[User, Any, datetime | None], bool]] = {
+    Permission.TENDER_READ: _tender_read,
+}
+
+
+def has_grant(user: Any, permission: Permission) -> bool:
+    """Whether the user's role carries the permission at all."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return permission in ROLE_GRANTS.get(Role(user.role), frozenset())
+
+
+def can(user: Any, permission: Permission, obj: Any = None, now: datetime | None = None) -> bool:
+    """May ``user`` exercise ``permission`` (on ``obj``, at ``now``)?"""
+    if not has_grant(user, permission):
+        return False
+    rule = OBJECT_RULES.get(permission)
+    if rule is None or obj is None:
+        return True
+    return rule(user, obj, now)

@@ -1,0 +1,65 @@
+"""The start page: each role lands where its work is."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from tender import clock
+from tender.accounts.models import Role
+from tender.db import db_session
+from tender.evaluation.models import CommitteeMember
+from tender.guards import require
+from tender.permissions import Permission
+from tender.tenders.models import Tender, TenderState
+
+bp = Blueprint("portal", __name__)
+
+_LANDING = {
+    Role.PROCUREMENT_OFFICER: "tenders.index",
+    Role.ADVISORY_COUNCIL: "tenders.index",
+    Role.ADMINISTRATOR: "admin.users",
+    Role.PROVIDER: "portal.provider_home",
+    Role.EVALUATOR: "portal.evaluator_home",
+}
+
+
+@bp.route("/")
+@login_required
+def home():  # type: ignore[no-untyped-def]
+    return redirect(url_for(_LANDING[Role(current_user.role)]))
+
+
+@bp.route("/aanbieder")
+def provider_home():  # type: ignore[no-untyped-def]
+    require(Permission.PROVIDER_PORTAL)
+    now = clock.now()
+    tenders = (
+        db_session()
+        .scalars(
+            select(Tender)
+            .where(Tender.state == TenderState.PUBLISHED, Tender.submission_deadline > now)
+            .order_by(Tender.submission_deadline)
+        )
+        .all()
+    )
+    return render_template(
+        "portal/provider.html", tenders=tenders, organisation=current_user.organisation, now=now
+    )
+
+
+@bp.route("/beoordelaar")
+def evaluator_home():  # type: ignore[no-untyped-def]
+    require(Permission.EVALUATOR_PORTAL)
+    memberships = (
+        db_session()
+        .scalars(
+            select(CommitteeMember)
+            .where(CommitteeMember.user_id == current_user.id)
+            .join(CommitteeMember.tender)
+            .order_by(Tender.created_at.desc())
+        )
+        .all()
+    )
+    return render_template("portal/evaluator.html", memberships=memberships)

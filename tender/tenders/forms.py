@@ -1,0 +1,67 @@
+"""Forms for tender set-up."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+REQUIRED = "Dit veld is verplicht."
+
+
+class CreateTenderForm(FlaskForm):
+    criteria_file = SelectField(
+        "Criteriabestand uit de map criteria/", choices=[], validate_choice=False
+    )
+    upload = FileField("Of upload een criteriabestand (.toml)")
+
+
+class ReplaceConfigurationForm(FlaskForm):
+    upload = FileField("Nieuwe versie van het criteriabestand (.toml)")
+
+
+class ScheduleForm(FlaskForm):
+    tenderned_reference = StringField(
+        "TenderNed-kenmerk",
+        description="Het kenmerk van de publicatie op TenderNed; verplicht voor publicatie.",
+        validators=[
+            Optional(),
+            Length(max=60),
+            Regexp(r"^[A-Za-z0-9\-/ ]+$", message="Gebruik letters, cijfers, '-' en '/'."),
+        ],
+    )
+    question_deadline_date = DateField(
+        "Uiterste datum vragen", validators=[Optional()], format="%Y-%m-%d"
+    )
+    question_deadline_time = TimeField("Tijd", validators=[Optional()], default=None)
+    submission_deadline_date = DateField(
+        "Uiterste inschrijfdatum", validators=[Optional()], format="%Y-%m-%d"
+    )
+    submission_deadline_time = TimeField("Tijd", validators=[Optional()])
+    planned_opening_date = DateField("Geplande opening", validators=[Optional()], format="%Y-%m-%d")
+    planned_opening_time = TimeField("Tijd", validators=[Optional()])
+
+    MOMENTS = ("question_deadline", "submission_deadline", "planned_opening")
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        valid = super().validate(extra_validators)
+        for moment in self.MOMENTS:
+            day, time = getattr(self, f"{moment}_date"), getattr(self, f"{moment}_time")
+            if (day.data is None) != (time.data is None) and not day.errors and not time.errors:
+                missing = time if time.data is None else day
+                missing.errors = [*missing.errors, "Vul zowel de datum als de tijd in."]
+                valid = False
+        return valid
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        "Reden van intrekking",
+        description="Deze reden wordt vastgelegd in het logboek.",
+        validators=[DataRequired(REQUIRED), Length(max=2000)],
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that POST."""

@@ -1,0 +1,296 @@
+"""Tender set-up for the inkoper; read-only set-up for the other roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tender import PROJECT_ROOT, clock, timefmt
+from tender.audit import AuditEvent
+from tender.criteria import CriteriaError, load_criteria_text
+from tender.db import db_session
+from tender.errors import DomainError
+from tender.guards import get_or_404, require
+from tender.permissions import Permission
+from tender.tenders import service
+from tender.tenders.forms import (
+    CreateTenderForm,
+    EmptyForm,
+    ReplaceConfigurationForm,
+    ScheduleForm,
+    WithdrawForm,
+)
+from tender.tenders.models import Lot, Tender, TenderState
+
+bp = Blueprint("tenders", __name__, url_prefix="/aanbestedingen")
+
+MAX_CRITERIA_BYTES = 1024 * 1024
+
+
+def criteria_dir() -> Path:
+    return Path(current_app.config.get("CRITERIA_DIR") or PROJECT_ROOT / "criteria")
+
+
+def load_tender(tender_id: int, permission: Permission) -> Tender:
+    """The tender, if the current user may ``permission`` on it.
+
+    The role is checked before the lookup so that the existence of a tender is
+    not revealed to users who may not act on tenders at all. The tender is
+    brought up to date with the server clock (closed after its deadline).
+    """
+    require(permission)
+    tender = get_or_404(Tender, tender_id)
+    session = db_session()
+    if service.close_if_due(session, tender=tender, now=clock.now()):
+        session.commit()
+    require(permission, tender)
+    return tender
+
+
+def _read_upload(storage) -> tuple[str, str] | None:  # type: ignore[no-untyped-def]
+    """(filename, text) of an uploaded criteria file; flashes and returns None when unusable."""
+    raw = storage.read(MAX_CRITERIA_BYTES + 1)
+    if len(raw) > MAX_CRITERIA_BYTES:
+        flash("Het criteriabestand is groter dan 1 MB.", "error")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        flash("Het criteriabestand is geen UTF-8-tekst (TOML).", "error")
+        return None
+    return Path(storage.filename or "upload.toml").name, text
+
+
+@bp.route("/")
+def index():  # type: ignore[no-untyped-def]
+    require(Permission.TENDER_LIST)
+    query = select(Tender).order_by(Tender.created_at.desc())
+    if current_user.role != "inkoper":
+        query = query.where(Tender.state != TenderState.CONCEPT)
+    tenders = db_session().scalars(query).all()
+    return render_template("tenders/index.html", tenders=tenders)
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+def create():  # type: ignore[no-untyped-def]
+    require(Permission.TENDER_CREATE)
+    form = CreateTenderForm()
+    available = sorted(path.name for path in criteria_dir().glob("*.toml"))
+    form.criteria_file.choices = [("", "— kies een bestand —")] + [(n, n) for n in available]
+    errors: list[str] = []
+    if form.validate_on_submit():
+        source: tuple[str, str] | None = None
+        if form.upload.data and form.upload.data.filename:
+            source = _read_upload(form.upload.data)
+        elif form.criteria_file.data in available:
+            path = criteria_dir() / form.criteria_file.data
+            source = (path.name, path.read_text(encoding="utf-8"))
+        else:
+            form.criteria_file.errors = ["Kies een criteriabestand of upload er een."]
+        if source is not None:
+            filename, text = source
+            try:
+                spec = load_criteria_text(text, source=filename)
+                session = db_session()
+                tender = service.create_tender(
+                    session,
+                    spec=spec,
+                    source_text=text,
+                    filename=filename,
+                    actor=current_user,
+                    now=clock.now(),
+                )
+            except CriteriaError as error:
+                errors = error.errors
+            except DomainError as error:
+                errors = [str(error)]
+            else:
+                session.commit()
+                flash(f"Aanbesteding {tender.reference} is aangemaakt als concept.", "success")
+                return redirect(url_for("tenders.show", tender_id=tender.id))
+    return render_template("tenders/create.html", form=form, errors=errors)
+
+
+@bp.route("/<int:tender_id>")
+def show(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.TENDER_READ)
+    db_session().scalars(
+        select(Lot)
+        .where(Lot.tender_id == tender.id)
+        .options(selectinload(Lot.municipalities), selectinload(Lot.target_groups))
+    ).all()
+    now = clock.now()
+    return render_template(
+        "tenders/show.html",
+        tender=tender,
+        now=now,
+        publication_problems=service.publication_problems(tender, now),
+        replace_form=ReplaceConfigurationForm(),
+        button_form=EmptyForm(),
+        total_weight=sum(c.weight for c in tender.criteria),
+    )
+
+
+@bp.route("/<int:tender_id>/criteriabestand")
+def criteria_file(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.TENDER_READ)
+    return Response(
+        tender.criteria_text,
+        mimetype="application/toml",
+        headers={"Content-Disposition": f'attachment; filename="{tender.reference}.toml"'},
+    )
+
+
+@bp.route("/<int:tender_id>/configuratie", methods=["POST"])
+def replace_configuration(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.TENDER_CONFIGURE)
+    form = ReplaceConfigurationForm()
+    if form.validate_on_submit() and form.upload.data and form.upload.data.filename:
+        source = _read_upload(form.upload.data)
+        if source is not None:
+            filename, text = source
+            session = db_session()
+            try:
+                spec = load_criteria_text(text, source=filename)
+                service.replace_configuration(
+                    session,
+                    tender=tender,
+                    spec=spec,
+                    source_text=text,
+                    filename=filename,
+                    actor=current_user,
+                    now=clock.now(),
+                )
+            except CriteriaError as error:
+                session.rollback()
+                return render_template(
+                    "tenders/create.html", form=None, errors=error.errors, tender=tender
+                ), 422
+            except DomainError as error:
+                session.rollback()
+                flash(str(error), "error")
+            else:
+                session.commit()
+                flash(
+                    "De configuratie is vervangen door de nieuwe versie van het bestand.", "success"
+                )
+    else:
+        flash("Kies een criteriabestand om te uploaden.", "error")
+    return redirect(url_for("tenders.show", tender_id=tender.id))
+
+
+def _combine(day, moment_time) -> datetime | None:  # type: ignore[no-untyped-def]
+    if day is None or moment_time is None:
+        return None
+    return timefmt.local_to_utc(day, moment_time)
+
+
+@bp.route("/<int:tender_id>/planning", methods=["GET", "POST"])
+def schedule(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.TENDER_SCHEDULE)
+    form = ScheduleForm()
+    if request.method == "GET":
+        form.tenderned_reference.data = tender.tenderned_reference
+        for moment in ScheduleForm.MOMENTS:
+            value = getattr(tender, moment)
+            if value is not None:
+                local = timefmt.to_local(value)
+                getattr(form, f"{moment}_date").data = local.date()
+                getattr(form, f"{moment}_time").data = local.time()
+    elif form.validate_on_submit():
+        moments = {
+            moment: _combine(
+                getattr(form, f"{moment}_date").data, getattr(form, f"{moment}_time").data
+            )
+            for moment in ScheduleForm.MOMENTS
+        }
+        problems = service.schedule_problems(**moments, now=clock.now())
+        for field, message in problems.items():
+            getattr(form, f"{field}_date").errors = [message]
+        if not problems:
+            session = db_session()
+            try:
+                service.set_schedule(
+                    session,
+                    tender=tender,
+                    tenderned_reference=form.tenderned_reference.data,
+                    actor=current_user,
+                    now=clock.now(),
+                    **moments,
+                )
+            except DomainError as error:
+                session.rollback()
+                flash(str(error), "error")
+            else:
+                session.commit()
+                flash("De planning is opgeslagen.", "success")
+                return redirect(url_for("tenders.show", tender_id=tender.id))
+    return render_template("tenders/schedule.html", form=form, tender=tender)
+
+
+@bp.route("/<int:tender_id>/publiceren", methods=["POST"])
+def publish(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.TENDER_PUBLISH)
+    if EmptyForm().validate_on_submit():
+        session = db_session()
+        try:
+            service.publish(session, tender=tender, actor=current_user, now=clock.now())
+        except DomainError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(
+                f"Aanbesteding {tender.reference} is gepubliceerd. De criteria liggen nu vast.",
+                "success",
+            )
+    return redirect(url_for("tenders.show", tender_id=tender.id))
+
+
+@bp.route("/<int:tender_id>/intrekken", methods=["GET", "POST"])
+def withdraw(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.TENDER_WITHDRAW)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        session = db_session()
+        try:
+            service.withdraw(
+                session, tender=tender, reason=form.reason.data, actor=current_user, now=clock.now()
+            )
+        except DomainError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(f"Aanbesteding {tender.reference} is ingetrokken.", "success")
+            return redirect(url_for("tenders.show", tender_id=tender.id))
+    return render_template("tenders/withdraw.html", form=form, tender=tender)
+
+
+@bp.route("/<int:tender_id>/logboek")
+def audit_trail(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.AUDIT_READ)
+    events = (
+        db_session()
+        .scalars(
+            select(AuditEvent)
+            .where(AuditEvent.tender_id == tender.id)
+            .order_by(AuditEvent.id.desc())
+        )
+        .all()
+    )
+    return render_template("tenders/audit.html", tender=tender, events=events)

@@ -1,0 +1,49 @@
+"""The one place that turns UTC instants into Dutch local dates and back."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def to_local(moment: datetime) -> datetime:
+    """The instant in Europe/Amsterdam."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(AMSTERDAM)
+
+
+def format_datetime(moment: datetime | None) -> str:
+    """'24-11-2026 14:00' in Europe/Amsterdam; '' for no value."""
+    if moment is None:
+        return ""
+    return to_local(moment).strftime("%d-%m-%Y %H:%M")
+
+
+def format_datetime_seconds(moment: datetime | None) -> str:
+    """'24-11-2026 14:00:05' in Europe/Amsterdam, for receipts and the audit trail."""
+    if moment is None:
+        return ""
+    return to_local(moment).strftime("%d-%m-%Y %H:%M:%S")
+
+
+def format_date(day: date | None) -> str:
+    """'24-11-2026'; '' for no value."""
+    return day.strftime("%d-%m-%Y") if day is not None else ""
+
+
+def local_to_utc(day: date, clock_time: time) -> datetime:
+    """A wall-clock date and time in Europe/Amsterdam as a UTC instant.
+
+    Around the autumn DST change the hour 02:00-03:00 occurs twice; the first
+    (summer-time) occurrence is taken, the earlier of the two instants.
+    """
+    return datetime.combine(day, clock_time, tzinfo=AMSTERDAM).astimezone(UTC)
+
+
+def format_eur(amount) -> str:  # type: ignore[no-untyped-def]
+    """'€ 1.234.567,89' in Dutch notation."""
+    text = f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return f"€ {text}"

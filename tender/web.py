@@ -1,0 +1,78 @@
+"""Extensions, template helpers, error pages and blueprints of the web app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from tender import timefmt
+from tender.permissions import Permission, can
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Log in om deze pagina te bekijken."
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> Any:
+    from tender.accounts.models import User
+    from tender.db import db_session
+
+    return db_session().get(User, int(user_id))
+
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def init_app(app: Flask) -> None:
+    from tender.accounts.views import admin_bp
+    from tender.accounts.views import bp as accounts_bp
+    from tender.portal import bp as portal_bp
+    from tender.tenders.views import bp as tenders_bp
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    app.jinja_env.filters["datum_tijd"] = timefmt.format_datetime
+    app.jinja_env.filters["datum_tijd_sec"] = timefmt.format_datetime_seconds
+    app.jinja_env.filters["datum"] = timefmt.format_date
+    app.jinja_env.filters["euro"] = timefmt.format_eur
+    app.jinja_env.globals.update(can=can, Permission=Permission)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.after_request
+    def _security_headers(response):  # type: ignore[no-untyped-def]
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        return response
+
+    @app.errorhandler(403)
+    def _forbidden(_error: Exception) -> tuple[str, int]:
+        return render_template("errors/403.html"), 403
+
+    @app.errorhandler(404)
+    def _not_found(_error: Exception) -> tuple[str, int]:
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(CSRFError)
+    def _csrf_failed(_error: CSRFError) -> tuple[str, int]:
+        return render_template("errors/csrf.html"), 400
+
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(tenders_bp)

@@ -1,0 +1,95 @@
+"""Fixtures: a fresh app per test, on SQLite and (with TEST_DATABASE_URL) PostgreSQL.
+
+Every test that asks for ``app``, ``session`` or ``client`` runs once per
+database. The schema is created once per database per session; after each
+test all tables are emptied.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from tender import clock, create_app
+from tender.db import db_session
+from tender.models import Base
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+DATABASES = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("CI") and not TEST_DATABASE_URL:
+        raise pytest.UsageError("CI is set but TEST_DATABASE_URL is not: PostgreSQL must be tested")
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    else:
+        assert TEST_DATABASE_URL
+        url = TEST_DATABASE_URL
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        Base.metadata.create_all(connection)
+    engine.dispose()
+    return url
+
+
+def _empty_all_tables(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    application = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "CRITERIA_DIR": str(Path(__file__).resolve().parent.parent / "criteria"),
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
+    yield application
+    application.extensions["tender.engine"].dispose()
+    clock.set_clock(None)
+    _empty_all_tables(database_url)
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """The app's session inside an app context, for service-level tests."""
+    with app.app_context():
+        yield db_session()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def now() -> datetime:
+    """A fixed 'now' for service tests (a Tuesday, Amsterdam winter time)."""
+    return datetime(2026, 11, 24, 13, 0, tzinfo=UTC)

@@ -1,0 +1,98 @@
+"""Test data built through the same service functions the app uses."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tender.accounts import service as accounts
+from tender.accounts.models import Role, User
+from tender.criteria import load_criteria
+from tender.tenders import service as tenders
+from tender.tenders.models import Tender
+
+ROOT = Path(__file__).resolve().parent.parent
+LEKSTROOM = ROOT / "criteria" / "lekstroom-2022.toml"
+PASSWORD = "correct-horse-battery"
+
+_counter = {"n": 0}
+
+
+def _next() -> int:
+    _counter["n"] += 1
+    return _counter["n"]
+
+
+def make_user(session: Session, role: Role, *, now: datetime, email: str | None = None) -> User:
+    n = _next()
+    if role == Role.PROVIDER:
+        return accounts.register_provider(
+            session,
+            organisation_fields={
+                "name": f"Zorgaanbieder {n}",
+                "kvk_number": f"{10_000_000 + n:08d}",
+                "street_address": f"Dorpsstraat {n}",
+                "postcode": "3995 AA",
+                "city": "Houten",
+                "contact_person": f"Contact {n}",
+                "email": email or f"aanbieder{n}@example.org",
+                "phone": "",
+                "website": f"https://aanbieder{n}.example.org",
+            },
+            email=email or f"aanbieder{n}@example.org",
+            name=f"Contact {n}",
+            password=PASSWORD,
+            now=now,
+        )
+    return accounts.create_user(
+        session,
+        email=email or f"{role.value}{n}@example.org",
+        name=f"{role.value.title()} {n}",
+        role=role,
+        password=PASSWORD,
+        actor=None,
+        now=now,
+    )
+
+
+def make_tender(
+    session: Session, *, now: datetime, path: Path = LEKSTROOM, actor: User | None = None
+) -> Tender:
+    return tenders.create_tender(
+        session,
+        spec=load_criteria(path),
+        source_text=path.read_text(encoding="utf-8"),
+        filename=path.name,
+        actor=actor,
+        now=now,
+    )
+
+
+def schedule(session: Session, tender: Tender, *, now: datetime, actor: User | None = None) -> None:
+    tenders.set_schedule(
+        session,
+        tender=tender,
+        question_deadline=now + timedelta(days=10),
+        submission_deadline=now + timedelta(days=20),
+        planned_opening=now + timedelta(days=20, hours=2),
+        tenderned_reference="TN-123456",
+        actor=actor,
+        now=now,
+    )
+
+
+def make_published_tender(session: Session, *, now: datetime, path: Path = LEKSTROOM) -> Tender:
+    tender = make_tender(session, now=now, path=path)
+    schedule(session, tender, now=now)
+    tenders.publish(session, tender=tender, actor=None, now=now)
+    return tender
+
+
+def login(client: FlaskClient, user: User) -> None:
+    """Log in by session cookie, as Flask-Login would after a successful login."""
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = str(user.id)
+        flask_session["_fresh"] = True
