@@ -157,8 +157,13 @@ def verify_chain(events: Iterable[AuditEvent]) -> BrokenLink | None:
 
 
 def verify(session: Session) -> BrokenLink | None:
-    """Walk the whole chain in id order, streaming it in batches."""
+    """Walk the whole chain in id order, streaming it in batches.
+
+    Rows are read as they are in the database now, never from the session's cache.
+    """
     events = session.scalars(
-        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+        select(AuditEvent)
+        .order_by(AuditEvent.id)
+        .execution_options(yield_per=1000, populate_existing=True)
     )
     return verify_chain(events)

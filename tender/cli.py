@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from tender import audit, clock, migrate
@@ -120,6 +120,7 @@ def audit_verify() -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option(
     "--criteria",
     "criteria_file",

@@ -1,7 +1,7 @@
 """Fixtures: a fresh app per test, on SQLite and (with TEST_DATABASE_URL) PostgreSQL.
 
 Every test that asks for ``app``, ``session`` or ``client`` runs once per
-database. The schema is created once per database per session; after each
+database. The schema is migrated once per database per session; after each
 test all tables are emptied.
 """
 
@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from tender import clock, create_app
+from tender import clock, create_app, migrate
 from tender.db import db_session
 from tender.models import Base
 
@@ -39,12 +39,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         assert TEST_DATABASE_URL
         url = TEST_DATABASE_URL
     engine = create_engine(url)
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
-        Base.metadata.create_all(connection)
     engine.dispose()
+    # The schema the app runs on is the one the migrations build.
+    migrate.upgrade(url)
     return url
 
 

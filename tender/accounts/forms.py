@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, Regexp
+
+from tender.accounts.models import ROLE_LABELS, Role
 
 REQUIRED = "Dit veld is verplicht."
 
@@ -71,10 +74,7 @@ class RegistrationForm(FlaskForm):
 
 
 STAFF_ROLE_CHOICES = [
-    ("inkoper", "Inkoper"),
-    ("beoordelaar", "Beoordelaar"),
-    ("adviesraad", "Adviesraad"),
-    ("beheerder", "Beheerder"),
+    SelectChoice(role.value, ROLE_LABELS[role]) for role in Role if role != Role.PROVIDER
 ]
 
 

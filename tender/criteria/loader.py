@@ -138,7 +138,9 @@ class _Reader:
         return value
 
     def _wrong_type(self, key: str, expected: str, value: object) -> None:
-        hint = "; zet de waarde tussen aanhalingstekens" if expected == "tekst" else ""
+        # A number or date where text was meant (e.g. code = 0321) only lacks quotes.
+        quotes_missing = expected == "tekst" and not isinstance(value, list | dict)
+        hint = "; zet de waarde tussen aanhalingstekens" if quotes_missing else ""
         self.error(key, f"moet {expected} zijn (gevonden: {_describe(value)}){hint}")
 
     def str_(

@@ -62,6 +62,15 @@ FROZEN_TENDER_FIELDS = (
     "criteria_filename",
     "criteria_sha256",
     "criteria_text",
+    # The collections: adding or removing a part is a change too.
+    "scale_levels",
+    "municipalities",
+    "target_groups",
+    "lots",
+    "requirements",
+    "criteria",
+    "products",
+    "contract_terms",
 )
 FROZEN_PARTS = (
     ScaleLevel,

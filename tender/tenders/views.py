@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from tender import PROJECT_ROOT, clock, timefmt
 from tender.audit import AuditEvent
@@ -90,7 +91,9 @@ def create():  # type: ignore[no-untyped-def]
     require(Permission.TENDER_CREATE)
     form = CreateTenderForm()
     available = sorted(path.name for path in criteria_dir().glob("*.toml"))
-    form.criteria_file.choices = [("", "— kies een bestand —")] + [(n, n) for n in available]
+    form.criteria_file.choices = [SelectChoice("", "— kies een bestand —")] + [
+        SelectChoice(name) for name in available
+    ]
     errors: list[str] = []
     if form.validate_on_submit():
         source: tuple[str, str] | None = None

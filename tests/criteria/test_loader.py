@@ -123,11 +123,13 @@ def test_strings_are_stripped() -> None:
         edited(
             ('name = "Houten"', 'name = "  Houten\\n"'),
             ('procedure = "SAS"', 'procedure = " SAS "'),
+            ('description = "Geen antwoord', 'description = "\\tGeen antwoord'),
         )
     )
 
     assert criteria_file.municipalities[0].name == "Houten"
     assert criteria_file.tender.procedure == "SAS"
+    assert criteria_file.scale[0].description.startswith("Geen antwoord")
 
 
 def test_start_date_may_be_a_string() -> None:
@@ -164,8 +166,8 @@ def test_start_date_may_be_a_string() -> None:
         ),
         pytest.param(
             SECOND_CRITERION_MINIMUM,
-            SECOND_CRITERION_MINIMUM.replace("minimum = 6", "minimum = 6\nmaximum = 10"),
-            "criteria[2].maximum: onbekend veld",
+            SECOND_CRITERION_MINIMUM.replace("minimum = 6", "minimum = 6\ntoelichting = 'x'"),
+            "criteria[2].toelichting: onbekend veld",
             id="in-array-of-tables",
         ),
         pytest.param(
@@ -352,12 +354,6 @@ def test_impossible_toml_date_is_a_syntax_error_with_its_line() -> None:
             id="number-for-code",
         ),
         pytest.param(
-            "[contract]\ninitial_years = 2",
-            "contract = 4\n[contrakt]\ninitial_years = 2",
-            "contract: moet een tabel zijn (gevonden: geheel getal 4)",
-            id="value-for-table",
-        ),
-        pytest.param(
             LOT_GROUPS,
             'target_groups = "PG"',
             'lots[1].target_groups: moet een lijst zijn (gevonden: tekst "PG")',
@@ -381,6 +377,18 @@ def test_impossible_toml_date_is_a_syntax_error_with_its_line() -> None:
 )
 def test_wrong_type_is_refused(old: str, new: str, message: str) -> None:
     assert message in refusal(edited((old, new)))
+
+
+def test_value_instead_of_table_is_refused() -> None:
+    text = edited(
+        ("\nformat = 1\n", "\nformat = 1\ncontract = 4\n"),
+        ("[contract]\ninitial", "[contract_]\ninitial"),
+    )
+
+    assert refusal(text) == [
+        "contract: moet een tabel zijn (gevonden: geheel getal 4)",
+        'contract_: onbekend veld (bedoelt u "contract"?)',
+    ]
 
 
 @pytest.mark.parametrize(
@@ -559,7 +567,13 @@ def test_all_errors_are_reported_together() -> None:
             id="value-negative",
         ),
         pytest.param(
-            [('code = "IB"', 'code = "IB"\n[[lots]]\ncode = "IB"\nname = "x"')],
+            [
+                (
+                    "# --- Eisen",
+                    '[[lots]]\ncode = "IB"\nname = "x"\nestimated_value_eur = 1\n'
+                    "maximum_value_eur = 1\n# --- Eisen",
+                )
+            ],
             'lots[2].code: dubbele code "IB" (ook in lots[1])',
             id="lot-unique",
         ),
@@ -626,14 +640,8 @@ def test_all_errors_are_reported_together() -> None:
             id="tariff-not-finite",
         ),
         pytest.param(
-            [
-                (
-                    'code = "02A12"\nname = "Begeleiding 1-2 resultaatgebieden, behouden, intensiteit +"\n'
-                    'unit = "maand"',
-                    'code = "02A12"\nname = "x"\nunit = " "',
-                )
-            ],
-            "products[2].unit: mag niet leeg zijn",
+            [('unit = "maand"\ntariff_eur = 346.67', 'unit = " "\ntariff_eur = 346.67')],
+            "products[1].unit: mag niet leeg zijn",
             id="unit-empty",
         ),
         pytest.param(

@@ -1,0 +1,86 @@
+"""The audit trail is hash-chained: editing or deleting a row is detected."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from factories import make_published_tender
+from flask import Flask
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from tender import audit
+from tender.audit import AuditEvent, AuditTrailIsAppendOnly
+
+
+def _events(session: Session) -> list[AuditEvent]:
+    return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+
+
+def test_untouched_chain_verifies(app: Flask, session: Session, now: datetime) -> None:
+    make_published_tender(session, now=now)
+    session.commit()
+    assert len(_events(session)) >= 3
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "Logboek in orde" in result.output
+
+
+def test_each_event_links_to_the_previous(session: Session, now: datetime) -> None:
+    make_published_tender(session, now=now)
+    events = _events(session)
+    assert events[0].prev_hash == audit.GENESIS_HASH
+    for previous, current in zip(events, events[1:], strict=False):
+        assert current.prev_hash == previous.hash
+
+
+@pytest.mark.parametrize(
+    "tampering",
+    [
+        "UPDATE audit_event SET actor_label = 'iemand anders' WHERE id = :id",
+        "UPDATE audit_event SET action = 'tender.create' WHERE id = :id",
+        "UPDATE audit_event SET occurred_at = occurred_at + INTERVAL '1 hour' WHERE id = :id",
+    ],
+    ids=["actor", "action", "time"],
+)
+def test_edited_row_is_named_by_verify(
+    app: Flask, session: Session, now: datetime, tampering: str
+) -> None:
+    make_published_tender(session, now=now)
+    session.commit()
+    victim = _events(session)[1]
+    if "INTERVAL" in tampering and session.get_bind().dialect.name == "sqlite":
+        tampering = "UPDATE audit_event SET occurred_at = '2020-01-01 00:00:00' WHERE id = :id"
+    session.execute(text(tampering), {"id": victim.id})
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"gebeurtenis {victim.id}:" in result.output
+    assert "inhoud is gewijzigd" in result.output
+
+
+def test_deleted_row_is_detected_at_its_successor(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    make_published_tender(session, now=now)
+    session.commit()
+    events = _events(session)
+    session.execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": events[1].id})
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"gebeurtenis {events[2].id}:" in result.output
+
+
+def test_orm_refuses_to_change_or_delete_events(session: Session, now: datetime) -> None:
+    make_published_tender(session, now=now)
+    session.commit()
+    event = _events(session)[0]
+    event.actor_label = "iemand anders"
+    with pytest.raises(AuditTrailIsAppendOnly):
+        session.flush()
+    session.rollback()
+    session.delete(_events(session)[0])
+    with pytest.raises(AuditTrailIsAppendOnly):
+        session.flush()

@@ -1,0 +1,52 @@
+"""The demo command builds a ready-to-use, clearly labelled instance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tender import demo
+from tender.accounts.models import Organisation, Role, User
+from tender.tenders.models import Tender, TenderState
+
+
+def test_demo_builds_published_tender_and_one_account_per_role(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    result = demo.build(session, criteria_path=None, bids=0, now=now)
+    session.commit()
+    assert result.tender.state == TenderState.PUBLISHED
+    assert result.tender.is_demo
+    roles = {user.role for user in session.scalars(select(User))}
+    assert roles == set(Role)
+    assert all(user.is_demo for user in session.scalars(select(User)))
+    organisations = session.scalars(select(Organisation)).all()
+    assert len(organisations) >= 5
+    assert all(o.is_demo and o.name.endswith("(demo)") for o in organisations)
+
+
+def test_demo_again_reuses_and_renews_passwords(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    first = demo.build(session, criteria_path=None, bids=0, now=now)
+    session.commit()
+    second = demo.build(session, criteria_path=None, bids=0, now=now)
+    session.commit()
+    assert len(session.scalars(select(Tender)).all()) == 1
+    assert [c[1] for c in first.credentials] == [c[1] for c in second.credentials]
+    assert [c[2] for c in first.credentials] != [c[2] for c in second.credentials]
+    client = app.test_client()
+    role, email, password = second.credentials[0]
+    response = client.post("/inloggen", data={"email": email, "password": password})
+    assert response.status_code == 302
+
+
+def test_demo_command_prints_credentials(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "inkoper@demo.example" in result.output
+    assert "adviesraad@demo.example" in result.output
+    assert "gemarkeerd als demo" in result.output

@@ -1,0 +1,146 @@
+"""Every route x every role (and anonymous): the expected answer.
+
+The table must name every route of the app; a new route without a row fails
+``test_every_route_is_in_the_matrix``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pytest
+from factories import ROOT, login, make_published_tender, make_tender, make_user
+from flask import Flask, url_for
+
+from tender import clock
+from tender.accounts.models import Role, User
+from tender.db import db_session
+
+THREE_LOTS = ROOT / "tests" / "criteria" / "files" / "three-lots-ranked.toml"
+ANON = "anoniem"
+ROLES = [ANON, *[role.value for role in Role]]
+LOGIN = 302  # anonymous users are sent to the login page
+
+
+@dataclass(frozen=True)
+class Case:
+    endpoint: str
+    method: str
+    target: str  # which object the URL points at
+    expected: dict[str, int]
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.endpoint} [{self.target}]"
+
+
+def only(allowed: dict[str, int], *, default: int = 403, anon: int = LOGIN) -> dict[str, int]:
+    """Expected codes: ``allowed`` for the roles named, ``default`` for the other roles."""
+    codes = {role: default for role in ROLES}
+    codes[ANON] = anon
+    codes.update(allowed)
+    return codes
+
+
+EVERYONE_REDIRECTED = {role: 302 for role in ROLES}
+OFFICER = {"inkoper": 200}
+OFFICER_POST = {"inkoper": 302}
+
+CASES = [
+    Case("portal.home", "GET", "-", EVERYONE_REDIRECTED),
+    Case("portal.provider_home", "GET", "-", only({"aanbieder": 200})),
+    Case("portal.evaluator_home", "GET", "-", only({"beoordelaar": 200})),
+    Case("accounts.login", "GET", "-", {**EVERYONE_REDIRECTED, ANON: 200}),
+    Case("accounts.login", "POST", "-", {**EVERYONE_REDIRECTED, ANON: 200}),
+    Case("accounts.register", "GET", "-", {**EVERYONE_REDIRECTED, ANON: 200}),
+    Case("accounts.register", "POST", "-", {**EVERYONE_REDIRECTED, ANON: 200}),
+    Case("accounts.logout", "POST", "-", EVERYONE_REDIRECTED),
+    Case("accounts.change_password", "GET", "-", only({r: 200 for r in ROLES if r != ANON})),
+    Case("accounts.change_password", "POST", "-", only({r: 200 for r in ROLES if r != ANON})),
+    Case("admin.users", "GET", "-", only({"beheerder": 200})),
+    Case("admin.new_user", "GET", "-", only({"beheerder": 200})),
+    Case("admin.new_user", "POST", "-", only({"beheerder": 200})),
+    Case("admin.toggle_user", "POST", "other user", only({"beheerder": 302})),
+    Case("admin.toggle_user", "POST", "missing user", only({"beheerder": 404})),
+    Case("tenders.index", "GET", "-", only({"inkoper": 200, "adviesraad": 200})),
+    Case("tenders.create", "GET", "-", only(OFFICER)),
+    Case("tenders.create", "POST", "-", only(OFFICER)),
+    Case("tenders.show", "GET", "concept", only(OFFICER)),
+    Case(
+        "tenders.show",
+        "GET",
+        "published",
+        only({"inkoper": 200, "adviesraad": 200, "aanbieder": 200}),
+    ),
+    Case(
+        "tenders.show",
+        "GET",
+        "missing tender",
+        only({"inkoper": 404, "adviesraad": 404, "aanbieder": 404}),
+    ),
+    Case("tenders.criteria_file", "GET", "concept", only(OFFICER)),
+    Case(
+        "tenders.criteria_file",
+        "GET",
+        "published",
+        only({"inkoper": 200, "adviesraad": 200, "aanbieder": 200}),
+    ),
+    Case("tenders.replace_configuration", "POST", "concept", only(OFFICER_POST)),
+    Case("tenders.replace_configuration", "POST", "published", only(OFFICER_POST)),
+    Case("tenders.schedule", "GET", "concept", only(OFFICER)),
+    Case("tenders.schedule", "POST", "concept", only(OFFICER_POST)),
+    Case("tenders.publish", "POST", "concept", only(OFFICER_POST)),
+    Case("tenders.publish", "POST", "missing tender", only({"inkoper": 404})),
+    Case("tenders.withdraw", "GET", "published", only(OFFICER)),
+    Case("tenders.withdraw", "POST", "published", only(OFFICER)),
+    Case("tenders.audit_trail", "GET", "published", only(OFFICER)),
+    Case("tenders.audit_trail", "GET", "missing tender", only({"inkoper": 404})),
+]
+
+
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
+    covered = {(case.endpoint, case.method) for case in CASES}
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes - covered == set(), "routes without a row in the permission matrix"
+    assert covered - routes == set(), "rows for routes that do not exist"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_route_answers_each_role_as_expected(app: Flask, now: datetime, case: Case) -> None:
+    with app.app_context():
+        session = db_session()
+        users = {role.value: make_user(session, role, now=now) for role in Role}
+        concept = make_tender(session, now=now)
+        published = make_published_tender(session, now=now, path=THREE_LOTS)
+        other_user = make_user(session, Role.EVALUATOR, now=now)
+        session.commit()
+        targets = {
+            "-": {},
+            "concept": {"tender_id": concept.id},
+            "published": {"tender_id": published.id},
+            "missing tender": {"tender_id": 999_999},
+            "other user": {"user_id": other_user.id},
+            "missing user": {"user_id": 999_999},
+        }
+        with app.test_request_context():
+            url = url_for(case.endpoint, **targets[case.target])
+        user_ids = {role: user.id for role, user in users.items()}
+
+    clock.set_clock(lambda: now)
+    answers = {}
+    for role in ROLES:
+        client = app.test_client()
+        if role != ANON:
+            with app.app_context():
+                login(client, db_session().get(User, user_ids[role]))
+        response = client.open(url, method=case.method)
+        answers[role] = response.status_code
+        if role == ANON and response.status_code == 302 and case.expected[ANON] == LOGIN:
+            assert "/inloggen" in response.headers["Location"], case.id
+    assert answers == case.expected
