@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 
 import pytest
@@ -31,7 +32,7 @@ def test_each_event_links_to_the_previous(session: Session, now: datetime) -> No
     make_published_tender(session, now=now)
     events = _events(session)
     assert events[0].prev_hash == audit.GENESIS_HASH
-    for previous, current in zip(events, events[1:], strict=False):
+    for previous, current in itertools.pairwise(events):
         assert current.prev_hash == previous.hash
 
 

@@ -39,7 +39,7 @@ def test_demo_again_reuses_and_renews_passwords(
     assert [c[1] for c in first.credentials] == [c[1] for c in second.credentials]
     assert [c[2] for c in first.credentials] != [c[2] for c in second.credentials]
     client = app.test_client()
-    role, email, password = second.credentials[0]
+    _role, email, password = second.credentials[0]
     response = client.post("/inloggen", data={"email": email, "password": password})
     assert response.status_code == 302
 
