@@ -19,7 +19,6 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from tender import clock, create_app, migrate
-from tender.db import db_session
 from tender.models import Base
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -80,9 +79,14 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
-    """The app's session inside an app context, for service-level tests."""
-    with app.app_context():
-        yield db_session()
+    """A session on the app's database, for service-level tests.
+
+    No app context stays pushed: requests made by the test client in the same
+    test must get their own ``g`` (current user, request session), as in real use.
+    """
+    db = app.extensions["tender.sessionmaker"]()
+    yield db
+    db.close()
 
 
 @pytest.fixture

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from tender.accounts.models import ROLE_LABELS, Role
+from tender.forms import DutchForm
 
 REQUIRED = "Dit veld is verplicht."
 
 
-class LoginForm(FlaskForm):
+class LoginForm(DutchForm):
     email = EmailField("E-mailadres", validators=[DataRequired(REQUIRED)])
     password = PasswordField("Wachtwoord", validators=[DataRequired(REQUIRED)])
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(DutchForm):
     organisation_name = StringField(
         "Naam organisatie", validators=[DataRequired(REQUIRED), Length(max=200)]
     )
@@ -78,7 +78,7 @@ STAFF_ROLE_CHOICES = [
 ]
 
 
-class UserForm(FlaskForm):
+class UserForm(DutchForm):
     name = StringField("Naam", validators=[DataRequired(REQUIRED), Length(max=200)])
     email = EmailField(
         "E-mailadres", validators=[DataRequired(REQUIRED), Email("Vul een geldig e-mailadres in.")]
@@ -86,7 +86,7 @@ class UserForm(FlaskForm):
     role = SelectField("Rol", choices=STAFF_ROLE_CHOICES, validators=[DataRequired(REQUIRED)])
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(DutchForm):
     current = PasswordField("Huidig wachtwoord", validators=[DataRequired(REQUIRED)])
     password = PasswordField(
         "Nieuw wachtwoord",

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from tender.forms import DutchForm
+
 REQUIRED = "Dit veld is verplicht."
 
 
-class CreateTenderForm(FlaskForm):
+class CreateTenderForm(DutchForm):
     criteria_file = SelectField(
         "Criteriabestand uit de map criteria/", choices=[], validate_choice=False
     )
     upload = FileField("Of upload een criteriabestand (.toml)")
 
 
-class ReplaceConfigurationForm(FlaskForm):
+class ReplaceConfigurationForm(DutchForm):
     upload = FileField("Nieuwe versie van het criteriabestand (.toml)")
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(DutchForm):
     tenderned_reference = StringField(
         "TenderNed-kenmerk",
         description="Het kenmerk van de publicatie op TenderNed; verplicht voor publicatie.",
@@ -55,7 +56,7 @@ class ScheduleForm(FlaskForm):
         return valid
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(DutchForm):
     reason = TextAreaField(
         "Reden van intrekking",
         description="Deze reden wordt vastgelegd in het logboek.",
@@ -63,5 +64,5 @@ class WithdrawForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(DutchForm):
     """A form with only the CSRF token, for buttons that POST."""

@@ -1,0 +1,189 @@
+"""Login, provider registration, staff accounts, CSRF and the secret key."""
+
+from __future__ import annotations
+
+import stat
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from factories import PASSWORD, login, make_user
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tender import create_app
+from tender.accounts.models import Organisation, Role, User
+
+REGISTRATION = {
+    "organisation_name": "Zorg & Co",
+    "kvk_number": "1234567",  # 7 digits: wrong
+    "street_address": "Lekdijk 4",
+    "postcode": "3401 AB",
+    "city": "IJsselstein",
+    "phone": "030-1234567",
+    "website": "https://zorgenco.example.org",
+    "contact_person": "Petra de Vries",
+    "email": "petra@zorgenco.example.org",
+    "password": "lang-genoeg-wachtwoord",
+    "password_repeat": "lang-genoeg-wachtwoord",
+}
+
+
+def test_registration_with_bad_kvk_keeps_every_typed_value(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/registreren", data=REGISTRATION)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Een KvK-nummer bestaat uit precies 8 cijfers." in html
+    for key, value in REGISTRATION.items():
+        if "password" not in key:
+            assert f'value="{value.replace("&", "&amp;")}"' in html, key
+
+
+def test_registration_creates_organisation_and_provider(
+    client,
+    session: Session,  # type: ignore[no-untyped-def]
+) -> None:
+    data = {**REGISTRATION, "kvk_number": "1234 5678"}
+    response = client.post("/registreren", data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/")
+    organisation = session.scalar(select(Organisation))
+    assert organisation is not None and organisation.kvk_number == "12345678"
+    user = session.scalar(select(User))
+    assert user is not None and user.role == Role.PROVIDER
+    assert user.organisation_id == organisation.id
+    assert user.password_hash != data["password"] and "lang-genoeg" not in user.password_hash
+    assert client.get("/aanbieder").status_code == 200
+
+
+def test_registration_refuses_a_known_kvk_number(client, session: Session, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    make_user(session, Role.PROVIDER, now=now)
+    session.commit()
+    kvk = session.scalar(select(Organisation.kvk_number))
+    response = client.post("/registreren", data={**REGISTRATION, "kvk_number": kvk})
+    assert f"KvK-nummer {kvk} is al geregistreerd" in response.get_data(as_text=True)
+    assert session.scalar(select(Organisation).where(Organisation.name == "Zorg & Co")) is None
+
+
+def test_login_wrong_password_keeps_email(client, session: Session, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(session, Role.PROCUREMENT_OFFICER, now=now)
+    session.commit()
+    response = client.post("/inloggen", data={"email": user.email, "password": "fout"})
+    html = response.get_data(as_text=True)
+    assert "E-mailadres of wachtwoord is onjuist" in html
+    assert f'value="{user.email}"' in html
+    ok = client.post("/inloggen", data={"email": user.email.upper(), "password": PASSWORD})
+    assert ok.status_code == 302
+
+
+def test_login_ignores_foreign_next_url(client, session: Session, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(session, Role.PROCUREMENT_OFFICER, now=now)
+    session.commit()
+    response = client.post(
+        "/inloggen?next=//evil.example/x", data={"email": user.email, "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_blocked_account_cannot_log_in_and_loses_its_session(
+    client,
+    session: Session,
+    now: datetime,  # type: ignore[no-untyped-def]
+) -> None:
+    admin = make_user(session, Role.ADMINISTRATOR, now=now)
+    evaluator = make_user(session, Role.EVALUATOR, now=now)
+    session.commit()
+    evaluator_client = client.application.test_client()
+    login(evaluator_client, evaluator)
+    assert evaluator_client.get("/beoordelaar").status_code == 200
+    login(client, admin)
+    assert client.post(f"/beheer/gebruikers/{evaluator.id}/status").status_code == 302
+    assert evaluator_client.get("/beoordelaar").status_code == 302
+    response = client.application.test_client().post(
+        "/inloggen", data={"email": evaluator.email, "password": PASSWORD}
+    )
+    assert "geblokkeerd" in response.get_data(as_text=True)
+
+
+def test_administrator_cannot_block_itself(client, session: Session, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    admin = make_user(session, Role.ADMINISTRATOR, now=now)
+    session.commit()
+    login(client, admin)
+    client.post(f"/beheer/gebruikers/{admin.id}/status")
+    session.refresh(admin)
+    assert admin.active
+
+
+def test_administrator_creates_staff_account_with_one_time_password(
+    client,
+    session: Session,
+    now: datetime,  # type: ignore[no-untyped-def]
+) -> None:
+    login(client, make_user(session, Role.ADMINISTRATOR, now=now))
+    session.commit()
+    data = {"name": "Eva Evaluator", "email": "eva@regio.example.org", "role": "beoordelaar"}
+    response = client.post("/beheer/gebruikers/nieuw", data=data)
+    html = response.get_data(as_text=True)
+    assert "Tijdelijk wachtwoord" in html
+    user = session.scalar(select(User).where(User.email == "eva@regio.example.org"))
+    assert user is not None and user.role == Role.EVALUATOR
+    again = client.post("/beheer/gebruikers/nieuw", data=data)
+    assert "Er bestaat al een account" in again.get_data(as_text=True)
+    assert 'value="Eva Evaluator"' in again.get_data(as_text=True)
+
+
+def test_administrator_cannot_create_provider_accounts(
+    client,
+    session: Session,
+    now: datetime,  # type: ignore[no-untyped-def]
+) -> None:
+    login(client, make_user(session, Role.ADMINISTRATOR, now=now))
+    session.commit()
+    data = {"name": "X", "email": "x@regio.example.org", "role": "aanbieder"}
+    response = client.post("/beheer/gebruikers/nieuw", data=data)
+    assert "Ongeldige keuze." in response.get_data(as_text=True)
+    assert session.scalar(select(User).where(User.email == "x@regio.example.org")) is None
+
+
+def test_change_own_password(client, session: Session, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    user = make_user(session, Role.ADVISORY_COUNCIL, now=now)
+    session.commit()
+    login(client, user)
+    new = {"password": "nieuw-wachtwoord-1", "password_repeat": "nieuw-wachtwoord-1"}
+    wrong = client.post("/account/wachtwoord", data={"current": "fout", **new})
+    assert "Het huidige wachtwoord is onjuist." in wrong.get_data(as_text=True)
+    ok = client.post("/account/wachtwoord", data={"current": PASSWORD, **new})
+    assert ok.status_code == 302
+    fresh = client.application.test_client()
+    response = fresh.post("/inloggen", data={"email": user.email, "password": "nieuw-wachtwoord-1"})
+    assert response.status_code == 302
+
+
+@pytest.fixture
+def csrf_app(database_url: str, tmp_path: Path) -> Flask:
+    return create_app({"DATABASE_URL": database_url}, instance_path=str(tmp_path / "csrf"))
+
+
+def test_forms_are_csrf_protected(csrf_app: Flask) -> None:
+    response = csrf_app.test_client().post("/inloggen", data={"email": "a@b.nl", "password": "x"})
+    assert response.status_code == 400
+    assert "verlopen" in response.get_data(as_text=True)
+    csrf_app.extensions["tender.engine"].dispose()
+
+
+def test_secret_key_is_generated_into_the_instance_folder(tmp_path: Path) -> None:
+    app = create_app({"DATABASE_URL": "sqlite://"}, instance_path=str(tmp_path / "inst"))
+    key_file = tmp_path / "inst" / "secret_key"
+    assert key_file.exists()
+    assert app.config["SECRET_KEY"] == key_file.read_text().strip()
+    assert len(app.config["SECRET_KEY"]) >= 64
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    again = create_app({"DATABASE_URL": "sqlite://"}, instance_path=str(tmp_path / "inst"))
+    assert again.config["SECRET_KEY"] == app.config["SECRET_KEY"]
+
+
+def test_security_headers(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/inloggen")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
