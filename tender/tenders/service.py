@@ -179,6 +179,7 @@ def replace_configuration(
     # Flush the removal of the old parts before the new ones reuse their codes.
     for collection in ("scale_levels", "lots", "requirements", "criteria", "products"):
         getattr(tender, collection).clear()
+    tender.contract_terms = None  # type: ignore[assignment]
     session.flush()
     tender.municipalities.clear()
     tender.target_groups.clear()
