@@ -24,6 +24,19 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from tender.db import Base, UTCDateTime
 
 GENESIS_HASH = "0" * 64
+
+# How the audit trail page names the actions; an action without a label is shown as is.
+ACTION_LABELS = {
+    "tender.create": "Aanbesteding aangemaakt",
+    "tender.configure": "Configuratie vervangen",
+    "tender.schedule": "Planning vastgelegd",
+    "tender.state": "Statuswijziging",
+    "user.create": "Account aangemaakt",
+    "user.password": "Wachtwoord gewijzigd",
+    "user.activate": "Account geactiveerd",
+    "user.deactivate": "Account geblokkeerd",
+    "organisation.register": "Organisatie geregistreerd",
+}
 _ADVISORY_LOCK_KEY = 7_300_412  # arbitrary, constant: "the audit chain"
 
 

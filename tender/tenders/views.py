@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from tender import PROJECT_ROOT, clock, timefmt
-from tender.audit import AuditEvent
+from tender.audit import ACTION_LABELS, AuditEvent
 from tender.criteria import CriteriaError, load_criteria_text
 from tender.db import db_session
 from tender.errors import DomainError
@@ -296,4 +296,6 @@ def audit_trail(tender_id: int):  # type: ignore[no-untyped-def]
         )
         .all()
     )
-    return render_template("tenders/audit.html", tender=tender, events=events)
+    return render_template(
+        "tenders/audit.html", tender=tender, events=events, action_labels=ACTION_LABELS
+    )
