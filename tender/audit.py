@@ -36,6 +36,13 @@ ACTION_LABELS = {
     "user.activate": "Account geactiveerd",
     "user.deactivate": "Account geblokkeerd",
     "organisation.register": "Organisatie geregistreerd",
+    "question.ask": "Vraag gesteld",
+    "question.answer": "Antwoord opgesteld",
+    "question.answer_changed": "Antwoord gewijzigd",
+    "question.reveal_asker": "Vraagsteller getoond",
+    "qa.publish": "Nota van inlichtingen gepubliceerd",
+    "tender.deadline_moved": "Uiterste inschrijfdatum verplaatst",
+    "tender.opening_moved": "Geplande opening verplaatst",
 }
 _ADVISORY_LOCK_KEY = 7_300_412  # arbitrary, constant: "the audit chain"
 
@@ -109,10 +116,12 @@ def record(
     now: datetime,
     tender_id: int | None = None,
     details: dict[str, Any] | None = None,
+    actor_label: str | None = None,
 ) -> AuditEvent:
     """Append one event to the chain (flushed, not committed).
 
-    ``actor`` is a User or None (the system, e.g. a CLI run without a user).
+    ``actor`` is a User or None (the system, e.g. a CLI run without a user);
+    ``actor_label`` names an actor without an account (e.g. an anonymous visitor).
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
@@ -121,7 +130,7 @@ def record(
     content = {
         "occurred_at": now,
         "actor_id": actor.id if actor is not None else None,
-        "actor_label": actor.email if actor is not None else "systeem",
+        "actor_label": actor.email if actor is not None else (actor_label or "systeem"),
         "action": action,
         "object_type": object_type,
         "object_id": object_id,

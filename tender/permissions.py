@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from tender.accounts.models import Role, User
+from tender.bids.models import Bid
 from tender.tenders.models import Tender, TenderState
 
 
@@ -35,6 +36,14 @@ class Permission(StrEnum):
     USER_MANAGE = "user:manage"
     PROVIDER_PORTAL = "provider:portal"
     EVALUATOR_PORTAL = "evaluator:portal"
+    BID_START = "bid:start"
+    BID_WRITE = "bid:write"
+    BID_READ = "bid:read"
+    BID_COUNT = "bid:count"
+    QUESTION_ASK = "question:ask"
+    QA_READ = "qa:read"
+    QA_MANAGE = "qa:manage"
+    OUTBOX_READ = "outbox:read"
 
 
 ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
@@ -48,10 +57,27 @@ ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.TENDER_PUBLISH,
             Permission.TENDER_WITHDRAW,
             Permission.AUDIT_READ,
+            Permission.BID_READ,
+            Permission.BID_COUNT,
+            Permission.QA_READ,
+            Permission.QA_MANAGE,
+            Permission.OUTBOX_READ,
         }
     ),
-    Role.ADVISORY_COUNCIL: frozenset({Permission.TENDER_LIST, Permission.TENDER_READ}),
-    Role.PROVIDER: frozenset({Permission.PROVIDER_PORTAL, Permission.TENDER_READ}),
+    Role.ADVISORY_COUNCIL: frozenset(
+        {Permission.TENDER_LIST, Permission.TENDER_READ, Permission.QA_READ}
+    ),
+    Role.PROVIDER: frozenset(
+        {
+            Permission.PROVIDER_PORTAL,
+            Permission.TENDER_READ,
+            Permission.BID_START,
+            Permission.BID_WRITE,
+            Permission.BID_READ,
+            Permission.QUESTION_ASK,
+            Permission.QA_READ,
+        }
+    ),
     Role.EVALUATOR: frozenset({Permission.EVALUATOR_PORTAL}),
     Role.ADMINISTRATOR: frozenset({Permission.USER_MANAGE}),
 }
@@ -67,8 +93,37 @@ def _tender_read(user: User, tender: Tender, now: datetime | None) -> bool:
     return tender.state in _PUBLIC_STATES
 
 
+# Bids are sealed until the tender is opened: before that, only the provider
+# that wrote a bid can read it.
+OPENED_STATES = frozenset(
+    {
+        TenderState.OPENED,
+        TenderState.EVALUATED,
+        TenderState.PROVISIONALLY_AWARDED,
+        TenderState.AWARDED,
+    }
+)
+
+
+def _own_bid(user: User, bid: Bid, now: datetime | None) -> bool:
+    return user.role == Role.PROVIDER and bid.organisation_id == user.organisation_id
+
+
+def _bid_read(user: User, bid: Bid, now: datetime | None) -> bool:
+    if user.role == Role.PROVIDER:
+        return _own_bid(user, bid, now)
+    if user.role == Role.PROCUREMENT_OFFICER:
+        return bid.tender.state in OPENED_STATES
+    return False
+
+
 OBJECT_RULES: dict[Permission, Callable[[User, Any, datetime | None], bool]] = {
     Permission.TENDER_READ: _tender_read,
+    Permission.QA_READ: _tender_read,
+    Permission.QUESTION_ASK: _tender_read,
+    Permission.BID_START: _tender_read,
+    Permission.BID_WRITE: _own_bid,
+    Permission.BID_READ: _bid_read,
 }
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tender import clock
 from tender.accounts.models import Role
+from tender.bids.views import provider_bids
 from tender.db import db_session
 from tender.evaluation.models import CommitteeMember
 from tender.guards import require
@@ -44,8 +45,15 @@ def provider_home():  # type: ignore[no-untyped-def]
         )
         .all()
     )
+    bids = provider_bids(current_user.organisation_id)
+    open_ids = {tender.id for tender in tenders}
     return render_template(
-        "portal/provider.html", tenders=tenders, organisation=current_user.organisation, now=now
+        "portal/provider.html",
+        tenders=tenders,
+        bids=bids,
+        closed_bids=[bid for tender_id, bid in bids.items() if tender_id not in open_ids],
+        organisation=current_user.organisation,
+        now=now,
     )
 
 

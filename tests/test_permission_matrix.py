@@ -12,6 +12,7 @@ from datetime import datetime
 import pytest
 from factories import ROOT, login, make_published_tender, make_tender, make_user
 from flask import Flask, url_for
+from test_bid_access import BID_ROUTES
 
 from tender import clock
 from tender.accounts.models import Role, User
@@ -96,11 +97,16 @@ CASES = [
     Case("tenders.withdraw", "POST", "published", only(OFFICER)),
     Case("tenders.audit_trail", "GET", "published", only(OFFICER)),
     Case("tenders.audit_trail", "GET", "missing tender", only({"inkoper": 404})),
+    Case("bids.start", "POST", "published", only({"aanbieder": 302})),
+    Case("bids.start", "POST", "missing tender", only({"aanbieder": 404})),
 ]
 
 
 def test_every_route_is_in_the_matrix(app: Flask) -> None:
-    covered = {(case.endpoint, case.method) for case in CASES}
+    covered = {(case.endpoint, case.method) for case in CASES} | {
+        # Bid-content routes have their own matrix, with a submitted bid: test_bid_access.
+        *BID_ROUTES
+    }
     routes = {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()

@@ -22,11 +22,12 @@ from wtforms.fields.choices import SelectChoice
 
 from tender import PROJECT_ROOT, clock, timefmt
 from tender.audit import ACTION_LABELS, AuditEvent
+from tender.bids import service as bids
 from tender.criteria import CriteriaError, load_criteria_text
 from tender.db import db_session
 from tender.errors import DomainError
 from tender.guards import get_or_404, require
-from tender.permissions import Permission
+from tender.permissions import Permission, can
 from tender.tenders import service
 from tender.tenders.forms import (
     CreateTenderForm,
@@ -145,6 +146,9 @@ def show(tender_id: int):  # type: ignore[no-untyped-def]
         replace_form=ReplaceConfigurationForm(),
         button_form=EmptyForm(),
         total_weight=sum(c.weight for c in tender.criteria),
+        bids_received=bids.submitted_count(db_session(), tender)
+        if can(current_user, Permission.BID_COUNT)
+        else None,
     )
 
 

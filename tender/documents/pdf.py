@@ -1,0 +1,332 @@
+"""The shared PDF foundation: fonts, styles and the municipal-letter page template.
+
+Every document builder (receipt, nota van inlichtingen, opening record, award
+letter, report, contract) composes a story of flowables from the styles here and
+hands it to ``render()``. Output is byte-for-byte reproducible for the same input
+(ReportLab's ``invariant`` mode), so a document's SHA-256 is stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import reportlab
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
+
+# Bitstream Vera ships with ReportLab, so the font is always there and is embedded
+# (subset) in every PDF; it covers the Dutch diacritics, the euro sign and en dashes.
+_FONT_DIR = Path(reportlab.__file__).resolve().parent / "fonts"
+FONT = "Vera"
+FONT_BOLD = "Vera-Bold"
+FONT_ITALIC = "Vera-Italic"
+FONT_BOLD_ITALIC = "Vera-BoldItalic"
+# Only ever used for hexadecimal digests: one of the PDF standard fonts, which every
+# reader provides, and fixed-width so that digests line up and are easy to compare.
+FONT_MONO = "Courier-Bold"
+
+
+def _register_fonts() -> None:
+    for name, file_name in (
+        (FONT, "Vera.ttf"),
+        (FONT_BOLD, "VeraBd.ttf"),
+        (FONT_ITALIC, "VeraIt.ttf"),
+        (FONT_BOLD_ITALIC, "VeraBI.ttf"),
+    ):
+        pdfmetrics.registerFont(TTFont(name, str(_FONT_DIR / file_name)))
+    pdfmetrics.registerFontFamily(
+        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD_ITALIC
+    )
+
+
+_register_fonts()
+
+PAGE_SIZE = A4
+MARGIN_LEFT = 25 * mm
+MARGIN_RIGHT = 25 * mm
+BAND_HEIGHT = 21 * mm
+MARGIN_TOP = BAND_HEIGHT + 12 * mm
+MARGIN_BOTTOM = 22 * mm
+TEXT_WIDTH = PAGE_SIZE[0] - MARGIN_LEFT - MARGIN_RIGHT
+
+HOUSE_BLUE = colors.HexColor("#154273")
+PALE_BLUE = colors.HexColor("#e8eef5")
+RULE_GREY = colors.HexColor("#b4b4b4")
+TEXT_GREY = colors.HexColor("#535353")
+NOTICE_AMBER = colors.HexColor("#fff4d6")
+NOTICE_BORDER = colors.HexColor("#c98a00")
+
+TITLE = ParagraphStyle(
+    "Title", fontName=FONT_BOLD, fontSize=17, leading=21, textColor=HOUSE_BLUE, spaceAfter=3 * mm
+)
+SUBTITLE = ParagraphStyle(
+    "Subtitle", fontName=FONT, fontSize=11, leading=15, textColor=TEXT_GREY, spaceAfter=6 * mm
+)
+HEADING = ParagraphStyle(
+    "Heading",
+    fontName=FONT_BOLD,
+    fontSize=11.5,
+    leading=15,
+    textColor=HOUSE_BLUE,
+    spaceBefore=5 * mm,
+    spaceAfter=2 * mm,
+)
+# A heading moves to the next page rather than end a page with less than this below it.
+_HEADING_ROOM = 30 * mm
+BODY = ParagraphStyle("Body", fontName=FONT, fontSize=9.5, leading=14, spaceAfter=2.5 * mm)
+SMALL = ParagraphStyle(
+    "Small", fontName=FONT, fontSize=8, leading=11, textColor=TEXT_GREY, spaceAfter=2 * mm
+)
+CLOSING = ParagraphStyle("Closing", parent=SMALL, spaceBefore=6 * mm)
+TABLE_TEXT = ParagraphStyle("TableText", fontName=FONT, fontSize=9, leading=12)
+TABLE_HEADER = ParagraphStyle("TableHeader", parent=TABLE_TEXT, fontName=FONT_BOLD)
+MONO = ParagraphStyle("Mono", fontName=FONT_MONO, fontSize=10, leading=14, spaceAfter=2 * mm)
+MONO_SMALL = ParagraphStyle("MonoSmall", fontName=FONT_MONO, fontSize=7, leading=10)
+NOTICE = ParagraphStyle(
+    "Notice",
+    parent=BODY,
+    fontName=FONT_BOLD,
+    backColor=NOTICE_AMBER,
+    borderColor=NOTICE_BORDER,
+    borderWidth=0.8,
+    borderPadding=(3 * mm, 3 * mm, 3 * mm, 3 * mm),
+    spaceBefore=5 * mm,
+    spaceAfter=6 * mm,
+)
+
+_BAND_AUTHORITY = ParagraphStyle(
+    "BandAuthority", fontName=FONT_BOLD, fontSize=10.5, leading=13, textColor=colors.white
+)
+_BAND_REGION = ParagraphStyle(
+    "BandRegion", fontName=FONT, fontSize=9, leading=12, textColor=colors.HexColor("#d5e0ec")
+)
+_FOOTER_SIZE = 7.5
+_FOOTER_Y = 12 * mm
+
+
+def markup(text: str) -> str:
+    """User text made safe for ReportLab's paragraph mini-markup; line breaks kept."""
+    return escape(text).replace("\r\n", "\n").replace("\n", "<br/>")
+
+
+def section_heading(text: str) -> list[Flowable]:
+    """A heading (markup, so escape user text first) that never ends a page on its own.
+
+    A conditional page break rather than ``keepWithNext``: keeping a heading with a
+    paragraph longer than the space left would push both to the next page, leaving
+    a blank half page behind.
+    """
+    return [CondPageBreak(_HEADING_ROOM), Paragraph(text, HEADING)]
+
+
+def user_paragraphs(
+    text: str, style: ParagraphStyle = BODY, *, label: str | None = None
+) -> list[Paragraph]:
+    """Free text typed by a user as paragraphs: blank lines separate them.
+
+    Each paragraph may flow across pages, so answers of any length fit. A ``label``
+    (plain text) is set in bold above the first paragraph, as part of it, so that
+    it stays with the text's first lines.
+    """
+    blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n")]
+    texts = [markup(block) for block in blocks if block] or [""]
+    if label is not None:
+        texts[0] = f"<b>{escape(label)}</b><br/>{texts[0]}"
+    return [Paragraph(block, style) for block in texts if block]
+
+
+def facts_table(
+    rows: Sequence[tuple[str, str | Flowable]], *, label_width: float = 48 * mm
+) -> Table:
+    """A two-column table of labelled facts, as at the top of a letter.
+
+    Values given as ``str`` are user data and escaped; flowables are used as they are.
+    """
+    data = [
+        [
+            Paragraph(escape(label), TABLE_HEADER),
+            Paragraph(markup(value), TABLE_TEXT) if isinstance(value, str) else value,
+        ]
+        for label, value in rows
+    ]
+    table = Table(data, colWidths=[label_width, TEXT_WIDTH - label_width], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE_GREY),
+            ]
+        )
+    )
+    return table
+
+
+def grid_table(
+    header: Sequence[str], rows: Sequence[Sequence[Flowable]], widths: Sequence[float]
+) -> Table:
+    """A table with a tinted header row that repeats on every page it spans."""
+    data: list[list[Any]] = [[Paragraph(escape(cell), TABLE_HEADER) for cell in header]]
+    data.extend(list(row) for row in rows)
+    table = Table(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), PALE_BLUE),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, HOUSE_BLUE),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.4, RULE_GREY),
+                ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+class _NumberedCanvas(Canvas):
+    """Holds every page back until the end, so each footer can say 'pagina X van Y'."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._page_states: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._page_states.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._page_states)
+        for state in self._page_states:
+            self.__dict__.update(state)
+            self._draw_page_number(total)
+            super().showPage()
+        super().save()
+
+    def _draw_page_number(self, total: int) -> None:
+        self.saveState()
+        self.setFont(FONT, _FOOTER_SIZE)
+        self.setFillColor(TEXT_GREY)
+        self.drawRightString(
+            PAGE_SIZE[0] - MARGIN_RIGHT, _FOOTER_Y, f"pagina {self._pageNumber} van {total}"
+        )
+        self.restoreState()
+
+
+class MunicipalLetter(BaseDocTemplate):
+    """A4 letter of the contracting authority: a header band and a referenced footer."""
+
+    def __init__(
+        self,
+        target: BytesIO,
+        *,
+        title: str,
+        authority: str,
+        region: str,
+        reference: str,
+        subject: str,
+    ) -> None:
+        super().__init__(
+            target,
+            pagesize=PAGE_SIZE,
+            leftMargin=MARGIN_LEFT,
+            rightMargin=MARGIN_RIGHT,
+            topMargin=MARGIN_TOP,
+            bottomMargin=MARGIN_BOTTOM,
+            title=title,
+            author=authority,
+            subject=subject,
+            creator="tender",
+            producer="tender (ReportLab)",
+            lang="nl-NL",
+            displayDocTitle=True,
+            invariant=True,
+        )
+        self.authority = authority
+        self.region = region
+        self.reference = reference
+        frame = Frame(
+            self.leftMargin,
+            self.bottomMargin,
+            self.width,
+            self.height,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        self.addPageTemplates([PageTemplate(id="letter", frames=[frame], onPage=self._decorate)])
+
+    def _decorate(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
+        width, height = PAGE_SIZE
+        canvas.saveState()
+        canvas.setFillColor(HOUSE_BLUE)
+        canvas.rect(0, height - BAND_HEIGHT, width, BAND_HEIGHT, stroke=0, fill=1)
+        authority = Paragraph(escape(self.authority), _BAND_AUTHORITY)
+        region = Paragraph(escape(self.region), _BAND_REGION)
+        _, authority_height = authority.wrap(TEXT_WIDTH, BAND_HEIGHT)
+        _, region_height = region.wrap(TEXT_WIDTH, BAND_HEIGHT)
+        top = height - (BAND_HEIGHT - authority_height - region_height) / 2
+        authority.drawOn(canvas, MARGIN_LEFT, top - authority_height)
+        region.drawOn(canvas, MARGIN_LEFT, top - authority_height - region_height)
+
+        canvas.setStrokeColor(RULE_GREY)
+        canvas.setLineWidth(0.5)
+        canvas.line(MARGIN_LEFT, _FOOTER_Y + 4 * mm, width - MARGIN_RIGHT, _FOOTER_Y + 4 * mm)
+        canvas.setFont(FONT, _FOOTER_SIZE)
+        canvas.setFillColor(TEXT_GREY)
+        canvas.drawString(MARGIN_LEFT, _FOOTER_Y, f"{doc.title} · kenmerk {self.reference}")
+        canvas.restoreState()
+
+
+def render(
+    story: list[Flowable],
+    *,
+    title: str,
+    authority: str,
+    region: str,
+    reference: str,
+    subject: str | None = None,
+) -> bytes:
+    """Lay out ``story`` as a municipal letter and return the PDF.
+
+    ``title`` is the document's title (PDF metadata and footer), ``authority`` the
+    contracting authority (header band and PDF author), ``reference`` the tender's
+    reference (footer). The same input always gives the same bytes.
+    """
+    buffer = BytesIO()
+    doc = MunicipalLetter(
+        buffer,
+        title=title,
+        authority=authority,
+        region=region,
+        reference=reference,
+        subject=subject if subject is not None else f"{title} – {reference}",
+    )
+    doc.build(story, canvasmaker=_NumberedCanvas)
+    return buffer.getvalue()

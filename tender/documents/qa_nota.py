@@ -1,0 +1,117 @@
+"""Nota van inlichtingen: the published, anonymised questions and answers of one round.
+
+Every provider gets the same information at the same time (equal treatment), so the
+nota names no one: the data it is built from holds no organisation at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from xml.sax.saxutils import escape
+
+from reportlab.platypus import Flowable, Paragraph
+
+from tender.documents.pdf import (
+    BODY,
+    CLOSING,
+    NOTICE,
+    SUBTITLE,
+    TITLE,
+    markup,
+    render,
+    section_heading,
+    user_paragraphs,
+)
+from tender.timefmt import format_datetime
+
+NO_BREAK_SPACE = "\u00a0"
+
+
+@dataclass(frozen=True)
+class QaNotaItem:
+    number: int
+    section: str
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class QaNotaData:
+    tender_reference: str
+    tender_title: str
+    contracting_authority: str
+    region: str
+    round_number: int
+    published_at: datetime
+    items: tuple[QaNotaItem, ...]
+    previous_submission_deadline: datetime | None
+    new_submission_deadline: datetime | None
+
+
+def deadline_notice(previous: datetime | None, new: datetime | None) -> str | None:
+    """The sentence announcing a moved submission deadline, or None if it did not move.
+
+    Each date is glued to its time with a no-break space, so a line never ends
+    between them.
+    """
+    if previous is None or new is None or previous == new:
+        return None
+    before = format_datetime(previous).replace(" ", NO_BREAK_SPACE)
+    after = format_datetime(new).replace(" ", NO_BREAK_SPACE)
+    return f"De uiterste inschrijfdatum is gewijzigd van {before} naar {after}."
+
+
+def _item(item: QaNotaItem) -> list[Flowable]:
+    heading = f"Vraag {item.number}"
+    if item.section.strip():
+        heading += f" · {markup(item.section.strip())}"
+    return [
+        *section_heading(heading),
+        *user_paragraphs(item.question, label="Vraag"),
+        *user_paragraphs(item.answer, label="Antwoord"),
+    ]
+
+
+def build_qa_nota(data: QaNotaData) -> bytes:
+    """The nota of one Q&A round as a PDF; the same data gives the same bytes."""
+    title = f"Nota van inlichtingen {data.round_number}"
+    story: list[Flowable] = [
+        Paragraph(markup(title), TITLE),
+        Paragraph(
+            f"{markup(data.tender_title)} · kenmerk {markup(data.tender_reference)}<br/>"
+            f"Gepubliceerd op {format_datetime(data.published_at)}",
+            SUBTITLE,
+        ),
+    ]
+    notice = deadline_notice(data.previous_submission_deadline, data.new_submission_deadline)
+    if notice is not None:
+        story.append(Paragraph(escape(notice), NOTICE))
+    story.append(
+        Paragraph(
+            "Deze nota bevat de vragen die aanbieders over de aanbesteding hebben gesteld, "
+            "met de antwoorden van de aanbestedende dienst. De vragen zijn geanonimiseerd. "
+            "De nota maakt onderdeel uit van de aanbestedingsdocumenten en is voor alle "
+            "aanbieders gelijk.",
+            BODY,
+        )
+    )
+    if data.items:
+        for item in data.items:
+            story.extend(_item(item))
+    else:
+        story.append(Paragraph("In deze ronde zijn geen vragen gesteld.", BODY))
+    story.append(
+        Paragraph(
+            "Dit document is automatisch opgesteld en daarom niet ondertekend.",
+            CLOSING,
+        )
+    )
+    return render(
+        story,
+        title=title,
+        authority=data.contracting_authority,
+        region=data.region,
+        reference=data.tender_reference,
+        subject=data.tender_title,
+    )

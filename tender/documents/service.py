@@ -1,0 +1,125 @@
+"""Storing generated documents in the instance folder, each with its SHA-256.
+
+Files get a random name, so nothing about a bidder or a document can be read from
+the file system, and a name can never be guessed or steered by user input. The
+digest recorded at creation is checked on every read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from tender.documents.models import Document
+from tender.errors import DomainError
+
+RECEIPT = "receipt"
+QA_NOTA = "qa_nota"
+OPENING_RECORD = "opening_record"
+AWARD_LETTER = "award_letter"
+AWARD_REPORT = "award_report"
+CONTRACT = "contract"
+KINDS = (RECEIPT, QA_NOTA, OPENING_RECORD, AWARD_LETTER, AWARD_REPORT, CONTRACT)
+
+
+class DocumentCorrupted(DomainError):
+    """A stored document is missing or no longer matches the digest recorded for it."""
+
+
+def documents_dir(instance_path: str) -> Path:
+    """``<instance>/documents``, created if missing."""
+    path = Path(instance_path) / "documents"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` so that a reader sees either nothing or all of it."""
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+    # Make the rename itself durable (POSIX; directories cannot be opened on Windows).
+    if hasattr(os, "O_DIRECTORY"):
+        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def store_document(
+    session: Session,
+    *,
+    storage_dir: Path,
+    tender_id: int,
+    kind: str,
+    filename: str,
+    content: bytes,
+    now: datetime,
+    actor_id: int | None = None,
+    bid_id: int | None = None,
+) -> Document:
+    """Write ``content`` under a random name in ``storage_dir`` and record it.
+
+    The row is added and flushed, not committed. If the flush fails the file is
+    removed again; a file whose transaction is rolled back later stays behind,
+    unreferenced and harmless.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown document kind {kind!r}")
+    stored_name = secrets.token_hex(16)
+    path = storage_dir / stored_name
+    _write_atomically(path, content)
+    document = Document(
+        tender_id=tender_id,
+        bid_id=bid_id,
+        kind=kind,
+        filename=filename,
+        stored_name=stored_name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size_bytes=len(content),
+        created_at=now,
+        created_by_id=actor_id,
+    )
+    session.add(document)
+    try:
+        session.flush()
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return document
+
+
+def read_document(document: Document, *, storage_dir: Path) -> bytes:
+    """The stored bytes of ``document``, checked against its recorded SHA-256."""
+    try:
+        content = (storage_dir / document.stored_name).read_bytes()
+    except FileNotFoundError:
+        raise DocumentCorrupted(
+            f"Het document ‘{document.filename}’ ontbreekt in de documentopslag. "
+            "Meld dit bij de beheerder; maak het document niet opnieuw aan voordat is "
+            "uitgezocht wat er is gebeurd."
+        ) from None
+    if hashlib.sha256(content).hexdigest() != document.sha256:
+        raise DocumentCorrupted(
+            f"Het document ‘{document.filename}’ is na het aanmaken gewijzigd of beschadigd: "
+            "de inhoud komt niet meer overeen met de vastgelegde SHA-256. Meld dit bij de "
+            "beheerder; maak het document niet opnieuw aan voordat is uitgezocht wat er is "
+            "gebeurd."
+        )
+    return content
