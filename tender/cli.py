@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tender import audit, clock, migrate
 from tender.accounts import service as accounts
 from tender.accounts.models import Role
+from tender.bids.uploads import uploads_dir
 from tender.criteria import CriteriaError, load_criteria
 from tender.db import db_session
 from tender.errors import DomainError
@@ -136,7 +137,13 @@ def demo_command(criteria_file: Path | None, bids: int) -> None:
     migrate.upgrade(current_app.config["DATABASE_URL"])
     session = db_session()
     try:
-        result = demo.build(session, criteria_path=criteria_file, bids=bids, now=clock.now())
+        result = demo.build(
+            session,
+            criteria_path=criteria_file,
+            bids=bids,
+            now=clock.now(),
+            storage_dir=uploads_dir(current_app.instance_path),
+        )
     except (CriteriaError, DomainError) as error:
         session.rollback()
         click.echo(f"Demo kon niet worden opgebouwd: {error}", err=True)

@@ -3,21 +3,27 @@
 Everything made here is labelled demo (``is_demo``; e-mail addresses under
 ``demo.example``; organisation names ending in "(demo)"). Running it again
 reuses what exists and issues fresh passwords, so the printed credentials are
-always the valid ones.
+always the valid ones. Demo bids are made through the same services a provider
+uses; their plans start with "DEMO" and their evidence PDFs say they are demo.
 """
 
 from __future__ import annotations
 
+import io
+import random
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
+from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tender import PROJECT_ROOT, timefmt
 from tender.accounts import service as accounts
 from tender.accounts.models import Organisation, Role, User
+from tender.bids import service as bid_service
+from tender.bids.models import Bid, BidStatus
 from tender.criteria import load_criteria
 from tender.errors import DomainError
 from tender.tenders import service as tenders
@@ -50,6 +56,7 @@ PROVIDERS = (
 class DemoResult:
     tender: Tender
     credentials: list[tuple[str, str, str]] = field(default_factory=list)  # role, email, password
+    bids: int = 0
 
 
 def _account(
@@ -154,18 +161,151 @@ def _published_tender(session: Session, criteria_path: Path, now: datetime) -> T
     return tender
 
 
-def build(session: Session, *, criteria_path: Path | None, bids: int, now: datetime) -> DemoResult:
-    """Create (or refresh) the demo instance and return the credentials to print."""
-    if bids:
-        raise DomainError("Demo-inschrijvingen (--bids) komen beschikbaar met de inschrijfmodule.")
+PLAN_SENTENCES = (
+    "Onze begeleiders werken vanuit de vraag van de inwoner en stellen samen met het sociaal "
+    "team concrete resultaten op.",
+    "Bij elke evaluatie bekijken we of de ondersteuning kan worden afgeschaald naar een lichtere "
+    "vorm of naar het voorliggend veld.",
+    "We werken samen met welzijnsorganisaties, vrijwilligers en mantelzorgondersteuning "
+    "in de wijk.",
+    "Jongeren vanaf 16 jaar begeleiden we volgens de Big-5 benadering: support, wonen, school en "
+    "werk, inkomen en welzijn.",
+    "Medewerkers volgen jaarlijks scholing over herstelgericht werken en over de sociale kaart.",
+    "Afronding gebeurt met een warme overdracht en een nazorgafspraak na drie maanden.",
+    "Informele steun uit het eigen netwerk van de inwoner zetten we vanaf de start in.",
+    "We meten cliënttevredenheid en doelrealisatie en bespreken die in het accountgesprek.",
+    "Waar nodig werken we met ervaringsdeskundigen in het team.",
+    "Casusregie ligt bij het sociaal team; wij rapporteren over de voortgang op de "
+    "afgesproken doelen.",
+)
+PARTNER_NAMES = ("Welzijnsstichting", "Vrijwilligerscentrale", "Sportservice", "Mantelzorgpunt")
+
+
+def _evidence_pdf(text: str) -> bytes:
+    """A small real PDF standing in for a provider's evidence document (demo only)."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=True)
+    page.drawString(72, 760, "DEMO-bewijsstuk (geen echt document)")
+    page.drawString(72, 740, text)
+    page.save()
+    return buffer.getvalue()
+
+
+def _demo_bid(
+    session: Session,
+    *,
+    tender: Tender,
+    provider: User,
+    number: int,
+    storage_dir: Path,
+    now: datetime,
+) -> Bid:
+    """A complete, submitted demo bid with seeded, varied content."""
+    generator = random.Random(number)
+    bid = bid_service.start_bid(
+        session,
+        tender=tender,
+        organisation=provider.organisation,
+        actor=provider,
+        now=now,
+        is_demo=True,
+    )
+    if bid.status == BidStatus.SUBMITTED:
+        return bid
+    lots = [lot for lot in tender.lots if generator.random() < 0.7] or [tender.lots[0]]
+    bid_service.set_lots(session, bid=bid, lots=lots, actor=provider, now=now)
+    for requirement in tender.requirements:
+        evidence = None
+        if requirement.evidence == "required":
+            evidence = bid_service.add_attachment(
+                session,
+                bid=bid,
+                filename=f"bewijs-{requirement.code.lower()}.pdf",
+                content=_evidence_pdf(f"Eis {requirement.code}: {requirement.title}"),
+                storage_dir=storage_dir,
+                max_bytes=10 * 1024 * 1024,
+                actor=provider,
+                now=now,
+            )
+        bid_service.declare_requirement(
+            session,
+            bid=bid,
+            requirement=requirement,
+            complies=True,
+            evidence=evidence,
+            actor=provider,
+            now=now,
+        )
+    for lot in lots:
+        municipalities = generator.sample(
+            lot.municipalities, k=generator.randint(1, len(lot.municipalities))
+        )
+        groups = generator.sample(lot.target_groups, k=generator.randint(1, len(lot.target_groups)))
+        cells = {(m.id, g.id) for m in municipalities for g in groups}
+        bid_service.set_coverage(session, bid=bid, lot=lot, cells=cells, actor=provider, now=now)
+    served = bid_service.served_municipality_ids(bid)
+    for municipality in tender.municipalities:
+        if municipality.id in served:
+            bid_service.add_network_partner(
+                session,
+                bid=bid,
+                municipality=municipality,
+                name=f"{generator.choice(PARTNER_NAMES)} {municipality.name} (demo)",
+                kind=generator.choice(bid_service.NETWORK_KINDS[:5]),
+                cooperation="Gezamenlijke intake en warme overdracht bij afschalen (demo).",
+                actor=provider,
+                now=now,
+            )
+    for criterion in tender.criteria:
+        sentences = generator.sample(PLAN_SENTENCES, k=generator.randint(3, len(PLAN_SENTENCES)))
+        words = ("DEMO-plan. " + " ".join(sentences)).split()[: criterion.max_words]
+        bid_service.save_plan(
+            session,
+            bid=bid,
+            criterion=criterion,
+            text=" ".join(words),
+            attachment=None,
+            actor=provider,
+            now=now,
+        )
+    bid_service.submit(session, bid=bid, actor=provider, now=now)
+    return bid
+
+
+def build(
+    session: Session,
+    *,
+    criteria_path: Path | None,
+    bids: int,
+    now: datetime,
+    storage_dir: Path | None = None,
+) -> DemoResult:
+    """Create (or refresh) the demo instance and return the credentials to print.
+
+    With ``bids`` > 0, that many demo providers each submit a complete bid
+    (their evidence PDFs are stored in ``storage_dir``).
+    """
+    if bids and storage_dir is None:
+        raise DomainError("Demo-inschrijvingen hebben een map voor bijlagen nodig.")
     tender = _published_tender(session, criteria_path or DEFAULT_CRITERIA, now)
     result = DemoResult(tender=tender)
     for role, local_part, name in STAFF:
         user, password = _account(session, role=role, local_part=local_part, name=name, now=now)
         result.credentials.append((user.role_label, user.email, password))
-    for number in range(1, len(PROVIDERS) + 1):
+    for number in range(1, max(len(PROVIDERS), bids) + 1):
         user, password = _provider(session, number, now)
-        result.credentials.append((user.role_label, user.email, password))
+        if number <= len(PROVIDERS):
+            result.credentials.append((user.role_label, user.email, password))
+        if number <= bids and storage_dir is not None:
+            _demo_bid(
+                session,
+                tender=tender,
+                provider=user,
+                number=number,
+                storage_dir=storage_dir,
+                now=now,
+            )
+            result.bids += 1
     session.flush()
     return result
 
@@ -174,7 +314,7 @@ def describe(result: DemoResult) -> str:
     """The text the demo command prints."""
     lines = [
         f"Demo klaar: aanbesteding {result.tender.reference} ({result.tender.state}), "
-        "alle gegevens zijn gemarkeerd als demo.",
+        f"{result.bids} demo-inschrijving(en); alle gegevens zijn gemarkeerd als demo.",
         "",
         "Inloggegevens (wachtwoorden zijn bij elke demo-run nieuw):",
     ]
