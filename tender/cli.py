@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from tender import audit, clock, migrate
 from tender.accounts import service as accounts
 from tender.accounts.models import Role
-from tender.bids.uploads import uploads_dir
 from tender.criteria import CriteriaError, load_criteria
 from tender.db import db_session
 from tender.errors import DomainError
@@ -130,7 +129,13 @@ def audit_verify() -> None:
     help="Criteriabestand (standaard criteria/lekstroom-2022.toml).",
 )
 @click.option("--bids", default=0, show_default=True, help="Aantal demo-inschrijvingen.")
-def demo_command(criteria_file: Path | None, bids: int) -> None:
+@click.option(
+    "--phase",
+    type=click.Choice(["published", "submitted", "opened", "scored"]),
+    default=None,
+    help="Hoe ver de demo gaat: gepubliceerd, ingeschreven, geopend of beoordeeld.",
+)
+def demo_command(criteria_file: Path | None, bids: int, phase: str | None) -> None:
     """Build a ready-to-use demo instance (everything labelled demo)."""
     from tender import demo
 
@@ -142,7 +147,8 @@ def demo_command(criteria_file: Path | None, bids: int) -> None:
             criteria_path=criteria_file,
             bids=bids,
             now=clock.now(),
-            storage_dir=uploads_dir(current_app.instance_path),
+            instance_path=current_app.instance_path,
+            phase=phase,
         )
     except (CriteriaError, DomainError) as error:
         session.rollback()

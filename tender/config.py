@@ -18,6 +18,10 @@ DEFAULTS: dict[str, Any] = {
     "MIN_COMMITTEE_SIZE": 3,
     "SMTP_HOST": None,
     "SMTP_PORT": 25,
+    # With a user name: STARTTLS (unless SMTP_STARTTLS is false), then log in.
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": True,
     "MAIL_FROM": "aanbesteding@example.invalid",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -25,7 +29,16 @@ DEFAULTS: dict[str, Any] = {
     "WTF_I18N_ENABLED": False,
 }
 
-ENVIRONMENT_KEYS = ("DATABASE_URL", "SECRET_KEY", "SMTP_HOST", "MAIL_FROM")
+ENVIRONMENT_KEYS = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "SMTP_STARTTLS",
+    "MAIL_FROM",
+)
 
 
 def load_settings(instance_path: Path, overrides: dict[str, Any] | None) -> dict[str, Any]:

@@ -24,8 +24,11 @@ from tender.accounts import service as accounts
 from tender.accounts.models import Organisation, Role, User
 from tender.bids import service as bid_service
 from tender.bids.models import Bid, BidStatus
+from tender.bids.uploads import uploads_dir
 from tender.criteria import load_criteria
+from tender.documents import service as documents
 from tender.errors import DomainError
+from tender.evaluation import service as evaluation
 from tender.tenders import service as tenders
 from tender.tenders.models import Tender
 
@@ -127,7 +130,9 @@ def _provider(session: Session, number: int, now: datetime) -> tuple[User, str]:
     )
 
 
-def _published_tender(session: Session, criteria_path: Path, now: datetime) -> Tender:
+def _published_tender(
+    session: Session, criteria_path: Path, now: datetime, *, in_the_past: bool
+) -> Tender:
     spec = load_criteria(criteria_path)
     tender = session.scalar(select(Tender).where(Tender.reference == spec.tender.reference))
     if tender is not None:
@@ -135,6 +140,11 @@ def _published_tender(session: Session, criteria_path: Path, now: datetime) -> T
             raise DomainError(
                 f"Aanbesteding {tender.reference} bestaat al en is geen demo; "
                 "de demo laat echte aanbestedingen ongemoeid."
+            )
+        if in_the_past:
+            raise DomainError(
+                f"De demo-aanbesteding {tender.reference} bestaat al (status {tender.state}). "
+                "Bouw een latere fase op in een lege database of een nieuwe instance-map."
             )
         return tender
     tender = tenders.create_tender(
@@ -147,12 +157,13 @@ def _published_tender(session: Session, criteria_path: Path, now: datetime) -> T
         is_demo=True,
     )
     today = timefmt.to_local(now).date()
+    days = DEADLINE_AFTER_START.days if in_the_past else 28
     tenders.set_schedule(
         session,
         tender=tender,
-        question_deadline=timefmt.local_to_utc(today + timedelta(days=14), time(12, 0)),
-        submission_deadline=timefmt.local_to_utc(today + timedelta(days=28), time(12, 0)),
-        planned_opening=timefmt.local_to_utc(today + timedelta(days=28), time(14, 0)),
+        question_deadline=timefmt.local_to_utc(today + timedelta(days=days // 2), time(12, 0)),
+        submission_deadline=timefmt.local_to_utc(today + timedelta(days=days), time(12, 0)),
+        planned_opening=timefmt.local_to_utc(today + timedelta(days=days), time(14, 0)),
         tenderned_reference=f"DEMO-{today:%Y%m%d}",
         actor=None,
         now=now,
@@ -272,40 +283,185 @@ def _demo_bid(
     return bid
 
 
+# How far the demo takes the tender. Beyond "submitted" the procedure is played
+# out in the past (published 40 days ago, deadline 20 days ago), because bids can
+# only be opened after the deadline.
+PHASES = ("published", "submitted", "opened", "scored")
+PAST_START = timedelta(days=40)
+DEADLINE_AFTER_START = timedelta(days=20)
+
+MOTIVATIONS = (
+    "Het plan {verdict}; de aanpak is {depth} uitgewerkt en sluit {fit} aan op de vraag.",
+    "De inschrijver beschrijft {depth} hoe de ondersteuning wordt ingericht; het plan {verdict}.",
+    "Op de aandachtspunten van dit criterium is het plan {depth} concreet en het {verdict}.",
+)
+
+
+def _motivation(generator: random.Random, score: int, scale_max: int) -> str:
+    share = score / scale_max if scale_max else 0
+    verdict = "overtuigt" if share >= 0.75 else "voldoet" if share >= 0.55 else "schiet tekort"
+    depth = "zeer concreet" if share >= 0.75 else "redelijk" if share >= 0.55 else "weinig"
+    fit = "goed" if share >= 0.55 else "onvoldoende"
+    text = generator.choice(MOTIVATIONS).format(verdict=verdict, depth=depth, fit=fit)
+    return f"DEMO-motivering. {text}"
+
+
+def _nearest(levels: list[int], value: float) -> int:
+    return min(levels, key=lambda level: (abs(level - value), -level))
+
+
+def _open_bids(
+    session: Session, tender: Tender, staff: dict[str, User], documents_dir: Path
+) -> None:
+    deadline = tender.submission_deadline
+    assert deadline is not None
+    tenders.close_if_due(session, tender=tender, now=deadline)
+    evaluation.start_opening(
+        session, tender=tender, actor=staff["inkoper"], now=deadline + timedelta(hours=1)
+    )
+    evaluation.confirm_opening(
+        session,
+        tender=tender,
+        actor=staff["inkoper2"],
+        now=deadline + timedelta(hours=1, minutes=5),
+        storage_dir=documents_dir,
+    )
+
+
+def _score_bids(session: Session, tender: Tender, staff: dict[str, User]) -> None:
+    """Committee, declarations, requirement checks, scores and consensus, all seeded."""
+    deadline = tender.submission_deadline
+    assert deadline is not None
+    when = deadline + timedelta(days=1)
+    members = [
+        evaluation.add_member(
+            session,
+            tender=tender,
+            user=staff[f"beoordelaar{n}"],
+            is_chair=n == 1,
+            actor=staff["inkoper"],
+            now=when,
+        )
+        for n in (1, 2, 3)
+    ]
+    bids = sorted(evaluation.received_bids(session, tender), key=lambda b: b.blind_number or 0)
+    conflict = [bids[1].kvk_number] if len(bids) > 1 else []
+    for member in members:
+        evaluation.sign_declaration(
+            session,
+            member=member,
+            conflict_kvk_numbers=conflict if member.user.email.startswith("beoordelaar3") else [],
+            statement="DEMO-verklaring.",
+            now=when,
+        )
+    generator = random.Random(2022)
+    for index, bid in enumerate(bids):
+        fails = index % 9 == 4 and tender.requirements
+        for position, requirement in enumerate(tender.requirements):
+            failed = bool(fails) and position == len(tender.requirements) - 1
+            evaluation.record_requirement_check(
+                session,
+                bid=bid,
+                requirement=requirement,
+                complies=not failed,
+                reason="DEMO: het bewijsstuk dekt de gevraagde situatie niet." if failed else "",
+                actor=staff["inkoper"],
+                now=when + timedelta(hours=2),
+            )
+    excluded = evaluation.excluded_bid_ids(session, tender)
+    levels = sorted(level.score for level in tender.scale_levels)
+    scale_max = levels[-1]
+    minimum_chars = 50
+    chair = members[0]
+    for bid in bids:
+        if bid.id in excluded:
+            continue
+        quality = generator.uniform(0.35, 0.95) * scale_max
+        for criterion in tender.criteria:
+            given = []
+            for member in evaluation.evaluators_for(members, bid):
+                score = _nearest(levels, quality + generator.gauss(0, scale_max * 0.12))
+                given.append(score)
+                evaluation.save_score(
+                    session,
+                    member=member,
+                    bid=bid,
+                    criterion=criterion,
+                    score=score,
+                    motivation=_motivation(generator, score, scale_max),
+                    minimum_motivation=minimum_chars,
+                    excluded=excluded,
+                    now=when + timedelta(days=2),
+                )
+            agreed = sorted(given)[len(given) // 2]
+            evaluation.record_consensus(
+                session,
+                member=chair,
+                bid=bid,
+                criterion=criterion,
+                score=agreed,
+                motivation="Consensus van de commissie. "
+                + _motivation(generator, agreed, scale_max),
+                expected_version=None,
+                minimum_motivation=minimum_chars,
+                excluded=excluded,
+                is_open=True,
+                now=when + timedelta(days=4),
+            )
+    evaluation.complete_evaluation(
+        session, tender=tender, actor=staff["inkoper"], now=when + timedelta(days=5)
+    )
+
+
 def build(
     session: Session,
     *,
     criteria_path: Path | None,
     bids: int,
     now: datetime,
-    storage_dir: Path | None = None,
+    instance_path: str | None = None,
+    phase: str | None = None,
 ) -> DemoResult:
     """Create (or refresh) the demo instance and return the credentials to print.
 
     With ``bids`` > 0, that many demo providers each submit a complete bid
-    (their evidence PDFs are stored in ``storage_dir``).
+    (their evidence PDFs are stored in the uploads of ``instance_path``). ``phase`` takes the
+    tender further: "opened" (opened by two officers) or "scored" (checked,
+    scored blind by three evaluators, consensus recorded: state beoordeeld).
     """
-    if bids and storage_dir is None:
-        raise DomainError("Demo-inschrijvingen hebben een map voor bijlagen nodig.")
-    tender = _published_tender(session, criteria_path or DEFAULT_CRITERIA, now)
+    phase = phase or ("submitted" if bids else "published")
+    if phase not in PHASES:
+        raise DomainError(f"Onbekende fase {phase}; kies uit {', '.join(PHASES)}.")
+    if bids and instance_path is None:
+        raise DomainError("Demo-inschrijvingen hebben een instance-map nodig voor de bijlagen.")
+    in_the_past = phase in ("opened", "scored")
+    start = now - PAST_START if in_the_past else now
+    path = criteria_path or DEFAULT_CRITERIA
+    tender = _published_tender(session, path, start, in_the_past=in_the_past)
     result = DemoResult(tender=tender)
+    staff: dict[str, User] = {}
     for role, local_part, name in STAFF:
-        user, password = _account(session, role=role, local_part=local_part, name=name, now=now)
+        user, password = _account(session, role=role, local_part=local_part, name=name, now=start)
+        staff[local_part] = user
         result.credentials.append((user.role_label, user.email, password))
     for number in range(1, max(len(PROVIDERS), bids) + 1):
-        user, password = _provider(session, number, now)
+        user, password = _provider(session, number, start)
         if number <= len(PROVIDERS):
             result.credentials.append((user.role_label, user.email, password))
-        if number <= bids and storage_dir is not None:
+        if number <= bids and instance_path is not None:
             _demo_bid(
                 session,
                 tender=tender,
                 provider=user,
                 number=number,
-                storage_dir=storage_dir,
-                now=now,
+                storage_dir=uploads_dir(instance_path),
+                now=start + timedelta(days=1, seconds=number) if in_the_past else now,
             )
             result.bids += 1
+    if in_the_past and instance_path is not None:
+        _open_bids(session, tender, staff, documents.documents_dir(instance_path))
+        if phase == "scored":
+            _score_bids(session, tender, staff)
     session.flush()
     return result
 

@@ -15,12 +15,15 @@ Views, templates and tests all ask ``can``; nothing else decides access.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from tender.accounts.models import Role, User
 from tender.bids.models import Bid
+from tender.evaluation import service as evaluation
+from tender.evaluation.models import CommitteeMember
 from tender.tenders.models import Tender, TenderState
 
 
@@ -44,6 +47,14 @@ class Permission(StrEnum):
     QA_READ = "qa:read"
     QA_MANAGE = "qa:manage"
     OUTBOX_READ = "outbox:read"
+    OPENING_MANAGE = "opening:manage"
+    REQUIREMENT_CHECK = "requirement:check"
+    COMMITTEE_MANAGE = "committee:manage"
+    EVALUATION_PROGRESS = "evaluation:progress"
+    EVALUATION_COMPLETE = "evaluation:complete"
+    SCORES_EXPORT = "scores:export"
+    BID_EVALUATE = "bid:evaluate"
+    CONSENSUS_WRITE = "consensus:write"
 
 
 ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
@@ -62,6 +73,12 @@ ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.QA_READ,
             Permission.QA_MANAGE,
             Permission.OUTBOX_READ,
+            Permission.OPENING_MANAGE,
+            Permission.REQUIREMENT_CHECK,
+            Permission.COMMITTEE_MANAGE,
+            Permission.EVALUATION_PROGRESS,
+            Permission.EVALUATION_COMPLETE,
+            Permission.SCORES_EXPORT,
         }
     ),
     Role.ADVISORY_COUNCIL: frozenset(
@@ -78,7 +95,14 @@ ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.QA_READ,
         }
     ),
-    Role.EVALUATOR: frozenset({Permission.EVALUATOR_PORTAL}),
+    Role.EVALUATOR: frozenset(
+        {
+            Permission.EVALUATOR_PORTAL,
+            Permission.BID_EVALUATE,
+            Permission.CONSENSUS_WRITE,
+            Permission.EVALUATION_PROGRESS,
+        }
+    ),
     Role.ADMINISTRATOR: frozenset({Permission.USER_MANAGE}),
 }
 
@@ -117,7 +141,47 @@ def _bid_read(user: User, bid: Bid, now: datetime | None) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class CommitteeContext:
+    """What the committee rules need to know about one bid, loaded by the caller."""
+
+    member: CommitteeMember | None
+    bid: Bid
+    excluded: frozenset[int]
+
+
+def _evaluate(user: User, context: CommitteeContext, now: datetime | None) -> bool:
+    member = context.member
+    return (
+        member is not None
+        and member.user_id == user.id
+        and evaluation.may_read_bid(member, context.bid, set(context.excluded))
+    )
+
+
+def _chair(user: User, context: CommitteeContext, now: datetime | None) -> bool:
+    return _evaluate(user, context, now) and bool(context.member and context.member.is_chair)
+
+
+@dataclass(frozen=True)
+class MembershipContext:
+    """The user's membership of one tender's committee (None: not a member)."""
+
+    member: CommitteeMember | None
+
+
+def _progress(user: User, context: MembershipContext, now: datetime | None) -> bool:
+    """Officers see progress; of the committee only its chair."""
+    if user.role == Role.PROCUREMENT_OFFICER:
+        return True
+    member = context.member
+    return member is not None and member.user_id == user.id and member.is_chair
+
+
 OBJECT_RULES: dict[Permission, Callable[[User, Any, datetime | None], bool]] = {
+    Permission.BID_EVALUATE: _evaluate,
+    Permission.CONSENSUS_WRITE: _chair,
+    Permission.EVALUATION_PROGRESS: _progress,
     Permission.TENDER_READ: _tender_read,
     Permission.QA_READ: _tender_read,
     Permission.QUESTION_ASK: _tender_read,

@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     from tender.accounts.views import admin_bp
     from tender.accounts.views import bp as accounts_bp
     from tender.bids.views import bp as bids_bp
+    from tender.evaluation.views import committee_bp, officer_bp
     from tender.portal import bp as portal_bp
     from tender.qa.views import bp as qa_bp
     from tender.tenders.views import bp as tenders_bp
@@ -80,3 +81,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tenders_bp)
     app.register_blueprint(qa_bp)
     app.register_blueprint(bids_bp)
+    app.register_blueprint(officer_bp)
+    app.register_blueprint(committee_bp)

@@ -174,3 +174,93 @@ def make_complete_bid(
             now=now,
         )
     return bid
+
+
+def ask_question(
+    session: Session,
+    tender: Tender,
+    *,
+    asker: User,
+    now: datetime,
+    text: str = "Mag een onderaannemer de begeleiding in Lopik uitvoeren?",
+    section: str = "Algemeen",
+):  # type: ignore[no-untyped-def]
+    """A provider's question, through the Q&A service."""
+    from tender.qa import service as qa
+
+    return qa.ask_question(session, tender=tender, actor=asker, section=section, text=text, now=now)
+
+
+def publish_qa_round(
+    session: Session,
+    tender: Tender,
+    *,
+    question,  # type: ignore[no-untyped-def]
+    officer: User,
+    now: datetime,
+    storage_dir: Path,
+    answer: str = "Ja, mits de onderaannemer is opgegeven in de inschrijving.",
+):  # type: ignore[no-untyped-def]
+    """Answer ``question`` and publish it as the next nota van inlichtingen."""
+    from tender.qa import service as qa
+
+    qa.answer_question(session, question=question, answer=answer, actor=officer, now=now)
+    return qa.publish_round(session, tender=tender, actor=officer, now=now, storage_dir=storage_dir)
+
+
+def make_opened_tender(session: Session, *, now: datetime, bids: int, instance_path: str):  # type: ignore[no-untyped-def]
+    """A tender with ``bids`` submitted bids, opened by two officers after the deadline.
+
+    Returns (tender, providers, officers, opened_at).
+    """
+    from tender.bids import service as bid_service
+    from tender.bids.uploads import uploads_dir
+    from tender.documents.service import documents_dir
+    from tender.evaluation import service as evaluation
+
+    tender = make_published_tender(session, now=now)
+    providers = [make_user(session, Role.PROVIDER, now=now) for _ in range(bids)]
+    for provider in providers:
+        bid = make_complete_bid(
+            session,
+            tender=tender,
+            provider=provider,
+            now=now,
+            storage_dir=uploads_dir(instance_path),
+            plan_text=(
+                f"Bij {provider.organisation.name} werken wij met het voorliggend veld "
+                f"(zie {provider.organisation.website})."
+            ),
+        )
+        bid_service.submit(session, bid=bid, actor=provider, now=now)
+    officers = [make_user(session, Role.PROCUREMENT_OFFICER, now=now) for _ in range(2)]
+    opened_at = tender.submission_deadline + timedelta(hours=1)
+    tenders.close_if_due(session, tender=tender, now=opened_at)
+    evaluation.start_opening(session, tender=tender, actor=officers[0], now=opened_at)
+    evaluation.confirm_opening(
+        session,
+        tender=tender,
+        actor=officers[1],
+        now=opened_at,
+        storage_dir=documents_dir(instance_path),
+    )
+    return tender, providers, officers, opened_at
+
+
+def make_committee(
+    session: Session, *, tender: Tender, officer: User, now: datetime, size: int = 3
+):  # type: ignore[no-untyped-def]
+    """``size`` evaluators, the first one chair, none with a declaration yet."""
+    from tender.evaluation import service as evaluation
+
+    return [
+        evaluation.add_member(
+            session,
+            tender=tender,
+            user=make_user(session, Role.EVALUATOR, now=now),
+            is_chair=index == 0,
+            actor=officer,
+            now=now,
+        )
+        for index in range(size)
+    ]

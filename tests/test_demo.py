@@ -50,3 +50,50 @@ def test_demo_command_prints_credentials(app: Flask) -> None:
     assert "inkoper@demo.example" in result.output
     assert "adviesraad@demo.example" in result.output
     assert "gemarkeerd als demo" in result.output
+
+
+def test_demo_phase_scored_leaves_a_consistent_tender(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    from tender.evaluation import service as evaluation
+    from tender.evaluation.models import ConsensusScore
+
+    result = demo.build(
+        session,
+        criteria_path=None,
+        bids=12,
+        now=now,
+        instance_path=app.instance_path,
+        phase="scored",
+    )
+    session.commit()
+    tender = result.tender
+    assert tender.state == TenderState.EVALUATED
+    assert evaluation.evaluation_problems(session, tender) == []
+    bids = evaluation.received_bids(session, tender)
+    excluded = evaluation.excluded_bid_ids(session, tender)
+    assert len(bids) == 12 and 0 < len(excluded) < 12
+    agreed = session.scalars(select(ConsensusScore)).all()
+    assert len(agreed) == (12 - len(excluded)) * len(tender.criteria)
+    assert all(len(c.motivation) >= 50 for c in agreed)
+    members = evaluation.committee(session, tender)
+    assert sum(m.is_chair for m in members) == 1
+    assert any(m.declaration.conflicts for m in members)
+    assert tender.opening_started_by_id != tender.opened_by_id
+    assert tender.submission_deadline < now
+
+
+def test_demo_with_another_criteria_file(app: Flask, session: Session, now: datetime) -> None:
+    from factories import ROOT
+
+    result = demo.build(
+        session,
+        criteria_path=ROOT / "tests" / "criteria" / "files" / "three-lots-ranked.toml",
+        bids=6,
+        now=now,
+        instance_path=app.instance_path,
+        phase="scored",
+    )
+    session.commit()
+    assert result.tender.reference == "RV-WMO-2023"
+    assert result.tender.state == TenderState.EVALUATED

@@ -10,13 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
-from factories import ROOT, login, make_published_tender, make_tender, make_user
+from factories import (
+    ROOT,
+    ask_question,
+    login,
+    make_published_tender,
+    make_tender,
+    make_user,
+    publish_qa_round,
+)
 from flask import Flask, url_for
 from test_bid_access import BID_ROUTES
 
 from tender import clock
 from tender.accounts.models import Role, User
 from tender.db import db_session
+from tender.documents.service import documents_dir
 
 THREE_LOTS = ROOT / "tests" / "criteria" / "files" / "three-lots-ranked.toml"
 ANON = "anoniem"
@@ -47,6 +56,7 @@ def only(allowed: dict[str, int], *, default: int = 403, anon: int = LOGIN) -> d
 EVERYONE_REDIRECTED = {role: 302 for role in ROLES}
 OFFICER = {"inkoper": 200}
 OFFICER_POST = {"inkoper": 302}
+QA_READERS = {"inkoper": 200, "adviesraad": 200, "aanbieder": 200}
 
 CASES = [
     Case("portal.home", "GET", "-", EVERYONE_REDIRECTED),
@@ -99,6 +109,47 @@ CASES = [
     Case("tenders.audit_trail", "GET", "missing tender", only({"inkoper": 404})),
     Case("bids.start", "POST", "published", only({"aanbieder": 302})),
     Case("bids.start", "POST", "missing tender", only({"aanbieder": 404})),
+    Case("qa.questions", "GET", "published", only({"aanbieder": 200})),
+    Case("qa.questions", "GET", "concept", only({})),
+    Case("qa.questions", "GET", "missing tender", only({"aanbieder": 404})),
+    Case("qa.questions", "POST", "published", only({"aanbieder": 200})),
+    Case("qa.nota", "GET", "published", only(QA_READERS)),
+    Case("qa.nota", "GET", "concept", only(OFFICER)),
+    Case("qa.nota_pdf", "GET", "published round", only(QA_READERS)),
+    Case("qa.nota_pdf", "GET", "missing round", only({r: 404 for r in QA_READERS})),
+    Case("qa.manage", "GET", "published", only(OFFICER)),
+    Case("qa.answer", "GET", "question", only(OFFICER)),
+    Case("qa.answer", "POST", "question", only(OFFICER)),
+    Case("qa.answer", "GET", "question of another tender", only({"inkoper": 404})),
+    Case("qa.publish", "GET", "published", only(OFFICER)),
+    Case("qa.publish", "POST", "published", only(OFFICER)),
+    Case("qa.outbox", "GET", "-", only(OFFICER)),
+    Case("qa.outbox_message", "GET", "missing message", only({"inkoper": 404})),
+    # Opening and evaluation, on a published tender that is not yet opened. Members of a
+    # committee and opened tenders: test_evaluation.
+    Case("evaluation.opening", "GET", "published", only(OFFICER)),
+    Case("evaluation.start_opening", "POST", "published", only(OFFICER_POST)),
+    Case("evaluation.confirm_opening", "POST", "published", only(OFFICER_POST)),
+    Case("evaluation.opening_record", "GET", "published", only({"inkoper": 404})),
+    Case("evaluation.requirement_overview", "GET", "published", only(OFFICER_POST)),
+    Case("evaluation.requirement_check", "GET", "published bid", only(OFFICER_POST)),
+    Case("evaluation.requirement_check", "POST", "published bid", only(OFFICER_POST)),
+    Case("evaluation.committee_setup", "GET", "published", only(OFFICER)),
+    Case("evaluation.committee_setup", "POST", "published", only(OFFICER)),
+    Case("evaluation.make_chair", "POST", "missing member", only({"inkoper": 404})),
+    Case("evaluation.remove_member", "POST", "missing member", only({"inkoper": 404})),
+    Case("evaluation.progress", "GET", "published", only(OFFICER)),
+    Case("evaluation.complete", "POST", "published", only(OFFICER_POST)),
+    Case("evaluation.export", "GET", "export", only(OFFICER_POST)),
+    Case("committee.tender_home", "GET", "published", only({})),
+    Case("committee.declaration", "GET", "published", only({})),
+    Case("committee.declaration", "POST", "published", only({})),
+    Case("committee.score_bid", "GET", "blind number", only({})),
+    Case("committee.score_bid", "POST", "blind number", only({})),
+    Case("committee.plan_attachment", "GET", "blind criterion", only({})),
+    Case("committee.consensus", "GET", "blind number", only({})),
+    Case("committee.consensus", "POST", "blind number", only({})),
+    Case("committee.open_consensus", "POST", "blind number", only({})),
 ]
 
 
@@ -125,6 +176,16 @@ def test_route_answers_each_role_as_expected(app: Flask, now: datetime, case: Ca
         concept = make_tender(session, now=now)
         published = make_published_tender(session, now=now, path=THREE_LOTS)
         other_user = make_user(session, Role.EVALUATOR, now=now)
+        answered = ask_question(session, published, asker=users["aanbieder"], now=now)
+        publish_qa_round(
+            session,
+            published,
+            question=answered,
+            officer=users["inkoper"],
+            now=now,
+            storage_dir=documents_dir(app.instance_path),
+        )
+        question = ask_question(session, published, asker=users["aanbieder"], now=now)
         session.commit()
         targets = {
             "-": {},
@@ -133,6 +194,16 @@ def test_route_answers_each_role_as_expected(app: Flask, now: datetime, case: Ca
             "missing tender": {"tender_id": 999_999},
             "other user": {"user_id": other_user.id},
             "missing user": {"user_id": 999_999},
+            "question": {"tender_id": published.id, "question_id": question.id},
+            "question of another tender": {"tender_id": concept.id, "question_id": question.id},
+            "published round": {"tender_id": published.id, "number": 1},
+            "missing round": {"tender_id": published.id, "number": 99},
+            "missing message": {"name": "bestaat-niet.eml"},
+            "published bid": {"tender_id": published.id, "bid_id": 999_999},
+            "missing member": {"tender_id": published.id, "member_id": 999_999},
+            "export": {"tender_id": published.id, "kind": "xlsx"},
+            "blind number": {"tender_id": published.id, "number": 1},
+            "blind criterion": {"tender_id": published.id, "number": 1, "criterion_id": 1},
         }
         with app.test_request_context():
             url = url_for(case.endpoint, **targets[case.target])

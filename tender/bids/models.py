@@ -58,6 +58,10 @@ class Bid(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     digest: Mapped[str | None] = mapped_column(String(64))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the chair moves the bid to the consensus phase before every
+    # individual score is in; otherwise the phase opens when they are.
+    consensus_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consensus_opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     tender: Mapped[Tender] = relationship()
@@ -82,6 +86,15 @@ class Bid(Base):
     submissions: Mapped[list[BidSubmission]] = relationship(
         back_populates="bid", cascade="all, delete-orphan", order_by="BidSubmission.number"
     )
+
+    @property
+    def blind_code(self) -> str:
+        """The code evaluators know the bid by ("Inschrijving 07")."""
+        return f"Inschrijving {self.blind_number:02d}" if self.blind_number else "Inschrijving"
+
+    @property
+    def latest_submission(self) -> BidSubmission | None:
+        return self.submissions[-1] if self.submissions else None
 
     __table_args__ = (
         UniqueConstraint("tender_id", "organisation_id"),

@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tender.accounts.models import Organisation
 from tender.db import Base, UTCDateTime
+from tender.documents.models import Document
 from tender.tenders.models import Tender
 
 
@@ -23,8 +25,11 @@ class QaRound(Base):
     published_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     previous_submission_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     new_submission_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The nota as published: every provider downloads these identical bytes.
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
 
     tender: Mapped[Tender] = relationship()
+    document: Mapped[Document | None] = relationship()
     questions: Mapped[list[Question]] = relationship(
         back_populates="qa_round", order_by="Question.id"
     )
@@ -48,4 +53,5 @@ class Question(Base):
     qa_round_id: Mapped[int | None] = mapped_column(ForeignKey("qa_round.id"))
 
     tender: Mapped[Tender] = relationship()
+    organisation: Mapped[Organisation] = relationship()
     qa_round: Mapped[QaRound | None] = relationship(back_populates="questions")

@@ -1,0 +1,739 @@
+"""Opening, requirement checks, committee, conflict declarations, scores, consensus.
+
+The rules of DOMAIN.md sections 4-7: opening needs two different procurement
+officers; no evaluator sees a bid before signing the declaration, nor a bid of
+an organisation it declared a conflict with; individual scores stay private
+until the consensus phase of a bid; the consensus score is the only one that
+counts, and two edits from the same version cannot silently overwrite each other.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+from tender.documents.opening_record import OpenedBid, OpeningRecordData, build_opening_record
+
+from tender import audit
+from tender.accounts.models import Organisation, Role, User
+from tender.bids import service as bid_service
+from tender.bids.models import Bid, BidStatus
+from tender.documents import service as documents
+from tender.errors import DomainError
+from tender.evaluation.models import (
+    CommitteeMember,
+    ConflictDeclaration,
+    ConsensusScore,
+    RequirementCheck,
+    Score,
+)
+from tender.tenders import lifecycle
+from tender.tenders.models import Criterion, Requirement, Tender, TenderState
+
+SCORING_STATES = (TenderState.OPENED,)
+READING_STATES = (
+    TenderState.OPENED,
+    TenderState.EVALUATED,
+    TenderState.PROVISIONALLY_AWARDED,
+    TenderState.AWARDED,
+)
+
+
+class EvaluationError(DomainError):
+    pass
+
+
+class ConcurrentEdit(EvaluationError):
+    pass
+
+
+def _record(
+    session: Session,
+    *,
+    actor: User | None,
+    action: str,
+    tender: Tender,
+    now: datetime,
+    object_type: str = "tender",
+    object_id: int | None = None,
+    **details: Any,
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=tender.id if object_id is None else object_id,
+        tender_id=tender.id,
+        now=now,
+        details=details,
+    )
+
+
+# -- opening -------------------------------------------------------------------------
+
+
+def received_bids(session: Session, tender: Tender) -> list[Bid]:
+    """Bids that were submitted and not withdrawn, in a stable order."""
+    return list(
+        session.scalars(
+            select(Bid)
+            .where(Bid.tender_id == tender.id, Bid.status == BidStatus.SUBMITTED)
+            .order_by(Bid.id)
+            .options(selectinload(Bid.submissions))
+        )
+    )
+
+
+def withdrawn_bids(session: Session, tender: Tender) -> list[Bid]:
+    return list(
+        session.scalars(
+            select(Bid)
+            .where(Bid.tender_id == tender.id, Bid.status == BidStatus.WITHDRAWN)
+            .order_by(Bid.id)
+        )
+    )
+
+
+def start_opening(session: Session, *, tender: Tender, actor: User, now: datetime) -> None:
+    """The first of two procurement officers starts the opening (four-eyes)."""
+    if tender.state != TenderState.CLOSED:
+        raise EvaluationError(
+            "Openen kan pas als de uiterste inschrijfdatum is verstreken en de aanbesteding "
+            f"gesloten is (status nu: {tender.state})."
+        )
+    if tender.opening_started_at is not None:
+        raise EvaluationError("De opening is al gestart; een tweede inkoper moet bevestigen.")
+    tender.opening_started_at = now
+    tender.opening_started_by_id = actor.id
+    session.flush()
+    _record(session, actor=actor, action="tender.opening_started", tender=tender, now=now)
+
+
+def confirm_opening(
+    session: Session, *, tender: Tender, actor: User, now: datetime, storage_dir: Path
+) -> list[Bid]:
+    """A second, different procurement officer confirms: the bids become readable.
+
+    Every received bid gets its blind code, in random order so that codes do not
+    reveal the order of submission. The record of opening is written and stored.
+    """
+    if tender.state != TenderState.CLOSED or tender.opening_started_at is None:
+        raise EvaluationError("Er is geen opening gestart om te bevestigen.")
+    if tender.opening_started_by_id == actor.id:
+        raise EvaluationError(
+            "De opening moet door een tweede inkoper worden bevestigd (vier-ogenprincipe)."
+        )
+    bids = received_bids(session, tender)
+    numbers = list(range(1, len(bids) + 1))
+    secrets.SystemRandom().shuffle(numbers)
+    for bid, number in zip(bids, numbers, strict=True):
+        bid.blind_number = number
+    lifecycle.transition(session, tender, TenderState.OPENED, actor=actor, now=now)
+    tender.opened_at = now
+    tender.opened_by_id = actor.id
+    session.flush()
+    _record(
+        session,
+        actor=actor,
+        action="tender.opened",
+        tender=tender,
+        now=now,
+        gestart_door=tender.opening_started_by_id,
+        inschrijvingen=len(bids),
+        digests={str(b.id): b.digest for b in bids},
+    )
+    documents.store_document(
+        session,
+        storage_dir=storage_dir,
+        tender_id=tender.id,
+        kind=documents.OPENING_RECORD,
+        filename=f"proces-verbaal-opening-{tender.reference}.pdf",
+        content=build_opening_record(opening_record_data(session, tender)),
+        now=now,
+        actor_id=actor.id,
+    )
+    return bids
+
+
+def opening_record_data(session: Session, tender: Tender) -> OpeningRecordData:
+    """What the record of opening states: every bid received and withdrawn, who opened."""
+
+    def opened(bid: Bid) -> OpenedBid:
+        submission = bid.latest_submission
+        return OpenedBid(
+            blind_code=bid.blind_code,
+            organisation_name=bid.organisation_name,
+            kvk_number=bid.kvk_number,
+            received_at=submission.received_at if submission else None,
+            digest=submission.digest if submission else None,
+            submissions=len(bid.submissions),
+        )
+
+    received = sorted(received_bids(session, tender), key=lambda b: b.blind_number or 0)
+    starter = session.get(User, tender.opening_started_by_id)
+    confirmer = session.get(User, tender.opened_by_id)
+    assert starter is not None and confirmer is not None
+    assert tender.submission_deadline and tender.opening_started_at and tender.opened_at
+    return OpeningRecordData(
+        tender_reference=tender.reference,
+        tender_title=tender.title,
+        contracting_authority=tender.contracting_authority,
+        region=tender.region,
+        submission_deadline=tender.submission_deadline,
+        opening_started_at=tender.opening_started_at,
+        opening_started_by=f"{starter.name} ({starter.email})",
+        opened_at=tender.opened_at,
+        opened_by=f"{confirmer.name} ({confirmer.email})",
+        bids=tuple(opened(b) for b in received),
+        withdrawn=tuple(opened(b) for b in withdrawn_bids(session, tender)),
+    )
+
+
+# -- requirement checks ----------------------------------------------------------------
+
+
+def record_requirement_check(
+    session: Session,
+    *,
+    bid: Bid,
+    requirement: Requirement,
+    complies: bool,
+    reason: str,
+    actor: User,
+    now: datetime,
+) -> RequirementCheck:
+    """The inkoper's verdict on one requirement; a failure needs a reason (for the letter)."""
+    if bid.tender.state not in SCORING_STATES:
+        raise EvaluationError(
+            "Eisen kunnen alleen worden getoetst na de opening en vóór de gunning."
+        )
+    if requirement.tender_id != bid.tender_id or bid.status != BidStatus.SUBMITTED:
+        raise EvaluationError("Deze eis of inschrijving hoort niet bij deze aanbesteding.")
+    reason = reason.strip()
+    if not complies and len(reason) < 10:
+        raise EvaluationError(
+            f"Geef bij eis {requirement.code} de reden waarom niet wordt voldaan "
+            "(minstens 10 tekens); die komt in de gunningsbeslissing."
+        )
+    check = session.scalar(
+        select(RequirementCheck).where(
+            RequirementCheck.bid_id == bid.id, RequirementCheck.requirement_id == requirement.id
+        )
+    )
+    if check is None:
+        check = RequirementCheck(bid=bid, requirement=requirement)
+        session.add(check)
+    check.complies = complies
+    check.reason = reason
+    check.checked_by_id = actor.id
+    check.checked_at = now
+    session.flush()
+    _record(
+        session,
+        actor=actor,
+        action="bid.requirement_check",
+        tender=bid.tender,
+        object_type="bid",
+        object_id=bid.id,
+        now=now,
+        eis=requirement.code,
+        voldoet=complies,
+        reden=reason,
+    )
+    return check
+
+
+def requirement_checks(session: Session, tender: Tender) -> dict[tuple[int, int], RequirementCheck]:
+    """(bid id, requirement id) -> check, for the whole tender in one query."""
+    checks = session.scalars(
+        select(RequirementCheck).join(RequirementCheck.bid).where(Bid.tender_id == tender.id)
+    )
+    return {(c.bid_id, c.requirement_id): c for c in checks}
+
+
+def excluded_bid_ids(session: Session, tender: Tender) -> set[int]:
+    """Bids that fail at least one requirement: they are not scored."""
+    return {
+        bid_id
+        for (bid_id, _), check in requirement_checks(session, tender).items()
+        if not check.complies
+    }
+
+
+# -- committee and conflict declarations -------------------------------------------------
+
+
+def committee(session: Session, tender: Tender) -> list[CommitteeMember]:
+    return list(
+        session.scalars(
+            select(CommitteeMember)
+            .where(CommitteeMember.tender_id == tender.id)
+            .options(
+                selectinload(CommitteeMember.user),
+                selectinload(CommitteeMember.declaration).selectinload(
+                    ConflictDeclaration.conflicts
+                ),
+            )
+            .order_by(CommitteeMember.id)
+        )
+    )
+
+
+def membership(session: Session, tender: Tender, user: User) -> CommitteeMember | None:
+    return session.scalar(
+        select(CommitteeMember).where(
+            CommitteeMember.tender_id == tender.id, CommitteeMember.user_id == user.id
+        )
+    )
+
+
+def _ensure_committee_editable(tender: Tender) -> None:
+    if tender.state not in (
+        TenderState.CONCEPT,
+        TenderState.PUBLISHED,
+        TenderState.CLOSED,
+        TenderState.OPENED,
+    ):
+        raise EvaluationError("De commissie kan na de beoordeling niet meer worden gewijzigd.")
+
+
+def add_member(
+    session: Session, *, tender: Tender, user: User, is_chair: bool, actor: User, now: datetime
+) -> CommitteeMember:
+    _ensure_committee_editable(tender)
+    if user.role != Role.EVALUATOR or not user.active:
+        raise EvaluationError("Alleen actieve beoordelaars kunnen lid van de commissie worden.")
+    if membership(session, tender, user) is not None:
+        raise EvaluationError(f"{user.name} is al lid van de commissie.")
+    member = CommitteeMember(tender=tender, user=user, is_chair=False, added_at=now)
+    session.add(member)
+    session.flush()
+    _record(session, actor=actor, action="committee.add", tender=tender, now=now, lid=user.email)
+    if is_chair:
+        set_chair(session, tender=tender, member=member, actor=actor, now=now)
+    return member
+
+
+def set_chair(
+    session: Session, *, tender: Tender, member: CommitteeMember, actor: User, now: datetime
+) -> None:
+    """Make ``member`` the one chair of the committee."""
+    _ensure_committee_editable(tender)
+    for other in committee(session, tender):
+        other.is_chair = other.id == member.id
+    session.flush()
+    _record(
+        session,
+        actor=actor,
+        action="committee.chair",
+        tender=tender,
+        now=now,
+        voorzitter=member.user.email,
+    )
+
+
+def remove_member(
+    session: Session, *, tender: Tender, member: CommitteeMember, actor: User, now: datetime
+) -> None:
+    _ensure_committee_editable(tender)
+    scored = session.scalar(
+        select(Score.id)
+        .join(Score.bid)
+        .where(Bid.tender_id == tender.id, Score.evaluator_id == member.user_id)
+    )
+    if scored is not None:
+        raise EvaluationError(
+            f"{member.user.name} heeft al scores gegeven en kan niet meer worden verwijderd."
+        )
+    if member.declaration is not None:
+        session.delete(member.declaration)
+    session.delete(member)
+    session.flush()
+    _record(
+        session,
+        actor=actor,
+        action="committee.remove",
+        tender=tender,
+        now=now,
+        lid=member.user.email,
+    )
+
+
+def committee_problems(members: Sequence[CommitteeMember], minimum: int) -> list[str]:
+    """Why the committee cannot start scoring yet (Dutch), or nothing."""
+    problems = []
+    if len(members) < minimum:
+        problems.append(f"De commissie heeft minstens {minimum} leden nodig (nu {len(members)}).")
+    if sum(1 for m in members if m.is_chair) != 1:
+        problems.append("Wijs één voorzitter aan.")
+    return problems
+
+
+KVK_IN_TEXT = re.compile(r"\b\d{8}\b")
+
+
+def sign_declaration(
+    session: Session,
+    *,
+    member: CommitteeMember,
+    conflict_kvk_numbers: Iterable[str],
+    statement: str,
+    now: datetime,
+) -> ConflictDeclaration:
+    """Sign the conflict-of-interest declaration (art. 1.10b); once, before any bid is shown.
+
+    Conflicts are given by KvK number so the form does not have to list who bid.
+    """
+    if member.declaration is not None:
+        raise EvaluationError("U heeft de verklaring voor deze aanbesteding al ondertekend.")
+    numbers = sorted({n for n in conflict_kvk_numbers if KVK_IN_TEXT.fullmatch(n)})
+    organisations = (
+        list(session.scalars(select(Organisation).where(Organisation.kvk_number.in_(numbers))))
+        if numbers
+        else []
+    )
+    declaration = ConflictDeclaration(
+        member=member, signed_at=now, statement=statement.strip(), conflicts=organisations
+    )
+    session.add(declaration)
+    session.flush()
+    _record(
+        session,
+        actor=member.user,
+        action="committee.declaration",
+        tender=member.tender,
+        now=now,
+        kvk_opgegeven=numbers,
+        organisaties=[o.id for o in organisations],
+    )
+    return declaration
+
+
+def conflicted(member: CommitteeMember, bid: Bid) -> bool:
+    declaration = member.declaration
+    return declaration is not None and any(
+        o.id == bid.organisation_id for o in declaration.conflicts
+    )
+
+
+def may_read_bid(member: CommitteeMember | None, bid: Bid, excluded: set[int]) -> bool:
+    """May this committee member see this bid? (signed, no conflict, received, not excluded)"""
+    return (
+        member is not None
+        and member.tender_id == bid.tender_id
+        and member.declaration is not None
+        and bid.tender.state in READING_STATES
+        and bid.status == BidStatus.SUBMITTED
+        and bid.blind_number is not None
+        and bid.id not in excluded
+        and not conflicted(member, bid)
+    )
+
+
+def evaluators_for(members: Sequence[CommitteeMember], bid: Bid) -> list[CommitteeMember]:
+    """The members who score this bid: signed and without a conflict."""
+    return [m for m in members if m.declaration is not None and not conflicted(m, bid)]
+
+
+# -- blind content -------------------------------------------------------------------------
+
+
+def identifying_terms(bid: Bid) -> list[str]:
+    """Name, KvK number and web domain as submitted, plus the registered ones."""
+    terms = set(bid_service.identifying_terms(bid))
+    submission = bid.latest_submission
+    if submission is not None:
+        organisation = submission.canonical["organisatie"]
+        terms.update(
+            t for t in (organisation["organisation_name"], organisation["kvk_number"]) if t
+        )
+    return sorted(terms, key=len, reverse=True)
+
+
+def redact(text: str, terms: Sequence[str]) -> str:
+    """Replace every identifying term (case-insensitive) with "[aanbieder]"."""
+    for term in terms:
+        if term:
+            text = re.compile(re.escape(term), re.IGNORECASE).sub("[aanbieder]", text)
+    return text
+
+
+@dataclass(frozen=True)
+class BlindPlan:
+    criterion_code: str
+    text: str
+    attachment_sha256: str | None
+
+
+def blind_plans(bid: Bid) -> dict[str, BlindPlan]:
+    """The submitted plans per criterion code, redacted for the committee."""
+    submission = bid.latest_submission
+    if submission is None:
+        return {}
+    terms = identifying_terms(bid)
+    return {
+        plan["criterium"]: BlindPlan(
+            criterion_code=plan["criterium"],
+            text=redact(plan["tekst"], terms),
+            attachment_sha256=plan["bijlage"]["sha256"] if plan["bijlage"] else None,
+        )
+        for plan in submission.canonical["plannen"]
+    }
+
+
+# -- scores and consensus ---------------------------------------------------------------------
+
+
+def _ensure_scoring(tender: Tender) -> None:
+    if tender.state not in SCORING_STATES:
+        raise EvaluationError(
+            "Scoren kan alleen zolang de aanbesteding in beoordeling is (geopend)."
+        )
+
+
+def _check_score(tender: Tender, score: int) -> None:
+    allowed = [level.score for level in tender.scale_levels]
+    if score not in allowed:
+        raise EvaluationError(
+            f"Kies een score van de beoordelingsschaal: {', '.join(map(str, allowed))}."
+        )
+
+
+def _check_motivation(motivation: str, minimum: int) -> str:
+    motivation = motivation.strip()
+    if len(motivation) < minimum:
+        raise EvaluationError(
+            f"Schrijf een motivering van minstens {minimum} tekens (nu {len(motivation)})."
+        )
+    return motivation
+
+
+def consensus_for(session: Session, bid: Bid) -> dict[int, ConsensusScore]:
+    return {
+        c.criterion_id: c
+        for c in session.scalars(select(ConsensusScore).where(ConsensusScore.bid_id == bid.id))
+    }
+
+
+def save_score(
+    session: Session,
+    *,
+    member: CommitteeMember,
+    bid: Bid,
+    criterion: Criterion,
+    score: int,
+    motivation: str,
+    minimum_motivation: int,
+    excluded: set[int],
+    now: datetime,
+) -> Score:
+    """Save (or change) one evaluator's score and motivation."""
+    tender = bid.tender
+    _ensure_scoring(tender)
+    if not may_read_bid(member, bid, excluded):
+        raise EvaluationError("U kunt deze inschrijving niet beoordelen.")
+    if criterion.tender_id != tender.id:
+        raise EvaluationError("Onbekend gunningscriterium.")
+    _check_score(tender, score)
+    motivation = _check_motivation(motivation, minimum_motivation)
+    if criterion.id in consensus_for(session, bid):
+        raise EvaluationError(
+            f"Voor {criterion.code} is de consensusscore al vastgelegd; "
+            "de individuele score ligt daarmee vast."
+        )
+    existing = session.scalar(
+        select(Score).where(
+            Score.bid_id == bid.id,
+            Score.criterion_id == criterion.id,
+            Score.evaluator_id == member.user_id,
+        )
+    )
+    if existing is None:
+        existing = Score(bid=bid, criterion=criterion, evaluator_id=member.user_id)
+        session.add(existing)
+    existing.score = score
+    existing.motivation = motivation
+    existing.updated_at = now
+    session.flush()
+    _record(
+        session,
+        actor=member.user,
+        action="score.save",
+        tender=tender,
+        object_type="bid",
+        object_id=bid.id,
+        now=now,
+        criterium=criterion.code,
+        score=score,
+    )
+    return existing
+
+
+def scores_for(session: Session, bid: Bid) -> list[Score]:
+    return list(
+        session.scalars(
+            select(Score).where(Score.bid_id == bid.id).options(selectinload(Score.evaluator))
+        )
+    )
+
+
+def all_individual_scores_in(
+    bid: Bid,
+    criteria: Sequence[Criterion],
+    evaluators: Sequence[CommitteeMember],
+    scores: Sequence[Score],
+) -> bool:
+    given = {(s.evaluator_id, s.criterion_id) for s in scores}
+    return bool(evaluators) and all(
+        (m.user_id, c.id) in given for m in evaluators for c in criteria
+    )
+
+
+def consensus_open(
+    bid: Bid,
+    criteria: Sequence[Criterion],
+    evaluators: Sequence[CommitteeMember],
+    scores: Sequence[Score],
+) -> bool:
+    """The consensus phase of a bid: every individual score is in, or the chair moved it on."""
+    return bid.consensus_opened_at is not None or all_individual_scores_in(
+        bid, criteria, evaluators, scores
+    )
+
+
+def open_consensus(
+    session: Session, *, member: CommitteeMember, bid: Bid, reason: str, now: datetime
+) -> None:
+    """The chair moves a bid to the consensus phase before every score is in."""
+    _ensure_scoring(bid.tender)
+    if not member.is_chair:
+        raise EvaluationError("Alleen de voorzitter kan de consensusfase openen.")
+    if len(reason.strip()) < 10:
+        raise EvaluationError("Geef kort aan waarom de consensusfase eerder wordt geopend.")
+    bid.consensus_opened_at = now
+    bid.consensus_opened_by_id = member.user_id
+    session.flush()
+    _record(
+        session,
+        actor=member.user,
+        action="consensus.open",
+        tender=bid.tender,
+        object_type="bid",
+        object_id=bid.id,
+        now=now,
+        reden=reason.strip(),
+    )
+
+
+def spread(scores: Iterable[Score]) -> int:
+    values = [s.score for s in scores]
+    return max(values) - min(values) if values else 0
+
+
+def record_consensus(
+    session: Session,
+    *,
+    member: CommitteeMember,
+    bid: Bid,
+    criterion: Criterion,
+    score: int,
+    motivation: str,
+    expected_version: int | None,
+    minimum_motivation: int,
+    excluded: set[int],
+    is_open: bool,
+    now: datetime,
+) -> ConsensusScore:
+    """Record the committee's consensus; refused when someone else changed it meanwhile.
+
+    ``expected_version`` is the version the chair saw (None: there was none yet).
+    """
+    tender = bid.tender
+    _ensure_scoring(tender)
+    if not member.is_chair or not may_read_bid(member, bid, excluded):
+        raise EvaluationError("Alleen de voorzitter legt consensusscores vast.")
+    if not is_open:
+        raise EvaluationError(
+            "De consensusfase van deze inschrijving is nog niet open: niet alle individuele "
+            "scores zijn binnen."
+        )
+    _check_score(tender, score)
+    motivation = _check_motivation(motivation, minimum_motivation)
+    current = consensus_for(session, bid).get(criterion.id)
+    if (current.version if current else None) != expected_version:
+        raise ConcurrentEdit(
+            f"De consensusscore voor {criterion.code} is intussen door iemand anders "
+            "gewijzigd. Uw invoer is niet opgeslagen maar staat hieronder nog; bekijk de "
+            "nieuwe versie en sla opnieuw op."
+        )
+    try:
+        with session.begin_nested():
+            if current is None:
+                current = ConsensusScore(bid=bid, criterion=criterion)
+                session.add(current)
+            current.score = score
+            current.motivation = motivation
+            current.recorded_by_id = member.user_id
+            current.recorded_at = now
+            session.flush()
+    except (IntegrityError, StaleDataError) as error:
+        raise ConcurrentEdit(
+            f"De consensusscore voor {criterion.code} is zojuist door iemand anders "
+            "vastgelegd. Uw invoer is niet opgeslagen; bekijk de nieuwe versie."
+        ) from error
+    _record(
+        session,
+        actor=member.user,
+        action="consensus.record",
+        tender=tender,
+        object_type="bid",
+        object_id=bid.id,
+        now=now,
+        criterium=criterion.code,
+        score=score,
+        versie=current.version,
+    )
+    return current
+
+
+# -- completing the evaluation -------------------------------------------------------------------
+
+
+def evaluation_problems(session: Session, tender: Tender) -> list[str]:
+    """What still stands between the tender and 'beoordeeld' (Dutch)."""
+    problems = []
+    bids = received_bids(session, tender)
+    checks = requirement_checks(session, tender)
+    excluded = excluded_bid_ids(session, tender)
+    for bid in bids:
+        unchecked = [r.code for r in tender.requirements if (bid.id, r.id) not in checks]
+        if unchecked:
+            problems.append(
+                f"{bid.blind_code}: eisen {', '.join(unchecked)} zijn nog niet getoetst."
+            )
+        if bid.id in excluded:
+            continue
+        consensus = consensus_for(session, bid)
+        missing = [c.code for c in tender.criteria if c.id not in consensus]
+        if missing:
+            problems.append(f"{bid.blind_code}: consensus ontbreekt voor {', '.join(missing)}.")
+    return problems
+
+
+def complete_evaluation(session: Session, *, tender: Tender, actor: User, now: datetime) -> None:
+    """Move the tender to 'beoordeeld' once every non-excluded bid has a full consensus."""
+    if tender.state == TenderState.OPENED:
+        problems = evaluation_problems(session, tender)
+        if problems:
+            raise EvaluationError("De beoordeling is nog niet af. " + " ".join(problems[:10]))
+    lifecycle.transition(session, tender, TenderState.EVALUATED, actor=actor, now=now)

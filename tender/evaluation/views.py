@@ -1,0 +1,765 @@
+"""Opening, requirement checks, committee and progress (inkoper); blind scoring and
+consensus (committee)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from tender import audit, clock
+from tender.accounts.models import Role, User
+from tender.bids import uploads
+from tender.bids.models import Attachment, Bid
+from tender.bids.views import load_bid
+from tender.db import db_session
+from tender.documents import service as documents
+from tender.documents.models import Document
+from tender.errors import DomainError
+from tender.evaluation import exports, service
+from tender.evaluation.forms import (
+    AddMemberForm,
+    ConsensusForm,
+    DeclarationForm,
+    OpenConsensusForm,
+    ScoreForm,
+)
+from tender.evaluation.models import CommitteeMember, ConsensusScore, Score
+from tender.guards import get_or_404, require
+from tender.permissions import CommitteeContext, MembershipContext, Permission, can
+from tender.tenders.forms import EmptyForm
+from tender.tenders.models import Criterion, Tender, TenderState
+from tender.tenders.views import load_tender
+from tender.timefmt import format_datetime
+
+officer_bp = Blueprint("evaluation", __name__, url_prefix="/aanbestedingen/<int:tender_id>")
+committee_bp = Blueprint("committee", __name__, url_prefix="/beoordelen/<int:tender_id>")
+
+
+def _flash_error(error: DomainError) -> None:
+    db_session().rollback()
+    flash(str(error), "error")
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    return Response(
+        content,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# -- opening -----------------------------------------------------------------------------
+
+
+def _opening_record(session, tender: Tender) -> Document | None:  # type: ignore[no-untyped-def]
+    return session.scalar(
+        select(Document).where(
+            Document.tender_id == tender.id, Document.kind == documents.OPENING_RECORD
+        )
+    )
+
+
+@officer_bp.route("/opening")
+def opening(tender_id: int) -> str:
+    tender = load_tender(tender_id, Permission.OPENING_MANAGE)
+    session = db_session()
+    starter = (
+        session.get(User, tender.opening_started_by_id) if tender.opening_started_by_id else None
+    )
+    return render_template(
+        "evaluation/opening.html",
+        tender=tender,
+        starter=starter,
+        received=len(service.received_bids(session, tender)),
+        record=_opening_record(session, tender),
+        button_form=EmptyForm(),
+        now=clock.now(),
+    )
+
+
+@officer_bp.route("/opening/starten", methods=["POST"])
+def start_opening(tender_id: int) -> WerkzeugResponse:
+    tender = load_tender(tender_id, Permission.OPENING_MANAGE)
+    if EmptyForm().validate_on_submit():
+        try:
+            service.start_opening(db_session(), tender=tender, actor=current_user, now=clock.now())
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db_session().commit()
+            flash(
+                "De opening is gestart. Een tweede inkoper moet de opening bevestigen.", "success"
+            )
+    return redirect(url_for("evaluation.opening", tender_id=tender.id))
+
+
+@officer_bp.route("/opening/bevestigen", methods=["POST"])
+def confirm_opening(tender_id: int) -> WerkzeugResponse:
+    tender = load_tender(tender_id, Permission.OPENING_MANAGE)
+    session = db_session()
+    if EmptyForm().validate_on_submit():
+        try:
+            service.confirm_opening(
+                session,
+                tender=tender,
+                actor=current_user,
+                now=clock.now(),
+                storage_dir=documents.documents_dir(current_app.instance_path),
+            )
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            session.commit()
+            flash("De inschrijvingen zijn geopend; het proces-verbaal is opgemaakt.", "success")
+    return redirect(url_for("evaluation.opening", tender_id=tender.id))
+
+
+@officer_bp.route("/opening/proces-verbaal.pdf")
+def opening_record(tender_id: int) -> Response:
+    tender = load_tender(tender_id, Permission.OPENING_MANAGE)
+    record = _opening_record(db_session(), tender)
+    if record is None:
+        abort(404)
+    content = documents.read_document(
+        record, storage_dir=documents.documents_dir(current_app.instance_path)
+    )
+    return _pdf(content, record.filename)
+
+
+# -- requirement checks --------------------------------------------------------------------
+
+
+def _require_opened(tender: Tender) -> None:
+    if tender.state not in service.READING_STATES:
+        flash("Dit kan pas na de opening van de inschrijvingen.", "error")
+        abort(redirect(url_for("tenders.show", tender_id=tender.id)))
+
+
+@officer_bp.route("/eisen")
+def requirement_overview(tender_id: int) -> str:
+    tender = load_tender(tender_id, Permission.REQUIREMENT_CHECK)
+    _require_opened(tender)
+    session = db_session()
+    return render_template(
+        "evaluation/requirements.html",
+        tender=tender,
+        bids=sorted(service.received_bids(session, tender), key=lambda b: b.blind_number or 0),
+        checks=service.requirement_checks(session, tender),
+    )
+
+
+@officer_bp.route("/eisen/<int:bid_id>", methods=["GET", "POST"])
+def requirement_check(tender_id: int, bid_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.REQUIREMENT_CHECK)
+    _require_opened(tender)
+    bid = load_bid(bid_id, Permission.BID_READ)
+    if bid.tender_id != tender.id:
+        abort(404)
+    session = db_session()
+    form = EmptyForm()
+    errors: dict[int, str] = {}
+    if form.validate_on_submit():
+        for requirement in tender.requirements:
+            verdict = request.form.get(f"complies-{requirement.id}")
+            if verdict not in ("ja", "nee"):
+                continue
+            try:
+                service.record_requirement_check(
+                    session,
+                    bid=bid,
+                    requirement=requirement,
+                    complies=verdict == "ja",
+                    reason=request.form.get(f"reason-{requirement.id}", ""),
+                    actor=current_user,
+                    now=clock.now(),
+                )
+            except DomainError as error:
+                errors[requirement.id] = str(error)
+        if errors:
+            session.rollback()
+            flash("Niets opgeslagen: vul de ontbrekende redenen aan.", "error")
+        else:
+            session.commit()
+            flash(f"De toetsing van {bid.blind_code} is opgeslagen.", "success")
+            return redirect(url_for("evaluation.requirement_overview", tender_id=tender.id))
+    checks = service.requirement_checks(session, tender)
+    return render_template(
+        "evaluation/requirement_check.html",
+        tender=tender,
+        bid=bid,
+        form=form,
+        errors=errors,
+        declarations={d.requirement_id: d for d in bid.requirement_declarations},
+        checks={r.id: checks.get((bid.id, r.id)) for r in tender.requirements},
+    )
+
+
+# -- committee ------------------------------------------------------------------------------
+
+
+@officer_bp.route("/commissie", methods=["GET", "POST"])
+def committee_setup(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.COMMITTEE_MANAGE)
+    session = db_session()
+    members = service.committee(session, tender)
+    form = AddMemberForm()
+    taken = {m.user_id for m in members}
+    evaluators = session.scalars(
+        select(User).where(User.role == Role.EVALUATOR, User.active.is_(True)).order_by(User.name)
+    ).all()
+    form.user.choices = [
+        (str(u.id), f"{u.name} ({u.email})") for u in evaluators if u.id not in taken
+    ]
+    if form.validate_on_submit():
+        user = session.get(User, int(form.user.data))
+        try:
+            if user is None:
+                raise service.EvaluationError("Onbekende beoordelaar.")
+            service.add_member(
+                session,
+                tender=tender,
+                user=user,
+                is_chair=form.is_chair.data,
+                actor=current_user,
+                now=clock.now(),
+            )
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            session.commit()
+            flash(f"{user.name} is toegevoegd aan de commissie.", "success")
+            return redirect(url_for("evaluation.committee_setup", tender_id=tender.id))
+    return render_template(
+        "evaluation/committee.html",
+        tender=tender,
+        members=members,
+        form=form,
+        button_form=EmptyForm(),
+        problems=service.committee_problems(members, current_app.config["MIN_COMMITTEE_SIZE"]),
+    )
+
+
+def _member_of(tender: Tender, member_id: int) -> CommitteeMember:
+    member = get_or_404(CommitteeMember, member_id)
+    if member.tender_id != tender.id:
+        abort(404)
+    return member
+
+
+@officer_bp.route("/commissie/<int:member_id>/voorzitter", methods=["POST"])
+def make_chair(tender_id: int, member_id: int) -> WerkzeugResponse:
+    tender = load_tender(tender_id, Permission.COMMITTEE_MANAGE)
+    member = _member_of(tender, member_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            service.set_chair(
+                db_session(), tender=tender, member=member, actor=current_user, now=clock.now()
+            )
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db_session().commit()
+            flash(f"{member.user.name} is voorzitter.", "success")
+    return redirect(url_for("evaluation.committee_setup", tender_id=tender.id))
+
+
+@officer_bp.route("/commissie/<int:member_id>/verwijderen", methods=["POST"])
+def remove_member(tender_id: int, member_id: int) -> WerkzeugResponse:
+    tender = load_tender(tender_id, Permission.COMMITTEE_MANAGE)
+    member = _member_of(tender, member_id)
+    if EmptyForm().validate_on_submit():
+        name = member.user.name
+        try:
+            service.remove_member(
+                db_session(), tender=tender, member=member, actor=current_user, now=clock.now()
+            )
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db_session().commit()
+            flash(f"{name} is uit de commissie verwijderd.", "success")
+    return redirect(url_for("evaluation.committee_setup", tender_id=tender.id))
+
+
+# -- progress, completion, exports -----------------------------------------------------------
+
+
+def _progress(session, tender: Tender) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    members = service.committee(session, tender)
+    excluded = service.excluded_bid_ids(session, tender)
+    bids = sorted(service.received_bids(session, tender), key=lambda b: b.blind_number or 0)
+    scores = session.scalars(select(Score).join(Score.bid).where(Bid.tender_id == tender.id)).all()
+    consensus = session.scalars(
+        select(ConsensusScore).join(ConsensusScore.bid).where(Bid.tender_id == tender.id)
+    ).all()
+    given: dict[tuple[int, int], int] = defaultdict(int)
+    for score in scores:
+        given[(score.bid_id, score.evaluator_id)] += 1
+    agreed: dict[int, int] = defaultdict(int)
+    for item in consensus:
+        agreed[item.bid_id] += 1
+    return {
+        "members": members,
+        "bids": bids,
+        "excluded": excluded,
+        "given": given,
+        "agreed": agreed,
+        "criteria_count": len(tender.criteria),
+    }
+
+
+@officer_bp.route("/voortgang")
+def progress(tender_id: int) -> str:
+    require(Permission.EVALUATION_PROGRESS)
+    tender = get_or_404(Tender, tender_id)
+    session = db_session()
+    member = service.membership(session, tender, current_user)
+    require(Permission.EVALUATION_PROGRESS, MembershipContext(member))
+    return render_template(
+        "evaluation/progress.html",
+        tender=tender,
+        show_names=current_user.role == Role.PROCUREMENT_OFFICER,
+        problems=service.evaluation_problems(session, tender)
+        if tender.state == TenderState.OPENED
+        else [],
+        button_form=EmptyForm(),
+        **_progress(session, tender),
+    )
+
+
+@officer_bp.route("/beoordeling-afronden", methods=["POST"])
+def complete(tender_id: int) -> WerkzeugResponse:
+    tender = load_tender(tender_id, Permission.EVALUATION_COMPLETE)
+    if EmptyForm().validate_on_submit():
+        try:
+            service.complete_evaluation(
+                db_session(), tender=tender, actor=current_user, now=clock.now()
+            )
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db_session().commit()
+            flash("De beoordeling is afgerond: status beoordeeld.", "success")
+    return redirect(url_for("evaluation.progress", tender_id=tender.id))
+
+
+def _export_rows(session, tender: Tender) -> tuple[list[list[Any]], list[list[Any]]]:  # type: ignore[no-untyped-def]
+    criteria = {c.id: c.code for c in tender.criteria}
+    bids = {b.id: b for b in service.received_bids(session, tender)}
+    users = {u.id: u for u in session.scalars(select(User))}
+    individual = [
+        [
+            bids[s.bid_id].blind_code,
+            bids[s.bid_id].organisation_name,
+            bids[s.bid_id].kvk_number,
+            criteria[s.criterion_id],
+            users[s.evaluator_id].name,
+            s.score,
+            s.motivation,
+            format_datetime(s.updated_at),
+        ]
+        for s in session.scalars(select(Score).join(Score.bid).where(Bid.tender_id == tender.id))
+        if s.bid_id in bids
+    ]
+    consensus = [
+        [
+            bids[c.bid_id].blind_code,
+            bids[c.bid_id].organisation_name,
+            bids[c.bid_id].kvk_number,
+            criteria[c.criterion_id],
+            c.score,
+            c.motivation,
+            users[c.recorded_by_id].name,
+            format_datetime(c.recorded_at),
+            c.version,
+        ]
+        for c in session.scalars(
+            select(ConsensusScore).join(ConsensusScore.bid).where(Bid.tender_id == tender.id)
+        )
+        if c.bid_id in bids
+    ]
+    key = lambda row: (row[0], row[3])  # noqa: E731
+    return sorted(individual, key=key), sorted(consensus, key=key)
+
+
+def _export(tender: Tender, kind: str) -> Response:
+    session = db_session()
+    individual, consensus = _export_rows(session, tender)
+    audit.record(
+        session,
+        actor=current_user,
+        action="scores.export",
+        object_type="tender",
+        object_id=tender.id,
+        tender_id=tender.id,
+        now=clock.now(),
+        details={"soort": kind},
+    )
+    session.commit()
+    base = f"scores-{tender.reference}"
+    if kind == "individueel":
+        rows = exports.safe_csv_rows(individual)
+        content = exports.to_csv(exports.INDIVIDUAL_HEADER, rows)
+        return _download(content, "text/csv; charset=utf-8", f"{base}-individueel.csv")
+    if kind == "consensus":
+        rows = exports.safe_csv_rows(consensus)
+        content = exports.to_csv(exports.CONSENSUS_HEADER, rows)
+        return _download(content, "text/csv; charset=utf-8", f"{base}-consensus.csv")
+    content = exports.to_xlsx(
+        [
+            ("Individuele scores", exports.INDIVIDUAL_HEADER, individual),
+            ("Consensusscores", exports.CONSENSUS_HEADER, consensus),
+        ]
+    )
+    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _download(content, mimetype, f"{base}.xlsx")
+
+
+def _download(content: bytes, mimetype: str, filename: str) -> Response:
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@officer_bp.route("/export/<any(individueel, consensus, xlsx):kind>")
+def export(tender_id: int, kind: str) -> Response:
+    tender = load_tender(tender_id, Permission.SCORES_EXPORT)
+    _require_opened(tender)
+    return _export(tender, kind)
+
+
+# -- the committee: declaration, blind scoring, consensus ---------------------------------------
+
+
+def _committee_tender(tender_id: int) -> tuple[Tender, CommitteeMember]:
+    require(Permission.EVALUATOR_PORTAL)
+    tender = get_or_404(Tender, tender_id)
+    member = service.membership(db_session(), tender, current_user)
+    if member is None:
+        abort(403)
+    return tender, member
+
+
+def _committee_bid(tender: Tender, member: CommitteeMember, number: int, permission: Permission):  # type: ignore[no-untyped-def]
+    """The bid with this blind number, if the member may see it; refusals are audited."""
+    session = db_session()
+    bid = session.scalar(select(Bid).where(Bid.tender_id == tender.id, Bid.blind_number == number))
+    excluded = frozenset(service.excluded_bid_ids(session, tender))
+    if bid is None or not can(
+        current_user, permission, CommitteeContext(member, bid, excluded), clock.now()
+    ):
+        audit.record(
+            session,
+            actor=current_user,
+            action="bid.access_refused",
+            object_type="bid",
+            object_id=bid.id if bid else None,
+            tender_id=tender.id,
+            now=clock.now(),
+            details={"route": request.endpoint, "inschrijving": number},
+        )
+        session.commit()
+        abort(403 if bid is not None else 404)
+    if request.method == "GET":
+        audit.record(
+            session,
+            actor=current_user,
+            action="bid.view",
+            object_type="bid",
+            object_id=bid.id,
+            tender_id=tender.id,
+            now=clock.now(),
+            details={"route": request.endpoint},
+        )
+        session.commit()
+    return bid, set(excluded)
+
+
+@committee_bp.route("/")
+def tender_home(tender_id: int) -> str:
+    tender, member = _committee_tender(tender_id)
+    session = db_session()
+    queue: list[dict[str, Any]] = []
+    if member.declaration is not None and tender.state in service.READING_STATES:
+        excluded = service.excluded_bid_ids(session, tender)
+        members = service.committee(session, tender)
+        bids = sorted(service.received_bids(session, tender), key=lambda b: b.blind_number or 0)
+        for bid in bids:
+            if not service.may_read_bid(member, bid, excluded):
+                continue
+            scores = service.scores_for(session, bid)
+            evaluators = service.evaluators_for(members, bid)
+            queue.append(
+                {
+                    "bid": bid,
+                    "own": sum(1 for s in scores if s.evaluator_id == member.user_id),
+                    "consensus_open": service.consensus_open(
+                        bid, tender.criteria, evaluators, scores
+                    ),
+                    "agreed": len(service.consensus_for(session, bid)),
+                }
+            )
+    return render_template(
+        "evaluation/committee_home.html",
+        tender=tender,
+        member=member,
+        queue=queue,
+        criteria_count=len(tender.criteria),
+    )
+
+
+@committee_bp.route("/verklaring", methods=["GET", "POST"])
+def declaration(tender_id: int):  # type: ignore[no-untyped-def]
+    tender, member = _committee_tender(tender_id)
+    form = DeclarationForm()
+    if member.declaration is None and form.validate_on_submit():
+        numbers = service.KVK_IN_TEXT.findall(form.conflict_kvk_numbers.data or "")
+        if not numbers and not form.no_conflicts.data:
+            form.no_conflicts.errors = [
+                "Vink aan dat u geen band heeft, of vul de KvK-nummers in waarmee u een band heeft."
+            ]
+        elif numbers and form.no_conflicts.data:
+            form.no_conflicts.errors = [
+                "U heeft KvK-nummers ingevuld én aangevinkt dat u geen band heeft; "
+                "kies één van beide."
+            ]
+        else:
+            try:
+                service.sign_declaration(
+                    db_session(),
+                    member=member,
+                    conflict_kvk_numbers=numbers,
+                    statement=form.statement.data or "",
+                    now=clock.now(),
+                )
+            except DomainError as error:
+                _flash_error(error)
+            else:
+                db_session().commit()
+                flash("Uw verklaring is ondertekend.", "success")
+                return redirect(url_for("committee.tender_home", tender_id=tender.id))
+    return render_template("evaluation/declaration.html", tender=tender, member=member, form=form)
+
+
+def _score_forms(
+    tender: Tender, own: dict[int, Score], posted: tuple[int, ScoreForm] | None
+) -> dict[int, ScoreForm]:
+    choices = [(level.score, f"{level.score} – {level.label}") for level in tender.scale_levels]
+    forms = {}
+    for criterion in tender.criteria:
+        if posted is not None and posted[0] == criterion.id:
+            form = posted[1]
+        else:
+            existing = own.get(criterion.id)
+            form = ScoreForm(
+                formdata=None,
+                prefix=f"c{criterion.id}",
+                data={"score": existing.score, "motivation": existing.motivation}
+                if existing
+                else None,
+            )
+        form.score.choices = choices
+        forms[criterion.id] = form
+    return forms
+
+
+@committee_bp.route("/inschrijving/<int:number>", methods=["GET", "POST"])
+def score_bid(tender_id: int, number: int):  # type: ignore[no-untyped-def]
+    tender, member = _committee_tender(tender_id)
+    bid, excluded = _committee_bid(tender, member, number, Permission.BID_EVALUATE)
+    session = db_session()
+    posted = None
+    if request.method == "POST":
+        criterion = get_or_404(Criterion, request.form.get("criterion_id", type=int) or 0)
+        form = ScoreForm(prefix=f"c{criterion.id}")
+        form.score.choices = [(level.score, level.label) for level in tender.scale_levels]
+        posted = (criterion.id, form)
+        if form.validate_on_submit():
+            try:
+                service.save_score(
+                    session,
+                    member=member,
+                    bid=bid,
+                    criterion=criterion,
+                    score=form.score.data,
+                    motivation=form.motivation.data,
+                    minimum_motivation=current_app.config["MIN_MOTIVATION_CHARS"],
+                    excluded=excluded,
+                    now=clock.now(),
+                )
+            except DomainError as error:
+                session.rollback()
+                form.motivation.errors = [str(error)]
+            else:
+                session.commit()
+                flash(f"Uw score voor {criterion.code} is opgeslagen.", "success")
+                return redirect(
+                    url_for("committee.score_bid", tender_id=tender.id, number=number)
+                    + f"#criterium-{criterion.code}"
+                )
+    scores = service.scores_for(session, bid)
+    own = {s.criterion_id: s for s in scores if s.evaluator_id == member.user_id}
+    members = service.committee(session, tender)
+    return render_template(
+        "evaluation/score_bid.html",
+        tender=tender,
+        member=member,
+        bid=bid,
+        plans=service.blind_plans(bid),
+        forms=_score_forms(tender, own, posted),
+        own=own,
+        consensus=service.consensus_for(session, bid),
+        consensus_open=service.consensus_open(
+            bid, tender.criteria, service.evaluators_for(members, bid), scores
+        ),
+        editable=tender.state == TenderState.OPENED,
+        minimum_motivation=current_app.config["MIN_MOTIVATION_CHARS"],
+    )
+
+
+@committee_bp.route("/inschrijving/<int:number>/bijlage/<int:criterion_id>.pdf")
+def plan_attachment(tender_id: int, number: int, criterion_id: int) -> Response:
+    tender, member = _committee_tender(tender_id)
+    bid, _ = _committee_bid(tender, member, number, Permission.BID_EVALUATE)
+    criterion = get_or_404(Criterion, criterion_id)
+    plan = service.blind_plans(bid).get(criterion.code)
+    if criterion.tender_id != tender.id or plan is None or plan.attachment_sha256 is None:
+        abort(404)
+    attachment = db_session().scalar(
+        select(Attachment).where(
+            Attachment.bid_id == bid.id, Attachment.sha256 == plan.attachment_sha256
+        )
+    )
+    if attachment is None:
+        abort(404)
+    content = uploads.read(uploads.uploads_dir(current_app.instance_path), attachment.stored_name)
+    return _pdf(content, f"{bid.blind_code.replace(' ', '-')}-{criterion.code}.pdf")
+
+
+@committee_bp.route("/consensus/<int:number>", methods=["GET", "POST"])
+def consensus(tender_id: int, number: int):  # type: ignore[no-untyped-def]
+    tender, member = _committee_tender(tender_id)
+    bid, excluded = _committee_bid(tender, member, number, Permission.BID_EVALUATE)
+    session = db_session()
+    members = service.committee(session, tender)
+    scores = service.scores_for(session, bid)
+    is_open = service.consensus_open(
+        bid, tender.criteria, service.evaluators_for(members, bid), scores
+    )
+    if not is_open and not member.is_chair:
+        flash("De consensusfase van deze inschrijving is nog niet open.", "error")
+        return redirect(url_for("committee.score_bid", tender_id=tender.id, number=number))
+    choices = [(level.score, f"{level.score} – {level.label}") for level in tender.scale_levels]
+    posted: ConsensusForm | None = None
+    status = 200
+    if request.method == "POST":
+        context = CommitteeContext(member, bid, frozenset(excluded))
+        if not can(current_user, Permission.CONSENSUS_WRITE, context, clock.now()):
+            abort(403)
+        posted = ConsensusForm()
+        posted.score.choices = choices
+        criterion = get_or_404(Criterion, int(posted.criterion_id.data or 0))
+        if criterion.tender_id != tender.id:
+            abort(404)
+        if posted.validate_on_submit():
+            try:
+                service.record_consensus(
+                    session,
+                    member=member,
+                    bid=bid,
+                    criterion=criterion,
+                    score=posted.score.data,
+                    motivation=posted.motivation.data,
+                    expected_version=int(posted.version.data) if posted.version.data else None,
+                    minimum_motivation=current_app.config["MIN_MOTIVATION_CHARS"],
+                    excluded=excluded,
+                    is_open=is_open,
+                    now=clock.now(),
+                )
+            except DomainError as error:
+                session.rollback()
+                posted.motivation.errors = [str(error)]
+                status = 409 if isinstance(error, service.ConcurrentEdit) else 200
+            else:
+                session.commit()
+                flash(f"De consensusscore voor {criterion.code} is vastgelegd.", "success")
+                return redirect(
+                    url_for("committee.consensus", tender_id=tender.id, number=number)
+                    + f"#criterium-{criterion.code}"
+                )
+    agreed = service.consensus_for(session, bid)
+    forms = {}
+    for criterion in tender.criteria:
+        if posted is not None and posted.criterion_id.data == str(criterion.id):
+            form = posted
+        else:
+            current = agreed.get(criterion.id)
+            form = ConsensusForm(
+                formdata=None,
+                prefix="",
+                data={
+                    "criterion_id": criterion.id,
+                    "version": current.version if current else "",
+                    "score": current.score if current else None,
+                    "motivation": current.motivation if current else "",
+                },
+            )
+        form.score.choices = choices
+        forms[criterion.id] = form
+    by_criterion: dict[int, list[Score]] = defaultdict(list)
+    for score in scores:
+        by_criterion[score.criterion_id].append(score)
+    return render_template(
+        "evaluation/consensus.html",
+        tender=tender,
+        member=member,
+        bid=bid,
+        plans=service.blind_plans(bid),
+        is_open=is_open,
+        scores=by_criterion,
+        spread={cid: service.spread(items) for cid, items in by_criterion.items()},
+        agreed=agreed,
+        forms=forms,
+        open_form=OpenConsensusForm(),
+        editable=tender.state == TenderState.OPENED and member.is_chair,
+    ), status
+
+
+@committee_bp.route("/consensus/<int:number>/openen", methods=["POST"])
+def open_consensus(tender_id: int, number: int) -> WerkzeugResponse:
+    tender, member = _committee_tender(tender_id)
+    bid, _excluded = _committee_bid(tender, member, number, Permission.CONSENSUS_WRITE)
+    form = OpenConsensusForm()
+    if form.validate_on_submit():
+        try:
+            service.open_consensus(
+                db_session(), member=member, bid=bid, reason=form.reason.data, now=clock.now()
+            )
+        except DomainError as error:
+            _flash_error(error)
+        else:
+            db_session().commit()
+            flash(f"De consensusfase van {bid.blind_code} is geopend.", "success")
+    else:
+        flash(
+            "Geef kort aan waarom de consensusfase eerder wordt geopend (minstens 10 tekens).",
+            "error",
+        )
+    return redirect(url_for("committee.consensus", tender_id=tender.id, number=number))

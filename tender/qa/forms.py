@@ -1,0 +1,72 @@
+"""Forms for questions, answers and publishing a nota van inlichtingen."""
+
+from __future__ import annotations
+
+from wtforms import DateField, SelectField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Length, Optional
+
+from tender.forms import DutchForm
+from tender.qa.service import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS
+
+REQUIRED = "Dit veld is verplicht."
+NO_SECTION = ""
+
+
+class QuestionForm(DutchForm):
+    section = SelectField(
+        "Onderdeel van de aanbesteding",
+        description="Optioneel: over welk onderdeel gaat uw vraag?",
+        choices=[],
+    )
+    text = TextAreaField(
+        "Uw vraag",
+        description=(
+            "Noem uw organisatie niet in de vraag: de vraag wordt geanonimiseerd gepubliceerd "
+            f"in de nota van inlichtingen. Maximaal {MAX_QUESTION_CHARS} tekens."
+        ),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=MAX_QUESTION_CHARS, message="Gebruik maximaal %(max)d tekens."),
+        ],
+    )
+
+    def set_sections(self, sections: list[str]) -> None:
+        self.section.choices = [(NO_SECTION, "Geen specifiek onderdeel")] + [
+            (label, label) for label in sections
+        ]
+
+
+class AnswerForm(DutchForm):
+    answer = TextAreaField(
+        "Antwoord",
+        description=(
+            "Het antwoord blijft een concept tot de nota van inlichtingen wordt gepubliceerd."
+        ),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=MAX_ANSWER_CHARS, message="Gebruik maximaal %(max)d tekens."),
+        ],
+    )
+
+
+class PublishRoundForm(DutchForm):
+    new_submission_deadline_date = DateField(
+        "Nieuwe uiterste inschrijfdatum", validators=[Optional()], format="%Y-%m-%d"
+    )
+    new_submission_deadline_time = TimeField("Tijd", validators=[Optional()])
+    new_planned_opening_date = DateField(
+        "Nieuwe geplande opening", validators=[Optional()], format="%Y-%m-%d"
+    )
+    new_planned_opening_time = TimeField("Tijd", validators=[Optional()])
+
+    MOMENTS = ("new_submission_deadline", "new_planned_opening")
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        valid = super().validate(extra_validators)
+        for moment in self.MOMENTS:
+            day, time = getattr(self, f"{moment}_date"), getattr(self, f"{moment}_time")
+            if (day.data is None) != (time.data is None) and not day.errors and not time.errors:
+                missing = time if time.data is None else day
+                missing.errors = [*missing.errors, "Vul zowel de datum als de tijd in."]
+                valid = False
+        return valid

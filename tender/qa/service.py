@@ -1,0 +1,421 @@
+"""Questions, answers and the nota van inlichtingen (DOMAIN.md rule 3: equal treatment).
+
+Providers ask until the question deadline; the inkoper drafts answers and
+publishes them as a numbered round, anonymised, to every provider at the same
+moment. A round may move the submission deadline (and the planned opening);
+that is the only way the dates of a published tender change.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tender import audit
+from tender.accounts.models import Organisation, Role, User
+from tender.documents.qa_nota import QaNotaData, QaNotaItem, build_qa_nota
+from tender.documents.service import QA_NOTA, store_document
+from tender.errors import DomainError
+from tender.qa.models import QaRound, Question
+from tender.tenders.models import Tender, TenderState
+from tender.timefmt import format_datetime, format_datetime_seconds
+
+MAX_QUESTION_CHARS = 5000
+MAX_ANSWER_CHARS = 10000
+MAX_SECTION_CHARS = 200  # the column's length
+
+GENERAL = "Algemeen"
+PROCEDURE = "Planning en procedure"
+CONTRACT = "Raamovereenkomst en producten"
+
+# Questions are shown to the inkoper without the asker; the audit trail must not
+# name the asker either, or the logbook would undo that default.
+ANONYMOUS_ASKER = "aanbieder (afgeschermd)"
+
+
+class QaError(DomainError):
+    pass
+
+
+def _label(code: str, title: str) -> str:
+    label = f"{code} – {title}"
+    if len(label) > MAX_SECTION_CHARS:
+        label = label[: MAX_SECTION_CHARS - 1] + "…"
+    return label
+
+
+def section_choices(tender: Tender) -> list[str]:
+    """The parts of the tender a question can be about; the label is what is stored."""
+    return [
+        GENERAL,
+        PROCEDURE,
+        *(_label(r.code, r.title) for r in tender.requirements),
+        *(_label(c.code, c.title) for c in tender.criteria),
+        CONTRACT,
+    ]
+
+
+def questions_open(tender: Tender, now: datetime) -> bool:
+    """Whether providers may ask now: published and before the question deadline (to the second)."""
+    return (
+        tender.state == TenderState.PUBLISHED
+        and tender.question_deadline is not None
+        and now < tender.question_deadline
+    )
+
+
+def ask_question(
+    session: Session, *, tender: Tender, actor: User, section: str, text: str, now: datetime
+) -> Question:
+    """Record a provider's question about ``tender``."""
+    if not questions_open(tender, now):
+        if tender.state == TenderState.PUBLISHED and tender.question_deadline is not None:
+            raise QaError(
+                "De termijn voor vragen is verstreken op "
+                f"{format_datetime_seconds(tender.question_deadline)}; "
+                "er kunnen geen vragen meer worden gesteld."
+            )
+        raise QaError("Vragen stellen kan alleen zolang de aanbesteding gepubliceerd is.")
+    if actor.organisation_id is None:
+        raise QaError("Alleen een aanbieder kan vragen stellen.")
+    text = (text or "").strip()
+    if not text:
+        raise QaError("Vul uw vraag in.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QaError(
+            f"Uw vraag is {len(text)} tekens lang; het maximum is {MAX_QUESTION_CHARS}. "
+            "Maak de vraag korter of stel meerdere vragen."
+        )
+    section = (section or "").strip()
+    if section and section not in section_choices(tender):
+        raise QaError("Kies een onderdeel uit de lijst, of geen onderdeel.")
+    question = Question(
+        tender_id=tender.id,
+        organisation_id=actor.organisation_id,
+        asked_by_id=actor.id,
+        section=section,
+        text=text,
+        asked_at=now,
+    )
+    session.add(question)
+    session.flush()
+    audit.record(
+        session,
+        actor=None,
+        actor_label=ANONYMOUS_ASKER,
+        action="question.ask",
+        object_type="question",
+        object_id=question.id,
+        tender_id=tender.id,
+        now=now,
+        details={"onderdeel": section},
+    )
+    return question
+
+
+def answer_question(
+    session: Session, *, question: Question, answer: str, actor: User, now: datetime
+) -> None:
+    """Save the (draft) answer; it can be changed until its round is published."""
+    # Lock the row so that an answer cannot slip in while the round is being published.
+    session.execute(select(Question.id).where(Question.id == question.id).with_for_update()).all()
+    session.refresh(question)
+    if question.qa_round_id is not None:
+        raise QaError(
+            "Deze vraag is al gepubliceerd in een nota van inlichtingen; "
+            "het antwoord kan niet meer worden gewijzigd."
+        )
+    if question.tender.state != TenderState.PUBLISHED:
+        raise QaError(
+            "Vragen kunnen alleen worden beantwoord zolang de aanbesteding gepubliceerd is."
+        )
+    answer = (answer or "").strip()
+    if not answer:
+        raise QaError("Vul het antwoord in.")
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise QaError(
+            f"Het antwoord is {len(answer)} tekens lang; het maximum is {MAX_ANSWER_CHARS}."
+        )
+    first = question.answer is None
+    question.answer = answer
+    question.answered_by_id = actor.id
+    question.answered_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="question.answer" if first else "question.answer_changed",
+        object_type="question",
+        object_id=question.id,
+        tender_id=question.tender_id,
+        now=now,
+    )
+
+
+def reveal_asker(
+    session: Session, *, question: Question, actor: User, now: datetime
+) -> Organisation:
+    """The organisation that asked ``question``; every reveal is written to the audit trail."""
+    audit.record(
+        session,
+        actor=actor,
+        action="question.reveal_asker",
+        object_type="question",
+        object_id=question.id,
+        tender_id=question.tender_id,
+        now=now,
+    )
+    return question.organisation
+
+
+def pending_questions(session: Session, tender: Tender) -> list[Question]:
+    """Answered questions not yet published: what the next round will contain."""
+    return list(
+        session.scalars(
+            select(Question)
+            .where(
+                Question.tender_id == tender.id,
+                Question.qa_round_id.is_(None),
+                Question.answer.is_not(None),
+            )
+            .order_by(Question.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def deadline_move_problems(
+    tender: Tender,
+    *,
+    new_submission_deadline: datetime | None,
+    new_planned_opening: datetime | None,
+    now: datetime,
+) -> dict[str, str]:
+    """Field name -> Dutch message for every problem with moving the dates in a round."""
+    problems: dict[str, str] = {}
+    in_future = f"Moet in de toekomst liggen (nu is het {format_datetime(now)})."
+    deadline = new_submission_deadline or tender.submission_deadline
+    if new_submission_deadline is not None:
+        if new_submission_deadline <= now:
+            problems["new_submission_deadline"] = in_future
+        elif tender.question_deadline and new_submission_deadline <= tender.question_deadline:
+            problems["new_submission_deadline"] = (
+                "Moet na de uiterste datum voor vragen "
+                f"({format_datetime(tender.question_deadline)}) liggen."
+            )
+        elif new_submission_deadline == tender.submission_deadline:
+            problems["new_submission_deadline"] = (
+                "Is gelijk aan de huidige uiterste inschrijfdatum; laat de velden leeg "
+                "als de datum niet verandert."
+            )
+    if new_planned_opening is not None:
+        if new_planned_opening <= now:
+            problems["new_planned_opening"] = in_future
+        elif deadline is not None and new_planned_opening < deadline:
+            problems["new_planned_opening"] = (
+                f"Mag niet vóór de uiterste inschrijfdatum ({format_datetime(deadline)}) liggen."
+            )
+    elif (
+        new_submission_deadline is not None
+        and tender.planned_opening is not None
+        and new_submission_deadline > tender.planned_opening
+    ):
+        problems["new_planned_opening"] = (
+            "De nieuwe uiterste inschrijfdatum ligt na de geplande opening "
+            f"({format_datetime(tender.planned_opening)}). Vul een nieuwe geplande opening "
+            "in, op of na de nieuwe uiterste inschrijfdatum."
+        )
+    return problems
+
+
+def nota_filename(tender: Tender, number: int) -> str:
+    reference = re.sub(r"[^A-Za-z0-9-]+", "-", tender.reference).strip("-") or "aanbesteding"
+    return f"nota-van-inlichtingen-{reference}-{number}.pdf"
+
+
+def nota_data(qa_round: QaRound) -> QaNotaData:
+    """What the PDF shows: nothing about who asked."""
+    tender = qa_round.tender
+    return QaNotaData(
+        tender_reference=tender.reference,
+        tender_title=tender.title,
+        contracting_authority=tender.contracting_authority,
+        region=tender.region,
+        round_number=qa_round.number,
+        published_at=qa_round.published_at,
+        items=tuple(
+            QaNotaItem(
+                number=number,
+                section=question.section,
+                question=question.text,
+                answer=question.answer or "",
+            )
+            for number, question in enumerate(qa_round.questions, start=1)
+        ),
+        previous_submission_deadline=qa_round.previous_submission_deadline,
+        new_submission_deadline=qa_round.new_submission_deadline,
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def publish_round(
+    session: Session,
+    *,
+    tender: Tender,
+    actor: User,
+    now: datetime,
+    storage_dir: Path,
+    new_submission_deadline: datetime | None = None,
+    new_planned_opening: datetime | None = None,
+) -> QaRound:
+    """Publish every answered, unpublished question as the next nota van inlichtingen.
+
+    The PDF is generated once and stored, so that every provider downloads the
+    same document. Moving the dates is recorded on the round and in the audit trail.
+    """
+    # One publication at a time per tender (PostgreSQL; SQLite locks the whole file).
+    session.execute(select(Tender.id).where(Tender.id == tender.id).with_for_update()).all()
+    if (
+        tender.state != TenderState.PUBLISHED
+        or tender.submission_deadline is None
+        or now >= tender.submission_deadline
+    ):
+        raise QaError(
+            "Een nota van inlichtingen kan alleen worden gepubliceerd zolang de aanbesteding "
+            "gepubliceerd is en de uiterste inschrijfdatum niet is verstreken."
+        )
+    questions = pending_questions(session, tender)
+    if not questions:
+        raise QaError(
+            "Er zijn geen beantwoorde vragen die nog niet zijn gepubliceerd. "
+            "Beantwoord eerst ten minste één vraag."
+        )
+    problems = deadline_move_problems(
+        tender,
+        new_submission_deadline=new_submission_deadline,
+        new_planned_opening=new_planned_opening,
+        now=now,
+    )
+    if problems:
+        raise QaError(" ".join(problems.values()))
+
+    number = (
+        session.scalar(select(func.max(QaRound.number)).where(QaRound.tender_id == tender.id)) or 0
+    ) + 1
+    qa_round = QaRound(
+        tender=tender,
+        number=number,
+        published_at=now,
+        published_by_id=actor.id,
+        previous_submission_deadline=tender.submission_deadline
+        if new_submission_deadline
+        else None,
+        new_submission_deadline=new_submission_deadline,
+    )
+    session.add(qa_round)
+    qa_round.questions = questions
+    old_deadline, old_opening = tender.submission_deadline, tender.planned_opening
+    if new_submission_deadline is not None:
+        tender.submission_deadline = new_submission_deadline
+    if new_planned_opening is not None:
+        tender.planned_opening = new_planned_opening
+    session.flush()
+
+    filename = nota_filename(tender, number)
+    document = store_document(
+        session,
+        storage_dir=storage_dir,
+        tender_id=tender.id,
+        kind=QA_NOTA,
+        filename=filename,
+        content=build_qa_nota(nota_data(qa_round)),
+        now=now,
+        actor_id=actor.id,
+    )
+    qa_round.document = document
+    session.flush()
+
+    if new_submission_deadline is not None or new_planned_opening is not None:
+        audit.record(
+            session,
+            actor=actor,
+            action="tender.deadline_moved" if new_submission_deadline else "tender.opening_moved",
+            object_type="tender",
+            object_id=tender.id,
+            tender_id=tender.id,
+            now=now,
+            details={
+                "nota": number,
+                "inschrijven_tot_oud": _iso(old_deadline),
+                "inschrijven_tot_nieuw": _iso(tender.submission_deadline),
+                "opening_oud": _iso(old_opening),
+                "opening_nieuw": _iso(tender.planned_opening),
+            },
+        )
+    audit.record(
+        session,
+        actor=actor,
+        action="qa.publish",
+        object_type="qa_round",
+        object_id=qa_round.id,
+        tender_id=tender.id,
+        now=now,
+        details={
+            "nota": number,
+            "vragen": [question.id for question in questions],
+            "document": filename,
+            "sha256": document.sha256,
+        },
+    )
+    return qa_round
+
+
+def provider_addresses(session: Session) -> list[str]:
+    """The e-mail address of every active provider account: who is told of a new round."""
+    return list(
+        session.scalars(
+            select(User.email)
+            .where(User.role == Role.PROVIDER, User.active.is_(True))
+            .order_by(User.email)
+        )
+    )
+
+
+def round_notification(tender: Tender, qa_round: QaRound, *, nota_url: str) -> tuple[str, str]:
+    """(subject, body) of the message announcing a published round."""
+    count = len(qa_round.questions)
+    lines = [
+        "Geachte heer/mevrouw,",
+        "",
+        f"Voor de aanbesteding ‘{tender.title}’ (kenmerk {tender.reference}) is "
+        f"nota van inlichtingen {qa_round.number} gepubliceerd, met de antwoorden op "
+        f"{count} {'vraag' if count == 1 else 'vragen'}.",
+    ]
+    previous, new = qa_round.previous_submission_deadline, qa_round.new_submission_deadline
+    if previous is not None and new is not None:
+        lines += [
+            "",
+            f"De uiterste inschrijfdatum is gewijzigd van {format_datetime(previous)} "
+            f"naar {format_datetime(new)}.",
+        ]
+        if tender.planned_opening is not None:
+            lines += [f"De geplande opening is {format_datetime(tender.planned_opening)}."]
+    lines += [
+        "",
+        "U leest de nota (en downloadt de pdf) na inloggen op:",
+        nota_url,
+        "",
+        "Met vriendelijke groet,",
+        tender.contracting_authority,
+        "",
+        "Dit bericht is automatisch verstuurd; u kunt er niet op antwoorden.",
+    ]
+    subject = f"Nota van inlichtingen {qa_round.number} gepubliceerd – {tender.reference}"
+    return subject, "\n".join(lines)

@@ -1,0 +1,299 @@
+"""Questions and the nota van inlichtingen; the outbox of messages not sent by SMTP.
+
+Providers see only their own organisation's questions and the published,
+anonymised rounds. The inkoper sees every question without its asker unless it
+asks to see it (which is written to the audit trail).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tender import clock, notifications, timefmt
+from tender.db import db_session
+from tender.documents.service import documents_dir, read_document
+from tender.errors import DomainError
+from tender.guards import get_or_404, require
+from tender.permissions import Permission
+from tender.qa import service
+from tender.qa.forms import AnswerForm, PublishRoundForm, QuestionForm
+from tender.qa.models import QaRound, Question
+from tender.tenders.models import Tender
+from tender.tenders.views import load_tender
+
+bp = Blueprint("qa", __name__)
+
+
+def _published_rounds(tender: Tender) -> list[QaRound]:
+    return list(
+        db_session().scalars(
+            select(QaRound)
+            .where(QaRound.tender_id == tender.id)
+            .options(selectinload(QaRound.questions), selectinload(QaRound.document))
+            .order_by(QaRound.number)
+        )
+    )
+
+
+def _load_question(tender: Tender, question_id: int) -> Question:
+    question = get_or_404(Question, question_id)
+    if question.tender_id != tender.id:
+        abort(404)
+    return question
+
+
+@bp.route("/aanbestedingen/<int:tender_id>/vragen", methods=["GET", "POST"])
+def questions(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.QUESTION_ASK)
+    form = QuestionForm()
+    form.set_sections(service.section_choices(tender))
+    now = clock.now()
+    if form.validate_on_submit():
+        session = db_session()
+        try:
+            service.ask_question(
+                session,
+                tender=tender,
+                actor=current_user,
+                section=form.section.data,
+                text=form.text.data,
+                now=now,
+            )
+        except DomainError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(
+                "Uw vraag is ontvangen. Het antwoord verschijnt in de nota van inlichtingen, "
+                "gelijktijdig voor alle aanbieders.",
+                "success",
+            )
+            return redirect(url_for("qa.questions", tender_id=tender.id))
+    own = (
+        db_session()
+        .scalars(
+            select(Question)
+            .where(
+                Question.tender_id == tender.id,
+                Question.organisation_id == current_user.organisation_id,
+            )
+            .options(selectinload(Question.qa_round))
+            .order_by(Question.id)
+        )
+        .all()
+    )
+    return render_template(
+        "qa/questions.html",
+        tender=tender,
+        form=form,
+        questions=own,
+        questions_open=service.questions_open(tender, now),
+    )
+
+
+@bp.route("/aanbestedingen/<int:tender_id>/nota-van-inlichtingen")
+def nota(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.QA_READ)
+    return render_template("qa/nota.html", tender=tender, rounds=_published_rounds(tender))
+
+
+@bp.route("/aanbestedingen/<int:tender_id>/nota-van-inlichtingen/<int:number>.pdf")
+def nota_pdf(tender_id: int, number: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.QA_READ)
+    qa_round = db_session().scalar(
+        select(QaRound).where(QaRound.tender_id == tender.id, QaRound.number == number)
+    )
+    if qa_round is None or qa_round.document is None:
+        abort(404)
+    document = qa_round.document
+    try:
+        content = read_document(document, storage_dir=documents_dir(current_app.instance_path))
+    except DomainError as error:
+        current_app.logger.error("nota %s of tender %s: %s", number, tender.id, error)
+        flash(str(error), "error")
+        return redirect(url_for("qa.nota", tender_id=tender.id))
+    return Response(
+        content,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{document.filename}"'},
+    )
+
+
+@bp.route("/aanbestedingen/<int:tender_id>/vragen/beheer")
+def manage(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.QA_MANAGE)
+    session = db_session()
+    all_questions = session.scalars(
+        select(Question)
+        .where(Question.tender_id == tender.id)
+        .options(selectinload(Question.qa_round))
+        .order_by(Question.id)
+    ).all()
+    revealed = None
+    shown_id = request.args.get("toon_aanbieder", type=int)
+    if shown_id is not None:
+        question = _load_question(tender, shown_id)
+        organisation = service.reveal_asker(
+            session, question=question, actor=current_user, now=clock.now()
+        )
+        session.commit()
+        revealed = (question.id, organisation)
+    return render_template(
+        "qa/manage.html",
+        tender=tender,
+        questions=all_questions,
+        revealed=revealed,
+        pending=sum(1 for q in all_questions if q.answer is not None and q.qa_round_id is None),
+    )
+
+
+@bp.route(
+    "/aanbestedingen/<int:tender_id>/vragen/<int:question_id>/antwoord", methods=["GET", "POST"]
+)
+def answer(tender_id: int, question_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.QA_MANAGE)
+    question = _load_question(tender, question_id)
+    form = AnswerForm()
+    if request.method == "GET" and question.answer is not None:
+        form.answer.data = question.answer
+    if form.validate_on_submit():
+        session = db_session()
+        try:
+            service.answer_question(
+                session,
+                question=question,
+                answer=form.answer.data,
+                actor=current_user,
+                now=clock.now(),
+            )
+        except DomainError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash("Het antwoord is opgeslagen als concept.", "success")
+            return redirect(url_for("qa.manage", tender_id=tender.id))
+    return render_template("qa/answer.html", tender=tender, question=question, form=form)
+
+
+def _combine(form: PublishRoundForm, moment: str) -> datetime | None:
+    day = getattr(form, f"{moment}_date").data
+    moment_time = getattr(form, f"{moment}_time").data
+    if day is None or moment_time is None:
+        return None
+    return timefmt.local_to_utc(day, moment_time)
+
+
+def _notify_providers(tender: Tender, qa_round: QaRound) -> None:
+    """Tell every provider; a failed send never undoes the publication (already committed)."""
+    session = db_session()
+    subject, body = service.round_notification(
+        tender, qa_round, nota_url=url_for("qa.nota", tender_id=tender.id, _external=True)
+    )
+    try:
+        notifications.send_mail(
+            current_app.config,
+            instance_path=current_app.instance_path,
+            to=service.provider_addresses(session),
+            subject=subject,
+            body=body,
+            now=clock.now(),
+        )
+    except notifications.MailNotSent as error:
+        current_app.logger.error(
+            "notification of nota %s of tender %s failed: %s", qa_round.number, tender.id, error
+        )
+        flash(
+            f"De e-mail aan {error.unsent} aanbieder(s) kon niet worden verzonden "
+            f"({error.cause}). De berichten staan in de uitgaande berichten; "
+            "stuur ze zelf door of probeer het later opnieuw.",
+            "warning",
+        )
+    except OSError:
+        # Not even the outbox could be written: the nota is published all the same.
+        current_app.logger.exception(
+            "notification of nota %s of tender %s could not be stored", qa_round.number, tender.id
+        )
+        flash(
+            "De aanbieders konden niet worden bericht: de berichten konden niet worden "
+            "verzonden of bewaard. Meld dit bij de beheerder en informeer de aanbieders zelf.",
+            "warning",
+        )
+
+
+@bp.route("/aanbestedingen/<int:tender_id>/vragen/publiceren", methods=["GET", "POST"])
+def publish(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.QA_MANAGE)
+    session = db_session()
+    form = PublishRoundForm()
+    if form.validate_on_submit():
+        moments = {moment: _combine(form, moment) for moment in PublishRoundForm.MOMENTS}
+        now = clock.now()
+        problems = service.deadline_move_problems(tender, **moments, now=now)
+        for field, message in problems.items():
+            getattr(form, f"{field}_date").errors = [message]
+        if not problems:
+            try:
+                qa_round = service.publish_round(
+                    session,
+                    tender=tender,
+                    actor=current_user,
+                    now=now,
+                    storage_dir=documents_dir(current_app.instance_path),
+                    **moments,
+                )
+            except DomainError as error:
+                session.rollback()
+                flash(str(error), "error")
+            else:
+                session.commit()
+                flash(
+                    f"Nota van inlichtingen {qa_round.number} is gepubliceerd en voor alle "
+                    "aanbieders zichtbaar.",
+                    "success",
+                )
+                _notify_providers(tender, qa_round)
+                return redirect(url_for("qa.nota", tender_id=tender.id))
+    pending = service.pending_questions(session, tender)
+    unanswered = session.scalars(
+        select(Question.id).where(Question.tender_id == tender.id, Question.answer.is_(None))
+    ).all()
+    return render_template(
+        "qa/publish.html",
+        tender=tender,
+        form=form,
+        pending=pending,
+        unanswered=len(unanswered),
+    )
+
+
+@bp.route("/uitgaande-berichten")
+def outbox():  # type: ignore[no-untyped-def]
+    require(Permission.OUTBOX_READ)
+    messages = notifications.outbox_messages(current_app.instance_path)
+    return render_template("qa/outbox.html", messages=messages)
+
+
+@bp.route("/uitgaande-berichten/<name>")
+def outbox_message(name: str):  # type: ignore[no-untyped-def]
+    require(Permission.OUTBOX_READ)
+    message = notifications.outbox_message(current_app.instance_path, name)
+    if message is None:
+        abort(404)
+    return render_template("qa/outbox_message.html", message=message)
