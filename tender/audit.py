@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "qa.publish": "Nota van inlichtingen gepubliceerd",
     "tender.deadline_moved": "Uiterste inschrijfdatum verplaatst",
     "tender.opening_moved": "Geplande opening verplaatst",
+    "coverage.gap_decision": "Besluit over tekort in dekkend aanbod",
 }
 _ADVISORY_LOCK_KEY = 7_300_412  # arbitrary, constant: "the audit chain"
 

@@ -17,6 +17,7 @@ from tender.criteria import CriteriaError, load_criteria
 from tender.db import db_session
 from tender.errors import DomainError
 from tender.tenders import service as tenders
+from tender.tenders.models import Tender
 
 db_cli = AppGroup("db", help="Database: schema aanmaken en bijwerken.")
 criteria_cli = AppGroup("criteria", help="Criteriabestanden controleren.")
@@ -158,7 +159,89 @@ def demo_command(criteria_file: Path | None, bids: int, phase: str | None) -> No
     click.echo(demo.describe(result))
 
 
+@click.command("coverage")
+@with_appcontext
+@click.argument("reference")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Leesbare tabel of JSON.",
+)
+def coverage_command(reference: str, output_format: str) -> None:
+    """Print the coverage check (dekkend aanbod) of an opened tender."""
+    import json
+
+    from tender import coverage
+    from tender.award import coverage_data
+
+    try:
+        checked = coverage_data.coverage_for_reference(db_session(), reference)
+    except DomainError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    if output_format == "json":
+        document = coverage.to_json_dict(checked.report, reference)
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        click.echo(coverage.to_text(checked.report, reference))
+
+
+@click.command("documents")
+@with_appcontext
+@click.argument("reference")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Map waarin de documenten worden geschreven.",
+)
+def documents_command(reference: str, out: Path) -> None:
+    """Write every award letter, the award report and the contracts to a folder."""
+    import time
+
+    from tender.award import documents as award_documents
+    from tender.award import service as award
+    from tender.award.outcome import tender_outcome
+    from tender.timefmt import to_local
+
+    session = db_session()
+    tender = session.scalar(select(Tender).where(Tender.reference == reference))
+    if tender is None:
+        click.echo(f"Onbekende aanbesteding: {reference}.", err=True)
+        sys.exit(1)
+    decision = award.decision_for(session, tender)
+    now = clock.now()
+    if decision is not None:
+        snapshot = decision.snapshot
+        sent_at = decision.letters_sent_at or now
+    elif tender.state in award.DECIDABLE_STATES:
+        snapshot = award.build_snapshot(session, tender_outcome(session, tender), now=now)
+        sent_at = now
+        click.echo(
+            "CONCEPT: de gunningsbeslissing is nog niet genomen; de documenten tonen de "
+            "voorgestelde uitkomst en een opschortende termijn vanaf vandaag "
+            f"({to_local(now):%d-%m-%Y})."
+        )
+    else:
+        click.echo(
+            f"Aanbesteding {reference} heeft status '{tender.state}': er zijn nog geen "
+            "gunningsdocumenten te maken.",
+            err=True,
+        )
+        sys.exit(1)
+    started = time.perf_counter()
+    written = award_documents.write_all(snapshot, out, sent_at=sent_at, contracts=True)
+    seconds = time.perf_counter() - started
+    click.echo(f"{len(written)} documenten geschreven naar {out} in {seconds:.1f} s.")
+
+
 def init_app(app: Flask) -> None:
     for group in (db_cli, criteria_cli, tender_cli, user_cli, audit_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(documents_command)
+    app.cli.add_command(coverage_command)

@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "WTF_I18N_ENABLED": False,
+    # Award documents are made in a background thread; True makes them in the request
+    # (for tests and single-threaded deployments).
+    "DOCUMENT_JOBS_INLINE": False,
 }
 
 ENVIRONMENT_KEYS = (

@@ -2,7 +2,7 @@
 
 from tender.accounts.models import Organisation, Role, User
 from tender.audit import AuditEvent
-from tender.award.models import AwardDecision, GapDecision
+from tender.award.models import AwardDecision, DocumentJob, GapDecision
 from tender.bids.models import (
     Attachment,
     Bid,
@@ -54,6 +54,7 @@ __all__ = [
     "CoverageDeclaration",
     "Criterion",
     "Document",
+    "DocumentJob",
     "GapDecision",
     "Lot",
     "Municipality",

@@ -55,6 +55,11 @@ class Permission(StrEnum):
     SCORES_EXPORT = "scores:export"
     BID_EVALUATE = "bid:evaluate"
     CONSENSUS_WRITE = "consensus:write"
+    COVERAGE_READ = "coverage:read"
+    GAP_DECIDE = "gap:decide"
+    AWARD_MANAGE = "award:manage"
+    AWARD_REPORT_READ = "award_report:read"
+    AWARD_LETTER_READ = "award_letter:read"
 
 
 ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
@@ -79,10 +84,20 @@ ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.EVALUATION_PROGRESS,
             Permission.EVALUATION_COMPLETE,
             Permission.SCORES_EXPORT,
+            Permission.COVERAGE_READ,
+            Permission.GAP_DECIDE,
+            Permission.AWARD_MANAGE,
+            Permission.AWARD_REPORT_READ,
         }
     ),
     Role.ADVISORY_COUNCIL: frozenset(
-        {Permission.TENDER_LIST, Permission.TENDER_READ, Permission.QA_READ}
+        {
+            Permission.TENDER_LIST,
+            Permission.TENDER_READ,
+            Permission.QA_READ,
+            Permission.COVERAGE_READ,
+            Permission.AWARD_REPORT_READ,
+        }
     ),
     Role.PROVIDER: frozenset(
         {
@@ -93,6 +108,7 @@ ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.BID_READ,
             Permission.QUESTION_ASK,
             Permission.QA_READ,
+            Permission.AWARD_LETTER_READ,
         }
     ),
     Role.EVALUATOR: frozenset(
@@ -184,6 +200,7 @@ OBJECT_RULES: dict[Permission, Callable[[User, Any, datetime | None], bool]] = {
     Permission.EVALUATION_PROGRESS: _progress,
     Permission.TENDER_READ: _tender_read,
     Permission.QA_READ: _tender_read,
+    Permission.COVERAGE_READ: _tender_read,
     Permission.QUESTION_ASK: _tender_read,
     Permission.BID_START: _tender_read,
     Permission.BID_WRITE: _own_bid,

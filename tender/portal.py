@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tender import clock
 from tender.accounts.models import Role
+from tender.award.views import provider_documents
 from tender.bids.views import provider_bids
 from tender.db import db_session
 from tender.evaluation.models import CommitteeMember
@@ -52,6 +53,7 @@ def provider_home():  # type: ignore[no-untyped-def]
         tenders=tenders,
         bids=bids,
         closed_bids=[bid for tender_id, bid in bids.items() if tender_id not in open_ids],
+        award_documents=provider_documents(current_user.organisation_id),
         organisation=current_user.organisation,
         now=now,
     )

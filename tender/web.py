@@ -40,6 +40,9 @@ SECURITY_HEADERS = {
 def init_app(app: Flask) -> None:
     from tender.accounts.views import admin_bp
     from tender.accounts.views import bp as accounts_bp
+    from tender.award.coverage_views import bp as coverage_bp
+    from tender.award.views import bp as award_bp
+    from tender.award.views import provider_bp as award_documents_bp
     from tender.bids.views import bp as bids_bp
     from tender.evaluation.views import committee_bp, officer_bp
     from tender.portal import bp as portal_bp
@@ -83,3 +86,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bids_bp)
     app.register_blueprint(officer_bp)
     app.register_blueprint(committee_bp)
+    app.register_blueprint(award_bp)
+    app.register_blueprint(award_documents_bp)
+    app.register_blueprint(coverage_bp)

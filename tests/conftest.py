@@ -67,6 +67,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "DATABASE_URL": database_url,
             "TESTING": True,
             "WTF_CSRF_ENABLED": False,
+            "DOCUMENT_JOBS_INLINE": True,
             "CRITERIA_DIR": str(Path(__file__).resolve().parent.parent / "criteria"),
         },
         instance_path=str(tmp_path / "instance"),

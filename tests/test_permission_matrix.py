@@ -150,6 +150,12 @@ CASES = [
     Case("committee.consensus", "GET", "blind number", only({})),
     Case("committee.consensus", "POST", "blind number", only({})),
     Case("committee.open_consensus", "POST", "blind number", only({})),
+    # Coverage: before the opening the page explains itself; the gap form re-renders it.
+    Case("coverage.show", "GET", "published", only({"inkoper": 200, "adviesraad": 200})),
+    Case("coverage.show", "GET", "concept", only(OFFICER)),
+    Case("coverage.show", "GET", "missing tender", only({"inkoper": 404, "adviesraad": 404})),
+    Case("coverage.decide_gap", "POST", "published", only(OFFICER)),
+    Case("coverage.decide_gap", "POST", "missing tender", only({"inkoper": 404})),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tender.db import Base, UTCDateTime
@@ -55,3 +55,23 @@ class GapDecision(Base):
     target_group: Mapped[TargetGroup | None] = relationship()
 
     __table_args__ = (UniqueConstraint("lot_id", "municipality_id", "target_group_id"),)
+
+
+class DocumentJob(Base):
+    """A batch of documents generated in the background, with its progress.
+
+    Progress lives in the database so that every web worker can show it.
+    """
+
+    __tablename__ = "document_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # "award_letters" or "contracts"
+    status: Mapped[str] = mapped_column(String(12), default="wachtend")
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

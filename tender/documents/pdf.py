@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 import reportlab
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -27,6 +27,8 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
+    NextPageTemplate,
+    PageBreak,
     PageTemplate,
     Paragraph,
     Table,
@@ -67,6 +69,12 @@ BAND_HEIGHT = 21 * mm
 MARGIN_TOP = BAND_HEIGHT + 12 * mm
 MARGIN_BOTTOM = 22 * mm
 TEXT_WIDTH = PAGE_SIZE[0] - MARGIN_LEFT - MARGIN_RIGHT
+# Landscape pages, for tables too wide for portrait (see ``landscape_pages``): the same
+# margins, band and footer, on A4 turned a quarter.
+LANDSCAPE_PAGE_SIZE = landscape(A4)
+LANDSCAPE_TEXT_WIDTH = LANDSCAPE_PAGE_SIZE[0] - MARGIN_LEFT - MARGIN_RIGHT
+_PORTRAIT = "letter"
+_LANDSCAPE = "landscape"
 
 HOUSE_BLUE = colors.HexColor("#154273")
 PALE_BLUE = colors.HexColor("#e8eef5")
@@ -97,6 +105,9 @@ SMALL = ParagraphStyle(
     "Small", fontName=FONT, fontSize=8, leading=11, textColor=TEXT_GREY, spaceAfter=2 * mm
 )
 CLOSING = ParagraphStyle("Closing", parent=SMALL, spaceBefore=6 * mm)
+BULLET = ParagraphStyle(
+    "Bullet", parent=BODY, leftIndent=5 * mm, bulletIndent=1 * mm, spaceAfter=1.5 * mm
+)
 TABLE_TEXT = ParagraphStyle("TableText", fontName=FONT, fontSize=9, leading=12)
 TABLE_HEADER = ParagraphStyle("TableHeader", parent=TABLE_TEXT, fontName=FONT_BOLD)
 MONO = ParagraphStyle("Mono", fontName=FONT_MONO, fontSize=10, leading=14, spaceAfter=2 * mm)
@@ -154,6 +165,18 @@ def user_paragraphs(
     return [Paragraph(block, style) for block in texts if block]
 
 
+def dutch_list(items: Sequence[str]) -> str:
+    """Plain-text items joined the Dutch way: 'A', 'A en B', 'A, B en C'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} en {items[-1]}"
+
+
+def bullet_list(items: Sequence[str]) -> list[Paragraph]:
+    """Plain-text items (escaped) as a bulleted list, one paragraph per item."""
+    return [Paragraph(markup(item), BULLET, bulletText="•") for item in items]
+
+
 def facts_table(
     rows: Sequence[tuple[str, str | Flowable]], *, label_width: float = 48 * mm
 ) -> Table:
@@ -208,6 +231,16 @@ def grid_table(
     return table
 
 
+def landscape_pages() -> list[Flowable]:
+    """Continue the story on a new landscape page (and on landscape pages after it)."""
+    return [NextPageTemplate(_LANDSCAPE), PageBreak()]
+
+
+def portrait_pages() -> list[Flowable]:
+    """Continue the story on a new portrait page, after ``landscape_pages``."""
+    return [NextPageTemplate(_PORTRAIT), PageBreak()]
+
+
 class _NumberedCanvas(Canvas):
     """Holds every page back until the end, so each footer can say 'pagina X van Y'."""
 
@@ -232,13 +265,16 @@ class _NumberedCanvas(Canvas):
         self.setFont(FONT, _FOOTER_SIZE)
         self.setFillColor(TEXT_GREY)
         self.drawRightString(
-            PAGE_SIZE[0] - MARGIN_RIGHT, _FOOTER_Y, f"pagina {self._pageNumber} van {total}"
+            self._pagesize[0] - MARGIN_RIGHT, _FOOTER_Y, f"pagina {self._pageNumber} van {total}"
         )
         self.restoreState()
 
 
 class MunicipalLetter(BaseDocTemplate):
-    """A4 letter of the contracting authority: a header band and a referenced footer."""
+    """A4 letter of the contracting authority: a header band and a referenced footer.
+
+    Pages are portrait; ``landscape_pages()`` in the story turns the following pages.
+    """
 
     def __init__(
         self,
@@ -269,21 +305,39 @@ class MunicipalLetter(BaseDocTemplate):
         self.authority = authority
         self.region = region
         self.reference = reference
-        frame = Frame(
+        self.addPageTemplates(
+            [
+                PageTemplate(
+                    id=_PORTRAIT,
+                    frames=[self._body_frame(PAGE_SIZE)],
+                    onPage=self._decorate,
+                    pagesize=PAGE_SIZE,
+                ),
+                PageTemplate(
+                    id=_LANDSCAPE,
+                    frames=[self._body_frame(LANDSCAPE_PAGE_SIZE)],
+                    onPage=self._decorate,
+                    pagesize=LANDSCAPE_PAGE_SIZE,
+                ),
+            ]
+        )
+
+    def _body_frame(self, page_size: tuple[float, float]) -> Frame:
+        width, height = page_size
+        return Frame(
             self.leftMargin,
             self.bottomMargin,
-            self.width,
-            self.height,
+            width - self.leftMargin - self.rightMargin,
+            height - self.topMargin - self.bottomMargin,
             id="body",
             leftPadding=0,
             rightPadding=0,
             topPadding=0,
             bottomPadding=0,
         )
-        self.addPageTemplates([PageTemplate(id="letter", frames=[frame], onPage=self._decorate)])
 
     def _decorate(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
-        width, height = PAGE_SIZE
+        width, height = canvas._pagesize
         canvas.saveState()
         canvas.setFillColor(HOUSE_BLUE)
         canvas.rect(0, height - BAND_HEIGHT, width, BAND_HEIGHT, stroke=0, fill=1)

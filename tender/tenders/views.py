@@ -22,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tender import PROJECT_ROOT, clock, timefmt
 from tender.audit import ACTION_LABELS, AuditEvent
+from tender.award import service as award
 from tender.bids import service as bids
 from tender.criteria import CriteriaError, load_criteria_text
 from tender.db import db_session
@@ -146,6 +147,9 @@ def show(tender_id: int):  # type: ignore[no-untyped-def]
         replace_form=ReplaceConfigurationForm(),
         button_form=EmptyForm(),
         total_weight=sum(c.weight for c in tender.criteria),
+        award_report=award.award_report_document(db_session(), tender)
+        if can(current_user, Permission.AWARD_REPORT_READ)
+        else None,
         bids_received=bids.submitted_count(db_session(), tender)
         if can(current_user, Permission.BID_COUNT)
         else None,

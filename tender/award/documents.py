@@ -1,0 +1,582 @@
+"""The award documents of a tender: which ones, their stable file names, and the
+jobs that make them from the frozen snapshot.
+
+Letters and the report are made when the letters are sent; contracts at the
+definitive award. Every document is stored with its SHA-256 and released to its
+readers in the same transaction that completes the batch, so all bidders get
+their letters at the same moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from tender import audit, clock, coverage, scoring
+from tender.accounts.models import User
+from tender.award import service
+from tender.award.jobs import Finisher, Steps
+from tender.award.models import AwardDecision
+from tender.bids.models import Bid
+from tender.documents import award_letter as letter
+from tender.documents import award_report as report
+from tender.documents import framework_contract as contract
+from tender.documents import service as documents
+from tender.documents.models import Document
+from tender.errors import DomainError
+from tender.tenders.models import Tender
+from tender.timefmt import to_local
+
+LETTERS = "award_letters"
+CONTRACTS = "contracts"
+
+
+def letter_filename(reference: str, entry: Mapping[str, Any]) -> str:
+    number = entry["blind_code"].split()[-1]
+    return f"gunningsbeslissing-{reference}-{number}-{entry['organisation']['kvk']}.pdf"
+
+
+def contract_filename(reference: str, entry: Mapping[str, Any]) -> str:
+    return f"raamovereenkomst-{reference}-{entry['organisation']['kvk']}.pdf"
+
+
+def report_filename(reference: str) -> str:
+    return f"gunningsadvies-{reference}.pdf"
+
+
+PlannedDocument = tuple[str, str, int | None, Callable[[], bytes]]  # name, kind, bid, build
+
+
+def planned_letters(snapshot: Mapping[str, Any], *, sent_at: datetime) -> list[PlannedDocument]:
+    """One letter per bidder plus the award report, as (name, kind, bid id, build)."""
+    reference = snapshot["tender"]["reference"]
+    planned: list[PlannedDocument] = [
+        (
+            letter_filename(reference, entry),
+            documents.AWARD_LETTER,
+            entry["bid_id"],
+            lambda entry=entry: letter_pdf(snapshot, entry, sent_at=sent_at),
+        )
+        for entry in snapshot["bids"]
+    ]
+    planned.append(
+        (
+            report_filename(reference),
+            documents.AWARD_REPORT,
+            None,
+            lambda: report_pdf(snapshot, sent_at=sent_at),
+        )
+    )
+    return planned
+
+
+def planned_contracts(snapshot: Mapping[str, Any]) -> list[PlannedDocument]:
+    reference = snapshot["tender"]["reference"]
+    awarded = set(service.awarded_bid_ids(snapshot))
+    return [
+        (
+            contract_filename(reference, entry),
+            documents.CONTRACT,
+            entry["bid_id"],
+            lambda entry=entry: contract_pdf(snapshot, entry),
+        )
+        for entry in snapshot["bids"]
+        if entry["bid_id"] in awarded
+    ]
+
+
+def _store_step(
+    planned: PlannedDocument, *, tender_id: int, storage_dir: Path, actor_id: int | None
+) -> Callable[[Session], None]:
+    name, kind, bid_id, build = planned
+
+    def step(session: Session) -> None:
+        documents.store_document(
+            session,
+            storage_dir=storage_dir,
+            tender_id=tender_id,
+            kind=kind,
+            filename=name,
+            content=build(),
+            now=clock.now(),
+            actor_id=actor_id,
+            bid_id=bid_id,
+        )
+
+    return step
+
+
+def job_plan(
+    kind: str,
+    *,
+    tender_id: int,
+    decision_id: int,
+    snapshot: Mapping[str, Any],
+    storage_dir: Path,
+    actor_id: int | None,
+    started_at: datetime,
+    config: Mapping[str, Any],
+    instance_path: str,
+) -> tuple[Steps, Finisher]:
+    """The steps of a document job and what completes it."""
+    if kind == LETTERS:
+        planned = planned_letters(snapshot, sent_at=started_at)
+    elif kind == CONTRACTS:
+        planned = planned_contracts(snapshot)
+    else:
+        raise ValueError(kind)
+    steps = [
+        _store_step(p, tender_id=tender_id, storage_dir=storage_dir, actor_id=actor_id)
+        for p in planned
+    ]
+
+    def finish(session: Session, now: datetime) -> None:
+        tender = session.get(Tender, tender_id)
+        actor = session.get(User, actor_id) if actor_id else None
+        assert tender is not None and actor is not None
+        if kind == LETTERS:
+            if to_local(now).date() != to_local(started_at).date():
+                raise DomainError(
+                    "Het maken van de brieven liep over middernacht heen; de datum in de "
+                    "brieven klopt niet meer. Start het maken opnieuw."
+                )
+            service.release_letters(
+                session, tender=tender, actor=actor, now=now, letters_ready=True
+            )
+        released = release(session, tender_id=tender_id, kinds=_kinds(kind), now=now)
+        audit.record(
+            session,
+            actor=actor,
+            action=f"award.{kind}_released",
+            object_type="tender",
+            object_id=tender_id,
+            tender_id=tender_id,
+            now=now,
+            details={"documenten": released},
+        )
+        notify_bidders(session, tender, kind, config=config, instance_path=instance_path, now=now)
+
+    return steps, finish
+
+
+def _kinds(kind: str) -> tuple[str, ...]:
+    if kind == LETTERS:
+        return (documents.AWARD_LETTER, documents.AWARD_REPORT)
+    return (documents.CONTRACT,)
+
+
+def release(session: Session, *, tender_id: int, kinds: tuple[str, ...], now: datetime) -> int:
+    """Release every stored, unreleased document of these kinds at one moment."""
+    result = session.execute(
+        update(Document)
+        .where(
+            Document.tender_id == tender_id,
+            Document.kind.in_(kinds),
+            Document.released_at.is_(None),
+        )
+        .values(released_at=now)
+    )
+    return result.rowcount or 0
+
+
+def notify_bidders(
+    session: Session,
+    tender: Tender,
+    kind: str,
+    *,
+    config: Mapping[str, Any],
+    instance_path: str,
+    now: datetime,
+) -> None:
+    """Tell every bidder's users that their letter (or contract) is in the portal."""
+    from tender.notifications import send_mail
+
+    decision = session.scalar(select(AwardDecision).where(AwardDecision.tender_id == tender.id))
+    assert decision is not None
+    bid_ids = (
+        [entry["bid_id"] for entry in decision.snapshot["bids"]]
+        if kind == LETTERS
+        else service.awarded_bid_ids(decision.snapshot)
+    )
+    organisation_ids = set(session.scalars(select(Bid.organisation_id).where(Bid.id.in_(bid_ids))))
+    addresses = sorted(
+        session.scalars(
+            select(User.email).where(
+                User.organisation_id.in_(organisation_ids), User.active.is_(True)
+            )
+        )
+    )
+    if not addresses:
+        return
+    what = "de gunningsbeslissing" if kind == LETTERS else "de raamovereenkomst"
+    send_mail(
+        config,
+        instance_path=instance_path,
+        to=addresses,
+        subject=f"{tender.reference}: {what} staat voor u klaar",
+        body=(
+            f"In de aanbesteding {tender.title} ({tender.reference}) staat {what} voor uw "
+            "organisatie klaar in het portaal. Log in om het document te lezen.\n"
+        ),
+        now=now,
+    )
+
+
+def bid_of(session: Session, document: Document) -> Bid | None:
+    return session.get(Bid, document.bid_id) if document.bid_id else None
+
+
+def released_for(session: Session, organisation_id: int) -> list[Document]:
+    """The released letters and contracts addressed to an organisation."""
+    return list(
+        session.scalars(
+            select(Document)
+            .join(Bid, Bid.id == Document.bid_id)
+            .where(
+                Bid.organisation_id == organisation_id,
+                Document.kind.in_([documents.AWARD_LETTER, documents.CONTRACT]),
+                Document.released_at.is_not(None),
+            )
+            .order_by(Document.released_at.desc(), Document.kind)
+        )
+    )
+
+
+def write_all(
+    snapshot: Mapping[str, Any], out: Path, *, sent_at: datetime, contracts: bool
+) -> list[Path]:
+    """Write every letter, the report and (if asked) the contracts to ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    planned = planned_letters(snapshot, sent_at=sent_at)
+    if contracts:
+        planned += planned_contracts(snapshot)
+    written = []
+    for name, _kind, _bid, build in planned:
+        path = out / name
+        path.write_bytes(build())
+        written.append(path)
+    return written
+
+
+REQUIREMENT_KINDS = ("requirement",)
+ASSESSMENT_KINDS = ("criterion_minimum", "total_minimum")
+
+
+def _address(organisation: Mapping[str, Any]) -> tuple[str, ...]:
+    return (organisation["street_address"], f"{organisation['postcode']} {organisation['city']}")
+
+
+def _letter_tender(snapshot: Mapping[str, Any]) -> letter.LetterTender:
+    tender = snapshot["tender"]
+    entries = {entry["bid_id"]: entry for entry in snapshot["bids"]}
+    codes = [criterion["code"] for criterion in tender["criteria"]]
+
+    def party(bid_id: int) -> letter.AwardedParty:
+        entry = entries[bid_id]
+        scores = {item["code"]: item["score"] for item in entry["scores"]}
+        return letter.AwardedParty(
+            organisation_name=entry["organisation"]["name"],
+            scores=tuple((code, scores[code]) for code in codes),
+            total=Decimal(entry["total"]),
+        )
+
+    ranked = tender["award_mode"] == "ranked"
+    return letter.LetterTender(
+        reference=tender["reference"],
+        title=tender["title"],
+        contracting_authority=tender["contracting_authority"],
+        region=tender["region"],
+        court=tender["court"],
+        standstill_days=int(tender["standstill_days"]),
+        award_mode=tender["award_mode"],
+        scale_max=int(tender["scale_max"]),
+        minimum_total=Decimal(tender["minimum_total"]),
+        criteria=tuple(
+            letter.AwardCriterion(
+                code=c["code"], title=c["title"], weight=Decimal(c["weight"]), minimum=c["minimum"]
+            )
+            for c in tender["criteria"]
+        ),
+        lots=tuple(
+            letter.LotAward(
+                code=lot["code"],
+                name=lot["name"],
+                places=int(lot["max_awards"]) if ranked else 0,
+                parties=tuple(party(bid_id) for bid_id in snapshot["awarded"][lot["code"]]),
+            )
+            for lot in tender["lots"]
+        ),
+    )
+
+
+UNDECIDED = (
+    "Nog niet beslist: uw inschrijving staat gelijk met een andere op de grens van het aantal "
+    "te gunnen plaatsen; de loting beslist (concept)."
+)
+
+
+def _lot_reasons(result: Mapping[str, Any]) -> tuple[str, ...]:
+    """The reasons that concern this lot only: the rank, or an undecided tie (concepts)."""
+    if result["status"] == "undecided":
+        return (UNDECIDED,)
+    return tuple(r["text"] for r in result["reasons"] if r["kind"] == "rank")
+
+
+def letter_data(
+    snapshot: Mapping[str, Any], entry: Mapping[str, Any], *, sent_at: datetime
+) -> letter.AwardLetterData:
+    """One bidder's letter, from the frozen snapshot only."""
+    tender = snapshot["tender"]
+    names = {lot["code"]: lot["name"] for lot in tender["lots"]}
+    organisation = entry["organisation"]
+    requirement_reasons = tuple(
+        r["text"] for r in entry["reasons"] if r["kind"] in REQUIREMENT_KINDS
+    )
+    excluded = bool(requirement_reasons)
+    return letter.AwardLetterData(
+        tender=_letter_tender(snapshot),
+        recipient=letter.Recipient(
+            organisation_name=organisation["name"],
+            kvk_number=organisation["kvk"],
+            address=_address(organisation),
+            contact_person=organisation["contact_person"],
+        ),
+        sent_at=sent_at,
+        results=tuple(
+            letter.LotResult(
+                code=result["lot"],
+                name=names[result["lot"]],
+                awarded=result["status"] == "awarded",
+                reasons=_lot_reasons(result),
+            )
+            for result in entry["lot_results"]
+        ),
+        requirement_reasons=requirement_reasons,
+        assessment_reasons=tuple(
+            r["text"] for r in entry["reasons"] if r["kind"] in ASSESSMENT_KINDS
+        ),
+        scores=()
+        if excluded
+        else tuple(
+            letter.CriterionScore(
+                code=item["code"], score=item["score"], motivation=item["motivation"]
+            )
+            for item in entry["scores"]
+        ),
+        total=None if excluded or entry["total"] is None else Decimal(entry["total"]),
+        sender_name=f"Team inkoop {tender['region']}",
+        sender_function=f"namens {tender['contracting_authority']}",
+    )
+
+
+def letter_pdf(
+    snapshot: Mapping[str, Any], entry: Mapping[str, Any], *, sent_at: datetime
+) -> bytes:
+    return letter.build_award_letter(letter_data(snapshot, entry, sent_at=sent_at))
+
+
+def contract_data(
+    snapshot: Mapping[str, Any], entry: Mapping[str, Any]
+) -> contract.FrameworkContractData:
+    """One awarded provider's framework contract, from the frozen snapshot only."""
+    tender = snapshot["tender"]
+    municipality_names = dict(tender["municipalities"])
+    group_names = dict(tender["target_groups"])
+    organisation = entry["organisation"]
+    lots = []
+    for lot in tender["lots"]:
+        if lot["code"] not in entry["awarded_lots"]:
+            continue
+        served: dict[str, list[str]] = {}
+        for municipality, group in entry["served"].get(lot["code"], []):
+            served.setdefault(municipality, []).append(group)
+        lots.append(
+            contract.ContractLot(
+                code=lot["code"],
+                name=lot["name"],
+                estimated_value_eur=Decimal(lot["estimated_value_eur"]),
+                maximum_value_eur=Decimal(lot["maximum_value_eur"]),
+                served=tuple(
+                    contract.ServedMunicipality(
+                        municipality=municipality_names[code],
+                        target_groups=tuple(group_names[g] for g in served[code]),
+                    )
+                    for code, _name in lot["municipalities"]
+                    if code in served
+                ),
+            )
+        )
+    terms = tender["contract"]
+    return contract.FrameworkContractData(
+        reference=tender["reference"],
+        title=tender["title"],
+        contracting_authority=tender["contracting_authority"],
+        region=tender["region"],
+        court=tender["court"],
+        municipalities=tuple(
+            contract.Signatory(name=f"Gemeente {name}") for _code, name in tender["municipalities"]
+        ),
+        provider=contract.ContractProvider(
+            organisation_name=organisation["name"],
+            kvk_number=organisation["kvk"],
+            address=_address(organisation),
+            signatory_name=organisation["contact_person"],
+        ),
+        lots=tuple(lots),
+        products=tuple(
+            contract.ContractProduct(
+                code=p["code"], name=p["name"], unit=p["unit"], tariff_eur=Decimal(p["tariff_eur"])
+            )
+            for p in tender["products"]
+        ),
+        start=date.fromisoformat(terms["start_date"]),
+        initial_years=int(terms["initial_years"]),
+        extension_years=tuple(int(y) for y in terms["extension_years"]),
+        notice_months=int(terms["notice_months"]),
+    )
+
+
+def contract_pdf(snapshot: Mapping[str, Any], entry: Mapping[str, Any]) -> bytes:
+    return contract.build_framework_contract(contract_data(snapshot, entry))
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def coverage_of(snapshot: Mapping[str, Any]) -> coverage.CoverageReport:
+    """The coverage check recomputed from the snapshot's frozen inputs (a pure function)."""
+    lots = tuple(
+        coverage.LotGrid(
+            code=lot["code"],
+            name=lot["name"],
+            minimum=int(lot["minimum"]),
+            municipalities=tuple((code, name) for code, name in lot["municipalities"]),
+            target_groups=tuple((code, name) for code, name in lot["target_groups"]),
+        )
+        for lot in snapshot["tender"]["lots"]
+    )
+    providers = tuple(
+        coverage.ProviderCoverage(
+            bid_id=entry["bid_id"],
+            name=entry["organisation"]["name"],
+            cells=frozenset(
+                (lot, municipality, group)
+                for lot, cells in entry["served"].items()
+                for municipality, group in cells
+            ),
+            network_municipalities=frozenset(entry["network"]),
+            awarded_lots=frozenset(entry["awarded_lots"]),
+            failure_reasons={
+                result["lot"]: tuple(r["text"] for r in result["reasons"])
+                for result in entry["lot_results"]
+                if result["status"] == "not_awarded"
+            },
+        )
+        for entry in snapshot["bids"]
+    )
+    return coverage.coverage_report(lots, providers)
+
+
+def report_data(snapshot: Mapping[str, Any], *, sent_at: datetime | None) -> report.AwardReportData:
+    """The award report, from the frozen snapshot only."""
+    tender = snapshot["tender"]
+    timeline = tender["timeline"]
+    codes = [criterion["code"] for criterion in tender["criteria"]]
+
+    def report_bid(entry: Mapping[str, Any]) -> report.ReportBid:
+        scores = {item["code"]: item["score"] for item in entry["scores"]}
+        complete = all(code in scores for code in codes)
+        return report.ReportBid(
+            blind_code=entry["blind_code"],
+            organisation_name=entry["organisation"]["name"],
+            kvk_number=entry["organisation"]["kvk"],
+            received_at=datetime.fromisoformat(entry["received_at"]),
+            failed_requirements=tuple(
+                scoring.RequirementFailure(code=f["code"], title=f["title"], reason=f["reason"])
+                for f in entry["requirement_failures"]
+            ),
+            scores=tuple((code, scores[code]) for code in codes) if complete else (),
+            total=Decimal(entry["total"]) if entry["total"] is not None else None,
+            results=tuple(
+                report.LotOutcome(
+                    lot=result["lot"],
+                    awarded=result["status"] == "awarded",
+                    rank=result["rank"],
+                    reasons=tuple(r["text"] for r in entry["reasons"])
+                    + tuple(r["text"] for r in result["reasons"]),
+                )
+                for result in entry["lot_results"]
+            ),
+        )
+
+    return report.AwardReportData(
+        reference=tender["reference"],
+        title=tender["title"],
+        contracting_authority=tender["contracting_authority"],
+        region=tender["region"],
+        standstill_days=int(tender["standstill_days"]),
+        award_mode=tender["award_mode"],
+        scale_max=int(tender["scale_max"]),
+        minimum_total=Decimal(tender["minimum_total"]),
+        criteria=tuple(
+            report.ReportCriterion(
+                code=c["code"], title=c["title"], weight=Decimal(c["weight"]), minimum=c["minimum"]
+            )
+            for c in tender["criteria"]
+        ),
+        lots=tuple(
+            report.ReportLot(code=lot["code"], name=lot["name"], max_awards=int(lot["max_awards"]))
+            for lot in tender["lots"]
+        ),
+        timeline=report.Timeline(
+            published_at=datetime.fromisoformat(timeline["published_at"]),
+            qa_rounds=tuple(
+                report.QaRoundEntry(
+                    number=r["number"], published_at=datetime.fromisoformat(r["published_at"])
+                )
+                for r in timeline["qa_rounds"]
+            ),
+            question_deadline=_moment(timeline["question_deadline"]),
+            submission_deadline=datetime.fromisoformat(timeline["submission_deadline"]),
+            opening_started_at=datetime.fromisoformat(timeline["opening_started_at"]),
+            opening_started_by=timeline["opening_started_by"],
+            opened_at=datetime.fromisoformat(timeline["opened_at"]),
+            opened_by=timeline["opened_by"],
+            decided_at=datetime.fromisoformat(timeline["decided_at"]),
+            decided_by=timeline["decided_by"] or "nog niet genomen (concept)",
+            letters_sent_at=sent_at,
+        ),
+        committee=tuple(
+            report.CommitteeMember(
+                name=m["name"],
+                is_chair=m["chair"],
+                declaration_signed_at=_moment(m["signed_at"]),
+                conflicts=tuple(m["conflicts"]),
+            )
+            for m in snapshot["committee"]
+        ),
+        bids=tuple(report_bid(entry) for entry in snapshot["bids"]),
+        coverage=coverage_of(snapshot),
+        gap_decisions=tuple(
+            report.GapDecisionEntry(
+                lot=g["lot"],
+                municipality=g["municipality"],
+                target_group=g["target_group"],
+                decision=g["decision"],
+                decided_by=g["decided_by"],
+                decided_at=datetime.fromisoformat(g["decided_at"]),
+            )
+            for g in snapshot["gap_decisions"]
+        ),
+    )
+
+
+def report_pdf(snapshot: Mapping[str, Any], *, sent_at: datetime | None) -> bytes:
+    return report.build_award_report(report_data(snapshot, sent_at=sent_at))

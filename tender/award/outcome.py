@@ -1,0 +1,106 @@
+"""The scoring engine's outcome for a tender, computed on read from the database.
+
+Nothing here is stored: totals, ranks and awards are derived each time from the
+requirement checks and consensus scores, until the award decision freezes them
+into a snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from tender import scoring
+from tender.bids.models import Bid
+from tender.evaluation import service as evaluation
+from tender.evaluation.models import ConsensusScore
+from tender.tenders.models import Tender
+
+
+@dataclass(frozen=True)
+class TenderOutcome:
+    tender: Tender
+    rules: scoring.ScoringRules
+    bids: tuple[Bid, ...]  # received bids, by blind number
+    results: Mapping[int, scoring.BidResult]  # by bid id
+    outcome: scoring.Outcome
+
+    def bid(self, bid_id: int) -> Bid:
+        return next(b for b in self.bids if b.id == bid_id)
+
+
+def scoring_rules(tender: Tender) -> scoring.ScoringRules:
+    """The tender's published rules in the engine's terms."""
+    return scoring.ScoringRules(
+        criteria=tuple(
+            scoring.CriterionRule(code=c.code, weight=c.weight, minimum=c.minimum)
+            for c in tender.criteria
+        ),
+        scale_max=tender.scale_max,
+        minimum_total=tender.minimum_total,
+        award_mode=tender.award_mode,
+        tie_break=tender.tie_break,
+        max_awards={lot.code: lot.max_awards for lot in tender.lots},
+    )
+
+
+def bid_results(
+    session: Session, tender: Tender, bids: Sequence[Bid]
+) -> dict[int, scoring.BidResult]:
+    """Each received bid as the engine sees it: lots, failed requirements, consensus."""
+    checks = evaluation.requirement_checks(session, tender)
+    requirements = {r.id: r for r in tender.requirements}
+    criteria = {c.id: c.code for c in tender.criteria}
+    consensus: dict[int, dict[str, int]] = {}
+    for item in session.scalars(
+        select(ConsensusScore).join(ConsensusScore.bid).where(Bid.tender_id == tender.id)
+    ):
+        consensus.setdefault(item.bid_id, {})[criteria[item.criterion_id]] = item.score
+    lot_codes = {lot.id: lot.code for lot in tender.lots}
+    results = {}
+    for bid in bids:
+        failures = tuple(
+            scoring.RequirementFailure(
+                code=requirements[requirement_id].code,
+                title=requirements[requirement_id].title,
+                reason=check.reason,
+            )
+            for (bid_id, requirement_id), check in sorted(checks.items())
+            if bid_id == bid.id and not check.complies
+        )
+        results[bid.id] = scoring.BidResult(
+            bid_id=bid.id,
+            label=bid.blind_code,
+            lots=frozenset(lot_codes[bl.lot_id] for bl in bid.lots),
+            failed_requirements=failures,
+            scores=consensus.get(bid.id, {}),
+        )
+    return results
+
+
+def tender_outcome(
+    session: Session, tender: Tender, draw_order: Mapping[str, Sequence[int]] | None = None
+) -> TenderOutcome:
+    """Run the scoring engine over the tender's received bids."""
+    bids = tuple(
+        sorted(
+            session.scalars(
+                select(Bid)
+                .where(Bid.id.in_([b.id for b in evaluation.received_bids(session, tender)]))
+                .options(selectinload(Bid.lots), selectinload(Bid.submissions))
+            ),
+            key=lambda b: b.blind_number or 0,
+        )
+    )
+    rules = scoring_rules(tender)
+    results = bid_results(session, tender, bids)
+    return TenderOutcome(
+        tender=tender,
+        rules=rules,
+        bids=bids,
+        results=results,
+        outcome=scoring.award(list(results.values()), rules, draw_order=draw_order),
+    )

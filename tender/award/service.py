@@ -1,0 +1,394 @@
+"""The award: decision with a frozen snapshot, release of the letters, standstill,
+objections, definitive award (DOMAIN.md sections 4-5).
+
+The snapshot freezes, once, everything the letters, the report and the contracts
+say: the outcome per bid, scores and motivations, the awarded parties, coverage
+and gap decisions, committee and timeline. Documents are built from it, never
+from live data, so what was decided is what every document states.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tender import audit, coverage, scoring
+from tender.accounts.models import User
+from tender.award.coverage_data import tender_coverage
+from tender.award.gaps import undecided_gaps
+from tender.award.models import AwardDecision, GapDecision
+from tender.award.outcome import TenderOutcome, tender_outcome
+from tender.award.standstill import standstill_end, standstill_over
+from tender.documents import service as documents
+from tender.documents.models import Document
+from tender.errors import DomainError
+from tender.evaluation import service as evaluation
+from tender.evaluation.models import ConsensusScore
+from tender.qa.models import QaRound
+from tender.tenders import lifecycle
+from tender.tenders.models import Tender, TenderState
+from tender.timefmt import to_local
+
+DECIDABLE_STATES = (TenderState.OPENED, TenderState.EVALUATED)
+
+
+class AwardError(DomainError):
+    pass
+
+
+def decision_for(session: Session, tender: Tender) -> AwardDecision | None:
+    return session.scalar(select(AwardDecision).where(AwardDecision.tender_id == tender.id))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _reasons(reasons: tuple[scoring.Reason, ...]) -> list[dict[str, Any]]:
+    return [{"kind": str(r.kind), "text": r.text, "code": r.code} for r in reasons]
+
+
+def _name(session: Session, user_id: int | None) -> str:
+    user = session.get(User, user_id) if user_id else None
+    return f"{user.name} ({user.email})" if user else "systeem"
+
+
+def build_snapshot(
+    session: Session, data: TenderOutcome, *, now: datetime, decided_by: str = ""
+) -> dict[str, Any]:
+    """Everything the award documents state, as plain JSON, computed now."""
+    tender = data.tender
+    outcome = data.outcome
+    criteria = {c.id: c for c in tender.criteria}
+    motivations: dict[tuple[int, str], tuple[int, str]] = {}
+    for item in session.scalars(
+        select(ConsensusScore).where(ConsensusScore.bid_id.in_([b.id for b in data.bids]))
+    ):
+        motivations[(item.bid_id, criteria[item.criterion_id].code)] = (item.score, item.motivation)
+    municipalities = {m.id: m.code for m in tender.municipalities}
+    groups = {g.id: g.code for g in tender.target_groups}
+    lots = {lot.id: lot.code for lot in tender.lots}
+    bids = []
+    for bid in data.bids:
+        result = outcome.for_bid(bid.id)
+        submission = bid.latest_submission
+        served: dict[str, list[list[str]]] = {}
+        for cell in bid.coverage:
+            served.setdefault(lots[cell.lot_id], []).append(
+                [municipalities[cell.municipality_id], groups[cell.target_group_id]]
+            )
+        bids.append(
+            {
+                "bid_id": bid.id,
+                "blind_code": bid.blind_code,
+                "organisation": {
+                    "name": bid.organisation_name,
+                    "kvk": bid.kvk_number,
+                    "street_address": bid.street_address,
+                    "postcode": bid.postcode,
+                    "city": bid.city,
+                    "contact_person": bid.contact_person,
+                    "email": bid.email,
+                },
+                "organisation_id": bid.organisation_id,
+                "received_at": _iso(submission.received_at if submission else None),
+                "digest": submission.digest if submission else None,
+                "lots": sorted(data.results[bid.id].lots),
+                "passed": result.evaluation.passed,
+                "total": str(result.evaluation.total)
+                if result.evaluation.total is not None
+                else None,
+                "reasons": _reasons(result.evaluation.reasons),
+                "requirement_failures": [
+                    {"code": f.code, "title": f.title, "reason": f.reason}
+                    for f in data.results[bid.id].failed_requirements
+                ],
+                "scores": [
+                    {
+                        "code": c.code,
+                        "score": motivations[(bid.id, c.code)][0],
+                        "motivation": motivations[(bid.id, c.code)][1],
+                    }
+                    for c in tender.criteria
+                    if (bid.id, c.code) in motivations
+                ],
+                "lot_results": [
+                    {
+                        "lot": decision.lot,
+                        "status": str(decision.status),
+                        "rank": decision.rank,
+                        "reasons": _reasons(decision.reasons),
+                    }
+                    for decision in result.lots
+                ],
+                "awarded_lots": sorted(result.awarded_lots),
+                "served": {lot: sorted(cells) for lot, cells in served.items()},
+                "network": sorted(
+                    {municipalities[p.municipality_id] for p in bid.network_partners}
+                ),
+            }
+        )
+    members = evaluation.committee(session, tender)
+    checked = tender_coverage(session, tender, data)
+    gap_decisions = session.scalars(select(GapDecision).where(GapDecision.tender_id == tender.id))
+    rounds = session.scalars(
+        select(QaRound).where(QaRound.tender_id == tender.id).order_by(QaRound.number)
+    )
+    return {
+        "computed_at": now.isoformat(),
+        "tender": {
+            "reference": tender.reference,
+            "title": tender.title,
+            "region": tender.region,
+            "contracting_authority": tender.contracting_authority,
+            "court": tender.court,
+            "standstill_days": tender.standstill_days,
+            "award_mode": tender.award_mode,
+            "minimum_total": str(tender.minimum_total),
+            "scale_max": tender.scale_max,
+            "tenderned_reference": tender.tenderned_reference,
+            "criteria": [
+                {"code": c.code, "title": c.title, "weight": str(c.weight), "minimum": c.minimum}
+                for c in tender.criteria
+            ],
+            "lots": [
+                {
+                    "code": lot.code,
+                    "name": lot.name,
+                    "minimum": lot.min_providers_per_cell,
+                    "max_awards": lot.max_awards,
+                    "estimated_value_eur": str(lot.estimated_value_eur),
+                    "maximum_value_eur": str(lot.maximum_value_eur),
+                    "municipalities": [[m.code, m.name] for m in lot.municipalities],
+                    "target_groups": [[g.code, g.name] for g in lot.target_groups],
+                }
+                for lot in tender.lots
+            ],
+            "municipalities": [[m.code, m.name] for m in tender.municipalities],
+            "target_groups": [[g.code, g.name] for g in tender.target_groups],
+            "products": [
+                {"code": p.code, "name": p.name, "unit": p.unit, "tariff_eur": str(p.tariff_eur)}
+                for p in tender.products
+            ],
+            "contract": {
+                "initial_years": tender.contract_terms.initial_years,
+                "extension_years": list(tender.contract_terms.extension_years),
+                "start_date": tender.contract_terms.start_date.isoformat(),
+                "notice_months": tender.contract_terms.notice_months,
+            },
+            "timeline": {
+                "published_at": _iso(tender.published_at),
+                "question_deadline": _iso(tender.question_deadline),
+                "submission_deadline": _iso(tender.submission_deadline),
+                "opening_started_at": _iso(tender.opening_started_at),
+                "opening_started_by": _name(session, tender.opening_started_by_id),
+                "opened_at": _iso(tender.opened_at),
+                "opened_by": _name(session, tender.opened_by_id),
+                "decided_at": now.isoformat(),
+                "decided_by": decided_by,
+                "qa_rounds": [
+                    {"number": r.number, "published_at": _iso(r.published_at)} for r in rounds
+                ],
+            },
+        },
+        "bids": bids,
+        "awarded": {
+            lot.code: sorted(b["bid_id"] for b in bids if lot.code in b["awarded_lots"])
+            for lot in tender.lots
+        },
+        "committee": [
+            {
+                "name": m.user.name,
+                "chair": m.is_chair,
+                "signed_at": _iso(m.declaration.signed_at) if m.declaration else None,
+                "conflicts": [o.name for o in m.declaration.conflicts] if m.declaration else [],
+            }
+            for m in members
+        ],
+        "coverage": coverage.to_json_dict(checked.report, tender.reference),
+        "gaps": [
+            {
+                "kind": str(gap.kind),
+                "lot": gap.lot,
+                "municipality": gap.municipality,
+                "municipality_name": gap.municipality_name,
+                "target_group": gap.target_group,
+                "target_group_name": gap.target_group_name,
+                "count": gap.count,
+                "minimum": gap.minimum,
+                "text": gap.text,
+            }
+            for gap in coverage.gaps(checked.report)
+        ],
+        "gap_decisions": [
+            {
+                "lot": g.lot.code,
+                "municipality": g.municipality.code,
+                "target_group": g.target_group.code if g.target_group else None,
+                "decision": g.decision,
+                "decided_at": _iso(g.decided_at),
+                "decided_by": _name(session, g.decided_by_id),
+            }
+            for g in gap_decisions
+        ],
+    }
+
+
+def decision_problems(session: Session, tender: Tender, data: TenderOutcome) -> list[str]:
+    """What stands in the way of the award decision (Dutch)."""
+    problems = []
+    if tender.state not in DECIDABLE_STATES:
+        problems.append(f"Een gunningsbeslissing kan niet in status '{tender.state}'.")
+    if data.outcome.pending:
+        problems.append(
+            f"{len(data.outcome.pending)} inschrijving(en) hebben nog geen volledige consensus."
+        )
+    for lot, bid_ids in data.outcome.unresolved_ties.items():
+        codes = ", ".join(data.bid(b).blind_code for b in bid_ids)
+        problems.append(
+            f"Perceel {lot}: gelijke stand op de grens tussen {codes}; "
+            "de loting moet eerst worden vastgelegd."
+        )
+    unchecked = [p for p in evaluation.evaluation_problems(session, tender) if "niet getoetst" in p]
+    problems.extend(unchecked)
+    gaps = undecided_gaps(session, tender, data) if not problems else []
+    if gaps:
+        problems.append(
+            f"Leg eerst een besluit vast voor {len(gaps)} tekort(en) in het dekkend aanbod."
+        )
+    return problems
+
+
+def decide_award(session: Session, *, tender: Tender, actor: User, now: datetime) -> AwardDecision:
+    """Take the award decision: freeze the outcome into the snapshot (letters follow)."""
+    if decision_for(session, tender) is not None:
+        raise AwardError("De gunningsbeslissing is al genomen.")
+    data = tender_outcome(session, tender)
+    problems = decision_problems(session, tender, data)
+    if problems:
+        raise AwardError("De gunningsbeslissing kan nog niet worden genomen. " + " ".join(problems))
+    decision = AwardDecision(
+        tender=tender,
+        decided_at=now,
+        decided_by_id=actor.id,
+        snapshot=build_snapshot(session, data, now=now, decided_by=_name(session, actor.id)),
+    )
+    session.add(decision)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="award.decide",
+        object_type="tender",
+        object_id=tender.id,
+        tender_id=tender.id,
+        now=now,
+        details={"gegund": decision.snapshot["awarded"]},
+    )
+    return decision
+
+
+def release_letters(
+    session: Session, *, tender: Tender, actor: User, now: datetime, letters_ready: bool
+) -> AwardDecision:
+    """Send every award letter at the same moment; the standstill starts the next day."""
+    decision = decision_for(session, tender)
+    if decision is None:
+        raise AwardError("Neem eerst de gunningsbeslissing.")
+    if decision.letters_sent_at is not None:
+        raise AwardError("De gunningsbeslissingen zijn al verzonden.")
+    if not letters_ready:
+        raise AwardError(
+            "De brieven zijn nog niet allemaal gemaakt; wacht tot de voortgang 100% is."
+        )
+    sent_on = to_local(now).date()
+    decision.letters_sent_at = now
+    decision.standstill_end = standstill_end(sent_on, tender.standstill_days)
+    lifecycle.transition(
+        session,
+        tender,
+        TenderState.PROVISIONALLY_AWARDED,
+        actor=actor,
+        now=now,
+        details={"opschortende_termijn_tot_en_met": decision.standstill_end.isoformat()},
+    )
+    session.flush()
+    return decision
+
+
+def set_objection(
+    session: Session, *, tender: Tender, pending: bool, note: str, actor: User, now: datetime
+) -> None:
+    """Mark (or clear) a pending objection (kort geding): it blocks the definitive award."""
+    decision = decision_for(session, tender)
+    if decision is None or tender.state != TenderState.PROVISIONALLY_AWARDED:
+        raise AwardError(
+            "Een bezwaar kan alleen worden vastgelegd tijdens de opschortende termijn."
+        )
+    if len(note.strip()) < 10:
+        raise AwardError("Beschrijf het bezwaar of de afloop ervan (minstens 10 tekens).")
+    decision.objection_pending = pending
+    decision.objection_note = note.strip()
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="award.objection",
+        object_type="tender",
+        object_id=tender.id,
+        tender_id=tender.id,
+        now=now,
+        details={"aanhangig": pending, "toelichting": note.strip()},
+    )
+
+
+def definitive_problems(decision: AwardDecision | None, tender: Tender, now: datetime) -> list[str]:
+    problems = []
+    if decision is None or decision.letters_sent_at is None:
+        problems.append("De gunningsbeslissingen zijn nog niet verzonden.")
+        return problems
+    sent_on = to_local(decision.letters_sent_at).date()
+    if not standstill_over(sent_on, tender.standstill_days, now):
+        problems.append(
+            "De opschortende termijn loopt nog tot en met "
+            f"{decision.standstill_end:%d-%m-%Y}; definitief gunnen kan daarna."
+        )
+    if decision.objection_pending:
+        problems.append("Er is een bezwaar (kort geding) aanhangig.")
+    return problems
+
+
+def make_definitive(session: Session, *, tender: Tender, actor: User, now: datetime) -> None:
+    """Definitive award: only after the standstill and without a pending objection."""
+    decision = decision_for(session, tender)
+    problems = definitive_problems(decision, tender, now)
+    if problems:
+        raise AwardError("Definitief gunnen kan nog niet. " + " ".join(problems))
+    assert decision is not None
+    lifecycle.transition(session, tender, TenderState.AWARDED, actor=actor, now=now)
+    decision.definitive_at = now
+    decision.definitive_by_id = actor.id
+    session.flush()
+
+
+def award_report_document(session: Session, tender: Tender) -> Document | None:
+    """The award report, once the decision is taken and the report made."""
+    if decision_for(session, tender) is None:
+        return None
+    return session.scalar(
+        select(Document).where(
+            Document.tender_id == tender.id, Document.kind == documents.AWARD_REPORT
+        )
+    )
+
+
+def awarded_bid_ids(snapshot: dict[str, Any]) -> list[int]:
+    return sorted({bid_id for ids in snapshot["awarded"].values() for bid_id in ids})
+
+
+def total_of(entry: dict[str, Any]) -> Decimal | None:
+    return Decimal(entry["total"]) if entry["total"] is not None else None

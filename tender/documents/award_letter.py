@@ -1,0 +1,605 @@
+"""Gunningsbeslissing: the award decision letter to one bidder (voornemen tot gunning).
+
+Aw 2012 art. 2.130 (DOMAIN.md 5.4) decides what it states: the bidder's result per
+lot; its consensus score and motivation per criterion and its total; every reason
+it is not awarded; the characteristics and relative advantages of the awarded
+bids (their scores per criterion and totals, never their plan content); the
+names of the parties to the framework agreements; the exact last day of the
+standstill; and how to object (kort geding before the standstill ends).
+
+The data holds no plan text of any bid, so none can leak into a letter. Scores of
+the awarded bids are shown in both award modes (DOMAIN.md asks for at least the
+scores per criterion); threshold mode adds the thresholds every bid had to meet.
+A bid excluded on requirements was not assessed on quality (``scoring.evaluate``):
+its letter gives its requirement reasons and no scores of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+
+from tender.award.standstill import standstill_end
+from tender.documents.pdf import (
+    BODY,
+    CLOSING,
+    NOTICE,
+    TABLE_HEADER,
+    TABLE_TEXT,
+    TEXT_WIDTH,
+    TITLE,
+    bullet_list,
+    dutch_list,
+    facts_table,
+    grid_table,
+    markup,
+    render,
+    section_heading,
+    user_paragraphs,
+)
+from tender.scoring import format_total
+from tender.timefmt import format_date, to_local
+
+DOCUMENT_TITLE = "Gunningsbeslissing"
+AWARDED = "gegund"
+NOT_AWARDED = "niet gegund"
+AWARD_MODES = ("threshold", "ranked")
+
+_ADDRESS = ParagraphStyle("LetterAddress", parent=BODY, spaceAfter=0)
+_OWN_ROW = ParagraphStyle("OwnRow", parent=TABLE_TEXT, fontName="Vera-Bold")
+_SCORE_COLUMN = 14 * mm
+_TOTAL_COLUMN = 22 * mm
+
+
+@dataclass(frozen=True)
+class AwardCriterion:
+    """A published award criterion; ``minimum`` is the lowest consensus score that passes."""
+
+    code: str
+    title: str
+    weight: Decimal
+    minimum: int
+
+
+@dataclass(frozen=True)
+class AwardedParty:
+    """An awarded bid in one lot, by the name of its organisation.
+
+    ``scores`` pairs each criterion code with its consensus score, for every
+    criterion of the tender.
+    """
+
+    organisation_name: str
+    scores: tuple[tuple[str, int], ...]
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class LotAward:
+    """One lot of the tender and the parties to its framework agreement.
+
+    ``places`` is the number of awards in ranked mode (``max_awards``), 0 in
+    threshold mode.
+    """
+
+    code: str
+    name: str
+    places: int
+    parties: tuple[AwardedParty, ...]
+
+
+@dataclass(frozen=True)
+class LetterTender:
+    """The tender as every letter states it; ``lots`` are all lots of the tender.
+
+    ``court`` is the court named in the criteria file for a kort geding;
+    ``minimum_total`` is 0 when the tender sets none.
+    """
+
+    reference: str
+    title: str
+    contracting_authority: str
+    region: str
+    court: str
+    standstill_days: int
+    award_mode: str  # one of AWARD_MODES
+    scale_max: int
+    minimum_total: Decimal
+    criteria: tuple[AwardCriterion, ...]
+    lots: tuple[LotAward, ...]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """The bidder the letter is addressed to; ``address`` is its postal address in lines."""
+
+    organisation_name: str
+    kvk_number: str
+    address: tuple[str, ...]
+    contact_person: str
+
+
+@dataclass(frozen=True)
+class CriterionScore:
+    """The bid's consensus score and the committee's motivation on one criterion."""
+
+    code: str
+    score: int
+    motivation: str
+
+
+@dataclass(frozen=True)
+class LotResult:
+    """The bid's result in one lot it bid on.
+
+    ``reasons`` are the reasons that concern this lot only (the rank reason in
+    ranked mode); reasons that concern the whole bid are on ``AwardLetterData``.
+    """
+
+    code: str
+    name: str
+    awarded: bool
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AwardLetterData:
+    """Everything one bidder's award letter states.
+
+    ``sent_at`` (aware) is the moment the letters are sent: the letter's date, and
+    the standstill starts the next day. ``requirement_reasons`` are the scoring
+    engine's texts for failed requirements: non-empty means the bid is excluded,
+    and then ``scores`` and ``total`` are not printed (they are normally empty and
+    None). ``assessment_reasons`` are the texts for criteria and the total below
+    their minimum. ``sender_name`` and ``sender_function`` sign the letter.
+    """
+
+    tender: LetterTender
+    recipient: Recipient
+    sent_at: datetime
+    results: tuple[LotResult, ...]
+    requirement_reasons: tuple[str, ...]
+    assessment_reasons: tuple[str, ...]
+    scores: tuple[CriterionScore, ...]
+    total: Decimal | None
+    sender_name: str
+    sender_function: str
+
+    def __post_init__(self) -> None:
+        tender = self.tender
+        if tender.award_mode not in AWARD_MODES:
+            raise ValueError(f"unknown award mode {tender.award_mode!r}")
+        codes = [criterion.code for criterion in tender.criteria]
+        for lot in tender.lots:
+            for party in lot.parties:
+                if [code for code, _ in party.scores] != codes:
+                    raise ValueError(f"{party.organisation_name}: scores do not match criteria")
+        if not self.results:
+            raise ValueError("a letter needs the result of at least one lot")
+        assessed = [score.code for score in self.scores] == codes and self.total is not None
+        if not self.excluded and not assessed:
+            raise ValueError("an assessed bid needs a score per criterion and a total")
+        for result in self.results:
+            own = self.requirement_reasons + self.assessment_reasons
+            if result.awarded and own:
+                raise ValueError(f"lot {result.code}: awarded despite reasons against the bid")
+            if not result.awarded and not own and not result.reasons:
+                # Art. 2.130: every rejection states its reasons.
+                raise ValueError(f"lot {result.code}: not awarded without a reason")
+
+    @property
+    def sent_on(self) -> date:
+        """The letter's date in Europe/Amsterdam."""
+        return to_local(self.sent_at).date()
+
+    @property
+    def standstill_end(self) -> date:
+        """The last day of the standstill (Algemene termijnenwet applied)."""
+        return standstill_end(self.sent_on, self.tender.standstill_days)
+
+    @property
+    def excluded(self) -> bool:
+        """Excluded on requirements, so not assessed on the award criteria."""
+        return bool(self.requirement_reasons)
+
+
+def _number(value: Decimal) -> str:
+    """A weight or minimum without trailing zeros, with a decimal comma ('12,5')."""
+    return f"{value.normalize():f}".replace(".", ",")
+
+
+def _lot_label(code: str, name: str) -> str:
+    return f"perceel {code} ({name})"
+
+
+def _address_block(recipient: Recipient) -> list[Flowable]:
+    lines = [
+        f"<b>{markup(recipient.organisation_name)}</b>",
+        *([f"t.a.v. {markup(recipient.contact_person)}"] if recipient.contact_person else []),
+        *(markup(line) for line in recipient.address),
+    ]
+    return [Paragraph(line, _ADDRESS) for line in lines]
+
+
+def _opening(data: AwardLetterData) -> list[Flowable]:
+    awarded = [_lot_label(r.code, r.name) for r in data.results if r.awarded]
+    rejected = [_lot_label(r.code, r.name) for r in data.results if not r.awarded]
+    tender = data.tender
+    text = (
+        f"U heeft ingeschreven op de aanbesteding {markup(tender.title)} (kenmerk "
+        f"{markup(tender.reference)}). In deze brief leest u welke beslissing over uw "
+        "inschrijving is genomen en waarom."
+    )
+    contracts = "de raamovereenkomst" if len(awarded) == 1 else "de raamovereenkomsten"
+    if awarded and not rejected:
+        decision = (
+            f"Wij zijn voornemens {contracts} voor {markup(dutch_list(awarded))} aan u te gunnen."
+        )
+    elif awarded:
+        decision = (
+            f"Wij zijn voornemens {contracts} voor {markup(dutch_list(awarded))} aan u te "
+            f"gunnen, en niet voor {markup(dutch_list(rejected))}."
+        )
+    else:
+        decision = "Wij zijn niet voornemens een raamovereenkomst aan u te gunnen."
+    story: list[Flowable] = [
+        Paragraph("Geachte heer, mevrouw,", BODY),
+        Paragraph(text, BODY),
+        Paragraph(decision, NOTICE),
+        grid_table(
+            ["Perceel", "Resultaat"],
+            [
+                [
+                    Paragraph(markup(f"{r.code} – {r.name}"), TABLE_TEXT),
+                    Paragraph(AWARDED if r.awarded else NOT_AWARDED, TABLE_HEADER),
+                ]
+                for r in data.results
+            ],
+            [TEXT_WIDTH - 40 * mm, 40 * mm],
+        ),
+        Spacer(1, 3 * mm),
+    ]
+    if awarded:
+        story.append(
+            Paragraph(
+                "Dit is een voornemen: de raamovereenkomst wordt pas gesloten na afloop van "
+                "de opschortende termijn die hieronder staat. U ontvangt de raamovereenkomst "
+                "dan ter ondertekening.",
+                BODY,
+            )
+        )
+    return story
+
+
+def _exclusion(data: AwardLetterData) -> list[Flowable]:
+    return [
+        *section_heading("Uw inschrijving voldoet niet aan de eisen"),
+        Paragraph(
+            "Uw inschrijving voldoet niet aan een of meer eisen (knock-outcriteria) uit de "
+            "aanbestedingsdocumenten. Een inschrijving die niet aan alle eisen voldoet, wordt "
+            "uitgesloten. Uw plannen zijn daarom niet beoordeeld op de gunningscriteria, en "
+            "deze brief vermeldt geen scores voor uw inschrijving. Het gaat om de volgende "
+            "eisen:",
+            BODY,
+        ),
+        *bullet_list(data.requirement_reasons),
+    ]
+
+
+def _assessment(data: AwardLetterData) -> list[Flowable]:
+    tender = data.tender
+    scores = {score.code: score for score in data.scores}
+    assert data.total is not None
+    rows = [
+        [
+            Paragraph(markup(c.code), TABLE_TEXT),
+            Paragraph(markup(c.title), TABLE_TEXT),
+            Paragraph(_number(c.weight), TABLE_TEXT),
+            Paragraph(str(c.minimum), TABLE_TEXT),
+            Paragraph(f"<b>{scores[c.code].score}</b>", TABLE_TEXT),
+        ]
+        for c in tender.criteria
+    ]
+    rows.append(
+        [
+            Paragraph("", TABLE_TEXT),
+            Paragraph("<b>Totaalscore</b> (van 100)", TABLE_TEXT),
+            Paragraph("", TABLE_TEXT),
+            Paragraph(
+                format_total(tender.minimum_total) if tender.minimum_total > 0 else "—",
+                TABLE_TEXT,
+            ),
+            Paragraph(f"<b>{format_total(data.total)}</b>", TABLE_TEXT),
+        ]
+    )
+    story: list[Flowable] = [
+        *section_heading("De beoordeling van uw inschrijving"),
+        Paragraph(
+            "De beoordelingscommissie heeft uw plannen beoordeeld op de gepubliceerde "
+            f"gunningscriteria, op een schaal van 0 tot en met {tender.scale_max}. Hieronder "
+            "staan per criterium de consensusscore van de commissie, het gewicht en de "
+            "minimale score. De totaalscore is de naar gewicht gewogen som van de scores, "
+            "omgerekend naar een schaal van 0 tot 100 en naar beneden afgerond op twee "
+            "decimalen.",
+            BODY,
+        ),
+        grid_table(
+            ["Code", "Gunningscriterium", "Gewicht", "Minimum", "Uw score"],
+            rows,
+            [16 * mm, TEXT_WIDTH - 76 * mm, 20 * mm, 20 * mm, 20 * mm],
+        ),
+        *section_heading("Motivering per criterium"),
+    ]
+    for c in tender.criteria:
+        score = scores[c.code]
+        label = (
+            f"{c.code} – {c.title}: score {score.score} van {tender.scale_max} "
+            f"(minimum {c.minimum})"
+        )
+        story += user_paragraphs(score.motivation, label=label)
+    return story
+
+
+def _reasons(data: AwardLetterData) -> list[Flowable]:
+    lot_reasons = [reason for r in data.results if not r.awarded for reason in r.reasons]
+    reasons = [*data.assessment_reasons, *lot_reasons]
+    if not reasons:
+        return []
+    return [
+        *section_heading("Redenen van afwijzing"),
+        Paragraph("Uw inschrijving wordt om de volgende redenen niet gegund:", BODY),
+        *bullet_list(reasons),
+    ]
+
+
+def _criteria_table(tender: LetterTender) -> list[Flowable]:
+    rows = [
+        [
+            Paragraph(markup(c.code), TABLE_TEXT),
+            Paragraph(markup(c.title), TABLE_TEXT),
+            Paragraph(_number(c.weight), TABLE_TEXT),
+            Paragraph(str(c.minimum), TABLE_TEXT),
+        ]
+        for c in tender.criteria
+    ]
+    return [
+        grid_table(
+            ["Code", "Gunningscriterium", "Gewicht", "Minimum"],
+            rows,
+            [16 * mm, TEXT_WIDTH - 56 * mm, 20 * mm, 20 * mm],
+        ),
+        Spacer(1, 3 * mm),
+    ]
+
+
+def _mode_text(tender: LetterTender) -> list[Flowable]:
+    if tender.award_mode == "threshold":
+        minimum_total = (
+            f" en een totaalscore van ten minste {format_total(tender.minimum_total)}"
+            if tender.minimum_total > 0
+            else ""
+        )
+        return [
+            Paragraph(
+                "In deze aanbesteding wordt de raamovereenkomst gegund aan iedere inschrijving "
+                "die aan alle eisen voldoet en op elk gunningscriterium ten minste de "
+                f"minimale score haalt{minimum_total}. Dat zijn de drempels die iedere "
+                "inschrijving moest halen; de gegunde inschrijvingen halen ze alle. De "
+                "minimale score per criterium staat in de tabel.",
+                BODY,
+            ),
+            *_criteria_table(tender),
+        ]
+    return [
+        Paragraph(
+            "In deze aanbesteding wordt per perceel een vast aantal raamovereenkomsten gegund, "
+            "aan de inschrijvingen met de hoogste totaalscore die aan alle eisen voldoen en op "
+            "elk gunningscriterium ten minste de minimale score halen. Het voordeel van de "
+            "gegunde inschrijvingen is hun hogere totaalscore; de scores per criterium laten "
+            "zien waar dat verschil zit.",
+            BODY,
+        ),
+        *_criteria_table(tender),
+    ]
+
+
+def _party_row(
+    name: str, scores: list[int], total: Decimal, style: ParagraphStyle
+) -> list[Flowable]:
+    return [
+        Paragraph(markup(name), style),
+        *(Paragraph(str(score), style) for score in scores),
+        Paragraph(format_total(total), style),
+    ]
+
+
+def _lot_table(data: AwardLetterData, lot: LotAward) -> list[Flowable]:
+    tender = data.tender
+    places = (
+        f". Er {'wordt' if lot.places == 1 else 'worden'} in dit perceel {lot.places} "
+        f"raamovereenkomst{'' if lot.places == 1 else 'en'} gegund."
+        if tender.award_mode == "ranked"
+        else ""
+    )
+    heading = Paragraph(f"<b>Perceel {markup(lot.code)} – {markup(lot.name)}</b>{places}", BODY)
+    if not lot.parties:
+        return [
+            KeepTogether([heading, Paragraph("In dit perceel is geen inschrijving gegund.", BODY)])
+        ]
+    codes = [c.code for c in tender.criteria]
+    column = min(_SCORE_COLUMN, (TEXT_WIDTH - 50 * mm - _TOTAL_COLUMN) / len(codes))
+    name_column = TEXT_WIDTH - column * len(codes) - _TOTAL_COLUMN
+    rows = [
+        _party_row(
+            party.organisation_name,
+            [score for _, score in party.scores],
+            party.total,
+            _OWN_ROW if party.organisation_name == data.recipient.organisation_name else TABLE_TEXT,
+        )
+        for party in sorted(lot.parties, key=lambda p: (-p.total, p.organisation_name))
+    ]
+    own = next((r for r in data.results if r.code == lot.code), None)
+    if own is not None and not own.awarded and not data.excluded and data.total is not None:
+        rows.append(
+            _party_row(
+                "Uw inschrijving (niet gegund)",
+                [score.score for score in data.scores],
+                data.total,
+                _OWN_ROW,
+            )
+        )
+    table = grid_table(
+        ["Gegunde partij", *codes, "Totaal"],
+        rows,
+        [name_column, *([column] * len(codes)), _TOTAL_COLUMN],
+    )
+    # A lot's table starts on the page of its heading (a long one may still split).
+    return [KeepTogether([heading, table]), Spacer(1, 3 * mm)]
+
+
+def _winners(data: AwardLetterData) -> list[Flowable]:
+    story: list[Flowable] = [
+        *section_heading("Kenmerken en relatieve voordelen van de gegunde inschrijvingen"),
+        *_mode_text(data.tender),
+        Paragraph(
+            "Per perceel staan hieronder de gegunde inschrijvingen met hun consensusscores "
+            "per criterium en hun totaalscore. De inhoud van hun plannen is vertrouwelijk en "
+            "staat daarom niet in deze brief.",
+            BODY,
+        ),
+    ]
+    for lot in data.tender.lots:
+        story += _lot_table(data, lot)
+    return story
+
+
+def _parties(data: AwardLetterData) -> list[Flowable]:
+    rows: list[tuple[str, str]] = []
+    for lot in data.tender.lots:
+        names = sorted(party.organisation_name for party in lot.parties)
+        rows.append((f"Perceel {lot.code} – {lot.name}", "\n".join(names) or "geen"))
+    return [
+        *section_heading("Partijen bij de raamovereenkomsten"),
+        Paragraph(
+            "Het voornemen is om per perceel een raamovereenkomst te sluiten met de volgende "
+            "partijen:",
+            BODY,
+        ),
+        facts_table(rows, label_width=62 * mm),
+    ]
+
+
+def _standstill(data: AwardLetterData) -> list[Flowable]:
+    tender = data.tender
+    end = format_date(data.standstill_end)
+    first_free = format_date(data.standstill_end + timedelta(days=1))
+    nominal = data.sent_on + timedelta(days=tender.standstill_days)
+    story: list[Flowable] = [
+        *section_heading("Opschortende termijn"),
+        Paragraph(
+            f"De opschortende termijn is {tender.standstill_days} kalenderdagen. Hij begint "
+            f"op de dag na de verzending van deze brief ({format_date(data.sent_on)}) en "
+            f"loopt <b>tot en met {end}</b>.",
+            BODY,
+        ),
+    ]
+    if nominal != data.standstill_end:
+        story.append(
+            Paragraph(
+                f"De laatste dag van de termijn, {format_date(nominal)}, valt op een zaterdag, "
+                "zondag of algemeen erkende feestdag. Volgens de Algemene termijnenwet loopt de "
+                f"termijn daarom door tot en met {end}.",
+                BODY,
+            )
+        )
+    story.append(
+        Paragraph(
+            "De raamovereenkomsten worden niet gesloten vóór het einde van deze termijn, dus "
+            f"niet eerder dan op {first_free}.",
+            BODY,
+        )
+    )
+    return story
+
+
+def _remedy(data: AwardLetterData) -> list[Flowable]:
+    tender = data.tender
+    end = format_date(data.standstill_end)
+    return [
+        *section_heading("Bent u het niet eens met deze beslissing?"),
+        Paragraph(
+            "Dan kunt u een kort geding aanhangig maken bij de voorzieningenrechter van de "
+            f"{markup(tender.court)}. De dagvaarding moet vóór het einde van de opschortende "
+            f"termijn, dus <b>uiterlijk op {end}</b>, aan "
+            f"{markup(tender.contracting_authority)} zijn betekend.",
+            BODY,
+        ),
+        Paragraph(
+            "Is binnen de termijn een kort geding aanhangig gemaakt, dan sluiten wij de "
+            "raamovereenkomsten niet voordat de voorzieningenrechter uitspraak heeft gedaan. "
+            "Is binnen de termijn geen kort geding aanhangig gemaakt, dan gaan wij ervan uit "
+            "dat u zich bij deze beslissing neerlegt, en kunt u er later niet meer tegen "
+            "opkomen.",
+            BODY,
+        ),
+    ]
+
+
+def _closing(data: AwardLetterData) -> list[Flowable]:
+    return [
+        Spacer(1, 4 * mm),
+        Paragraph("Met vriendelijke groet,", _ADDRESS),
+        Paragraph(f"namens {markup(data.tender.contracting_authority)},", _ADDRESS),
+        Spacer(1, 8 * mm),
+        Paragraph(markup(data.sender_name), _ADDRESS),
+        Paragraph(markup(data.sender_function), _ADDRESS),
+        Paragraph(
+            "Deze brief is opgesteld uit de vastgelegde gunningsbeslissing. Iedere inschrijver "
+            "ontvangt zijn eigen brief op hetzelfde moment.",
+            CLOSING,
+        ),
+    ]
+
+
+def build_award_letter(data: AwardLetterData) -> bytes:
+    """One bidder's award decision letter as a PDF; the same data gives the same bytes."""
+    tender = data.tender
+    story: list[Flowable] = [
+        *_address_block(data.recipient),
+        Spacer(1, 12 * mm),
+        Paragraph(DOCUMENT_TITLE, TITLE),
+        facts_table(
+            [
+                ("Datum", format_date(data.sent_on)),
+                ("Kenmerk", tender.reference),
+                ("Onderwerp", f"Voornemen tot gunning – {tender.title}"),
+                ("Uw KvK-nummer", data.recipient.kvk_number),
+            ],
+            label_width=40 * mm,
+        ),
+        Spacer(1, 6 * mm),
+        *_opening(data),
+    ]
+    if data.excluded:
+        story += _exclusion(data)
+    else:
+        story += _assessment(data)
+    story += _reasons(data)
+    story += _winners(data)
+    story += _parties(data)
+    story += _standstill(data)
+    story += _remedy(data)
+    story += _closing(data)
+    return render(
+        story,
+        title=DOCUMENT_TITLE,
+        authority=tender.contracting_authority,
+        region=tender.region,
+        reference=tender.reference,
+        subject=f"{tender.title} – {data.recipient.organisation_name}",
+    )

@@ -1,0 +1,737 @@
+"""Gunningsadvies: the award report for the college(s) and the advisory council.
+
+Built from the award decision's snapshot, it accounts for the whole procedure:
+the timeline from publication to the end of the standstill, the committee and its
+conflict-of-interest declarations, the bids received (with their time of
+receipt), the requirement checks, the consensus scores and totals, the outcome per
+bid, and per lot the coverage matrix (municipality x target group), its gaps and
+the inkoper's decisions on them, the fragile cells and the local networks.
+
+Like the letters it holds no plan text. The coverage comes in as the coverage
+check's own ``tender.coverage.CoverageReport``, so the report applies no coverage
+rule of its own: a gap is a cell or network that is not ``ok``, a fragile cell one
+with ``critical`` providers. Gaps and fragile cells are marked in words ("TEKORT",
+"kwetsbaar"), never by colour alone; a gap without a recorded decision is marked
+"GEEN BESLUIT". A bid excluded on requirements is shown without scores, as in its
+letter. The wide tables are on landscape pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table
+
+from tender.award.standstill import standstill_end
+from tender.coverage import Cell, CoverageReport, LotCoverage, Network
+from tender.documents.pdf import (
+    BODY,
+    CLOSING,
+    FONT_BOLD,
+    LANDSCAPE_TEXT_WIDTH,
+    NOTICE,
+    NOTICE_AMBER,
+    SMALL,
+    SUBTITLE,
+    TABLE_HEADER,
+    TABLE_TEXT,
+    TEXT_GREY,
+    TEXT_WIDTH,
+    TITLE,
+    facts_table,
+    grid_table,
+    landscape_pages,
+    markup,
+    render,
+    section_heading,
+)
+from tender.scoring import RequirementFailure, format_total
+from tender.timefmt import format_date, format_datetime, format_datetime_seconds, to_local
+
+DOCUMENT_TITLE = "Gunningsadvies"
+GAP = "TEKORT"
+FRAGILE = "kwetsbaar"
+NO_DECISION = "GEEN BESLUIT"
+AWARD_MODES = ("threshold", "ranked")
+
+_KVK = ParagraphStyle("ReportKvk", parent=TABLE_TEXT, textColor=TEXT_GREY)
+_CELL_GAP = ParagraphStyle("CoverageGap", parent=TABLE_TEXT, fontName=FONT_BOLD)
+_MATRIX_FIRST_COLUMN = 45 * mm
+_MATRIX_MAX_COLUMN = 40 * mm
+# Room a sub-heading needs below it, or it moves to the next page.
+_SUBHEADING_ROOM = 35 * mm
+_NONE = "—"
+# Below-minimum scores carry this mark in the score table, explained under it.
+_BELOW = "*"
+
+
+@dataclass(frozen=True)
+class ReportCriterion:
+    code: str
+    title: str
+    weight: Decimal
+    minimum: int
+
+
+@dataclass(frozen=True)
+class ReportLot:
+    """A lot of the tender; ``max_awards`` counts in ranked mode only."""
+
+    code: str
+    name: str
+    max_awards: int
+
+
+@dataclass(frozen=True)
+class QaRoundEntry:
+    number: int
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The procedure's moments (aware datetimes) and who opened the bids and decided.
+
+    ``letters_sent_at`` is None while the award letters have not been sent; the
+    standstill's end follows from it.
+    """
+
+    published_at: datetime
+    qa_rounds: tuple[QaRoundEntry, ...]
+    question_deadline: datetime | None
+    submission_deadline: datetime
+    opening_started_at: datetime
+    opening_started_by: str
+    opened_at: datetime
+    opened_by: str
+    decided_at: datetime
+    decided_by: str
+    letters_sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CommitteeMember:
+    """An evaluator; ``conflicts`` names the organisations it declared a conflict with."""
+
+    name: str
+    is_chair: bool
+    declaration_signed_at: datetime | None
+    conflicts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LotOutcome:
+    """A bid's result in one lot it bid on; ``reasons`` are every reason it is not
+    awarded there (the scoring engine's texts), ``rank`` its rank in ranked mode."""
+
+    lot: str
+    awarded: bool
+    rank: int | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReportBid:
+    """A bid received. ``scores`` pairs every criterion code with its consensus score
+    (empty for a bid excluded on requirements; not printed for such a bid anyway);
+    ``failed_requirements`` are the requirements it does not meet; ``results`` its
+    outcome per lot it bid on."""
+
+    blind_code: str
+    organisation_name: str
+    kvk_number: str
+    received_at: datetime
+    failed_requirements: tuple[RequirementFailure, ...]
+    scores: tuple[tuple[str, int], ...]
+    total: Decimal | None
+    results: tuple[LotOutcome, ...]
+
+
+@dataclass(frozen=True)
+class GapDecisionEntry:
+    """The inkoper's decision on a coverage gap, by codes as in ``coverage.Gap.key``;
+    ``target_group`` None: the municipality's local-network gap."""
+
+    lot: str
+    municipality: str  # code
+    target_group: str | None  # code
+    decision: str
+    decided_by: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class AwardReportData:
+    """Everything the award report states; ``bids`` in the order to list them."""
+
+    reference: str
+    title: str
+    contracting_authority: str
+    region: str
+    standstill_days: int
+    award_mode: str  # one of AWARD_MODES
+    scale_max: int
+    minimum_total: Decimal
+    criteria: tuple[ReportCriterion, ...]
+    lots: tuple[ReportLot, ...]
+    timeline: Timeline
+    committee: tuple[CommitteeMember, ...]
+    bids: tuple[ReportBid, ...]
+    coverage: CoverageReport
+    gap_decisions: tuple[GapDecisionEntry, ...]
+
+    def __post_init__(self) -> None:
+        if self.award_mode not in AWARD_MODES:
+            raise ValueError(f"unknown award mode {self.award_mode!r}")
+        codes = [criterion.code for criterion in self.criteria]
+        for bid in self.bids:
+            if bid.scores and [code for code, _ in bid.scores] != codes:
+                raise ValueError(f"{bid.blind_code}: scores do not match the criteria")
+
+    @property
+    def standstill_end(self) -> date | None:
+        sent = self.timeline.letters_sent_at
+        if sent is None:
+            return None
+        return standstill_end(to_local(sent).date(), self.standstill_days)
+
+
+def _p(text: str, style: ParagraphStyle = TABLE_TEXT) -> Paragraph:
+    """A table cell of plain (user) text."""
+    return Paragraph(markup(text), style)
+
+
+def _number(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
+
+
+def _awarded(data: AwardReportData, lot: str) -> list[ReportBid]:
+    return [bid for bid in data.bids if any(r.lot == lot and r.awarded for r in bid.results)]
+
+
+def _mode_text(data: AwardReportData) -> str:
+    if data.award_mode == "threshold":
+        return (
+            "Gunning aan iedere inschrijving die aan alle eisen voldoet en op elk "
+            "criterium ten minste de minimale score haalt"
+        )
+    places = ", ".join(f"{lot.code}: {lot.max_awards}" for lot in data.lots)
+    return (
+        f"Per perceel de inschrijvingen met de hoogste totaalscore (aantal per perceel: {places})"
+    )
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number} {singular if number == 1 else plural}"
+
+
+def _undecided(data: AwardReportData, lot: LotCoverage) -> list[tuple[str, str | None]]:
+    decided = {(d.municipality, d.target_group) for d in data.gap_decisions if d.lot == lot.code}
+    return [(m, g) for m, _, g, _ in _gaps(lot) if (m, g) not in decided]
+
+
+def _summary(data: AwardReportData) -> list[Flowable]:
+    excluded = sum(1 for bid in data.bids if bid.failed_requirements)
+    gaps = sum(len(_gaps(lot)) for lot in data.coverage.lots)
+    undecided = sum(len(_undecided(data, lot)) for lot in data.coverage.lots)
+    received = _count(len(data.bids), "inschrijving", "inschrijvingen")
+    if excluded == 0:
+        requirements = "Alle inschrijvingen voldoen aan de eisen."
+    elif excluded == 1:
+        requirements = "Eén daarvan voldoet niet aan alle eisen en is uitgesloten."
+    else:
+        requirements = f"{excluded} daarvan voldoen niet aan alle eisen en zijn uitgesloten."
+    story: list[Flowable] = [
+        *section_heading("Advies"),
+        Paragraph(
+            f"Voor deze aanbesteding {'is' if len(data.bids) == 1 else 'zijn'} {received} "
+            f"ontvangen. {requirements} De beoordelingscommissie heeft de overige "
+            "inschrijvingen beoordeeld op de gepubliceerde gunningscriteria. Wij adviseren de "
+            "raamovereenkomsten per perceel te gunnen aan:",
+            BODY,
+        ),
+    ]
+    rows = []
+    for lot in data.lots:
+        names = [bid.organisation_name for bid in _awarded(data, lot.code)]
+        rows.append((f"Perceel {lot.code} – {lot.name}", "\n".join(names) or "geen gunning"))
+    story.append(facts_table(rows, label_width=62 * mm))
+    story.append(Spacer(1, 3 * mm))
+    if not gaps:
+        story.append(Paragraph("Het dekkend aanbod heeft geen tekorten.", BODY))
+        return story
+    story.append(
+        Paragraph(
+            f"Het dekkend aanbod heeft {_count(gaps, 'tekort', 'tekorten')}; voor "
+            f"{gaps - undecided} daarvan heeft de inkoper een besluit vastgelegd (zie "
+            "Dekkend aanbod).",
+            BODY,
+        )
+    )
+    if undecided:
+        story.append(
+            Paragraph(
+                f"Voor {_count(undecided, 'tekort', 'tekorten')} is nog geen besluit "
+                f"vastgelegd; deze {'staat' if undecided == 1 else 'staan'} gemarkeerd met "
+                f"{NO_DECISION}.",
+                NOTICE,
+            )
+        )
+    return story
+
+
+def _timeline(data: AwardReportData) -> list[Flowable]:
+    t = data.timeline
+    rows: list[tuple[str, str]] = [("Publicatie", format_datetime(t.published_at))]
+    rows += [
+        (f"Nota van inlichtingen {entry.number}", format_datetime(entry.published_at))
+        for entry in t.qa_rounds
+    ]
+    if t.question_deadline is not None:
+        rows.append(("Uiterste datum vragen", format_datetime(t.question_deadline)))
+    end = data.standstill_end
+    rows += [
+        ("Uiterste inschrijfdatum", format_datetime(t.submission_deadline)),
+        (
+            "Opening",
+            f"gestart door {t.opening_started_by} op "
+            f"{format_datetime_seconds(t.opening_started_at)}, bevestigd door {t.opened_by} "
+            f"op {format_datetime_seconds(t.opened_at)}",
+        ),
+        ("Gunningsbeslissing", f"{format_datetime(t.decided_at)} door {t.decided_by}"),
+        (
+            "Verzending gunningsbeslissingen",
+            format_datetime(t.letters_sent_at) if t.letters_sent_at else "nog niet verzonden",
+        ),
+        (
+            "Einde opschortende termijn",
+            f"tot en met {format_date(end)}"
+            if end is not None
+            else f"{data.standstill_days} kalenderdagen vanaf de dag na verzending",
+        ),
+    ]
+    return [
+        *section_heading("Procedure en tijdlijn"),
+        Paragraph(
+            "Alle tijden zijn Nederlandse tijd. De tijdstippen zijn door het systeem vastgelegd.",
+            BODY,
+        ),
+        facts_table(rows, label_width=58 * mm),
+    ]
+
+
+def _committee(data: AwardReportData) -> list[Flowable]:
+    rows = [
+        [
+            _p(member.name),
+            _p("voorzitter" if member.is_chair else "lid"),
+            _p(format_datetime(member.declaration_signed_at) or "niet ondertekend"),
+            _p("\n".join(member.conflicts) or "geen"),
+        ]
+        for member in data.committee
+    ]
+    return [
+        *section_heading("Beoordelingscommissie en belangenconflicten"),
+        Paragraph(
+            "Ieder lid heeft een verklaring over belangenconflicten ondertekend voordat hij "
+            "een inschrijving te zien kreeg (art. 1.10b Aanbestedingswet 2012). Een lid met "
+            "een gemeld belangenconflict heeft de inschrijving van die organisatie niet "
+            "gezien en niet beoordeeld. De commissie beoordeelde de inschrijvingen zonder "
+            "naam van de inschrijver.",
+            BODY,
+        ),
+        grid_table(
+            ["Naam", "Rol", "Verklaring ondertekend", "Belangenconflict gemeld met"],
+            rows,
+            [48 * mm, 22 * mm, 36 * mm, TEXT_WIDTH - 106 * mm],
+        ),
+    ]
+
+
+def _bid_cell(bid: ReportBid) -> list[Paragraph]:
+    return [_p(bid.organisation_name), Paragraph(f"KvK {markup(bid.kvk_number)}", _KVK)]
+
+
+def _received(data: AwardReportData) -> list[Flowable]:
+    rows = [
+        [
+            _p(bid.blind_code),
+            _bid_cell(bid),
+            _p(format_datetime_seconds(bid.received_at)),
+            _p(", ".join(result.lot for result in bid.results)),
+        ]
+        for bid in data.bids
+    ]
+    return [
+        *section_heading(f"Ontvangen inschrijvingen ({len(data.bids)})"),
+        grid_table(
+            ["Inschrijving", "Inschrijver", "Ontvangen", "Percelen"],
+            rows,
+            [27 * mm, TEXT_WIDTH - 97 * mm, 40 * mm, 30 * mm],
+        ),
+    ]
+
+
+def _requirements(data: AwardReportData) -> list[Flowable]:
+    rows = []
+    for bid in data.bids:
+        if bid.failed_requirements:
+            outcome: Any = [
+                Paragraph("<b>Voldoet niet aan:</b>", TABLE_TEXT),
+                *(
+                    _p(f"{f.code} ({f.title})" + (f": {f.reason}" if f.reason.strip() else ""))
+                    for f in bid.failed_requirements
+                ),
+            ]
+        else:
+            outcome = _p("Voldoet aan alle eisen")
+        rows.append([_p(bid.blind_code), _bid_cell(bid), outcome])
+    return [
+        *section_heading("Toetsing aan de eisen"),
+        Paragraph(
+            "Een inschrijving die niet aan alle eisen voldoet, is uitgesloten en niet op de "
+            "gunningscriteria beoordeeld.",
+            BODY,
+        ),
+        grid_table(
+            ["Inschrijving", "Inschrijver", "Uitkomst"],
+            rows,
+            [27 * mm, 70 * mm, LANDSCAPE_TEXT_WIDTH - 97 * mm],
+        ),
+    ]
+
+
+def _criteria(data: AwardReportData) -> Table:
+    rows = [
+        [_p(c.code), _p(c.title), _p(_number(c.weight)), _p(str(c.minimum))] for c in data.criteria
+    ]
+    return grid_table(
+        ["Code", "Gunningscriterium", "Gewicht", "Minimum"],
+        rows,
+        [18 * mm, LANDSCAPE_TEXT_WIDTH - 78 * mm, 30 * mm, 30 * mm],
+    )
+
+
+def _scores(data: AwardReportData) -> list[Flowable]:
+    minimums = {c.code: c.minimum for c in data.criteria}
+    codes = list(minimums)
+    score_column = min(20 * mm, (LANDSCAPE_TEXT_WIDTH - 27 * mm - 70 * mm - 28 * mm) / len(codes))
+    name_column = LANDSCAPE_TEXT_WIDTH - 27 * mm - score_column * len(codes) - 28 * mm
+    header_row = [_p("Minimum", TABLE_HEADER), _p("")]
+    header_row += [_p(str(minimums[code]), TABLE_HEADER) for code in codes]
+    header_row.append(
+        _p(format_total(data.minimum_total) if data.minimum_total > 0 else _NONE, TABLE_HEADER)
+    )
+    rows: list[list[Any]] = [header_row]
+    spans = []
+    for bid in data.bids:
+        row: list[Any] = [_p(bid.blind_code), _bid_cell(bid)]
+        if bid.failed_requirements:
+            # Not assessed on quality (scoring.evaluate): no scores, as in its letter.
+            row.append(_p("uitgesloten op eisen, niet op kwaliteit beoordeeld"))
+            row += [""] * (len(codes) - 1)
+            spans.append(len(rows) + 1)
+        else:
+            scores = dict(bid.scores)
+            row += [
+                _p(
+                    f"{scores[code]}{_BELOW}"
+                    if scores[code] < minimums[code]
+                    else str(scores[code])
+                )
+                for code in codes
+            ]
+        row.append(
+            Paragraph(f"<b>{format_total(bid.total)}</b>", TABLE_TEXT)
+            if bid.total is not None and not bid.failed_requirements
+            else _p(_NONE)
+        )
+        rows.append(row)
+    table = grid_table(
+        ["Inschrijving", "Inschrijver", *codes, "Totaal"],
+        rows,
+        [27 * mm, name_column, *([score_column] * len(codes)), 28 * mm],
+    )
+    commands: list[tuple[Any, ...]] = [("BACKGROUND", (0, 1), (-1, 1), colors.whitesmoke)]
+    commands += [("SPAN", (2, row), (1 + len(codes), row)) for row in spans]
+    table.setStyle(commands)
+    return [
+        *section_heading("Consensusscores"),
+        Paragraph(
+            f"Consensusscores op een schaal van 0 tot en met {data.scale_max}. De totaalscore "
+            "is de naar gewicht gewogen som van de scores, omgerekend naar 0 tot 100 en naar "
+            f"beneden afgerond op twee decimalen. Een score met {_BELOW} is lager dan het "
+            "minimum van het criterium.",
+            BODY,
+        ),
+        _criteria(data),
+        Spacer(1, 4 * mm),
+        table,
+    ]
+
+
+def _result_text(data: AwardReportData, result: LotOutcome) -> str:
+    text = f"{result.lot}: {'gegund' if result.awarded else 'niet gegund'}"
+    if data.award_mode == "ranked" and result.rank is not None:
+        text += f" (rang {result.rank})"
+    return text
+
+
+def _outcomes(data: AwardReportData) -> list[Flowable]:
+    rows = []
+    for bid in data.bids:
+        reasons: list[str] = []
+        for result in bid.results:
+            reasons += [reason for reason in result.reasons if reason not in reasons]
+        rows.append(
+            [
+                _p(bid.blind_code),
+                _bid_cell(bid),
+                [
+                    Paragraph(
+                        markup(_result_text(data, result)),
+                        TABLE_HEADER if result.awarded else TABLE_TEXT,
+                    )
+                    for result in bid.results
+                ],
+                [_p(f"• {reason}") for reason in reasons] or _p(_NONE),
+            ]
+        )
+    return [
+        *section_heading("Uitkomst per inschrijving"),
+        grid_table(
+            ["Inschrijving", "Inschrijver", "Per perceel", "Redenen van afwijzing"],
+            rows,
+            [27 * mm, 60 * mm, 45 * mm, LANDSCAPE_TEXT_WIDTH - 132 * mm],
+        ),
+    ]
+
+
+def _cell_text(cell: Cell) -> Paragraph:
+    count = f"{cell.count} / {cell.minimum}"
+    if not cell.ok:
+        return Paragraph(f"{count}<br/>{GAP}", _CELL_GAP)
+    if cell.fragile:
+        return Paragraph(f"{count}<br/>{FRAGILE}", TABLE_TEXT)
+    return Paragraph(count, TABLE_TEXT)
+
+
+def _matrix(lot: LotCoverage) -> Table:
+    first = _MATRIX_FIRST_COLUMN
+    groups = max(len(lot.target_groups), 1)
+    column = min(_MATRIX_MAX_COLUMN, (LANDSCAPE_TEXT_WIDTH - first) / groups)
+    rows: list[list[Any]] = []
+    commands: list[tuple[Any, ...]] = []
+    for row_index, ((_, municipality), cells) in enumerate(lot.rows, start=1):
+        rows.append([_p(municipality), *(_cell_text(cell) for cell in cells)])
+        # The tint only repeats what the text says.
+        commands += [
+            ("BACKGROUND", (index, row_index), (index, row_index), NOTICE_AMBER)
+            for index, cell in enumerate(cells, start=1)
+            if not cell.ok
+        ]
+    table = grid_table(
+        ["Gemeente", *(code for code, _ in lot.target_groups)],
+        rows,
+        [first, *([column] * len(lot.target_groups))],
+    )
+    table.setStyle(commands)
+    return table
+
+
+def _gaps(lot: LotCoverage) -> list[tuple[str, str, str | None, str]]:
+    """(municipality code, its name, target group code or None, description) per gap."""
+    found: list[tuple[str, str, str | None, str]] = [
+        (
+            cell.municipality,
+            cell.municipality_name,
+            cell.target_group,
+            f"{cell.target_group} – {cell.target_group_name}: {cell.count} van minimaal "
+            f"{cell.minimum}",
+        )
+        for cell in lot.cells
+        if not cell.ok
+    ]
+    found += [
+        (network.municipality, network.municipality_name, None, "geen lokaal netwerk")
+        for network in lot.networks
+        if not network.ok
+    ]
+    return found
+
+
+def _gap_table(data: AwardReportData, lot: LotCoverage) -> list[Flowable]:
+    decisions = {
+        (d.municipality, d.target_group): d for d in data.gap_decisions if d.lot == lot.code
+    }
+    gaps = _gaps(lot)
+    if not gaps:
+        return [Paragraph("Dit perceel heeft geen tekorten.", BODY)]
+    rows = []
+    for municipality, municipality_name, group, description in gaps:
+        decision = decisions.get((municipality, group))
+        failed = lot.cell(municipality, group).declared_but_failed if group else ()
+        cause = [_p(description)]
+        if failed:
+            names = ", ".join(provider.name for provider in failed)
+            cause.append(_p(f"Ook opgegeven door niet-gegunde inschrijvers: {names}", _KVK))
+        rows.append(
+            [
+                _p(municipality_name),
+                cause,
+                _p(decision.decision)
+                if decision
+                else Paragraph(f"<b>{NO_DECISION}</b>", TABLE_TEXT),
+                _p(
+                    f"{decision.decided_by}, {format_datetime(decision.decided_at)}"
+                    if decision
+                    else _NONE
+                ),
+            ]
+        )
+    return [
+        grid_table(
+            ["Gemeente", "Tekort", "Besluit van de inkoper", "Vastgelegd door, op"],
+            rows,
+            [34 * mm, 80 * mm, LANDSCAPE_TEXT_WIDTH - 160 * mm, 46 * mm],
+        )
+    ]
+
+
+def _fragile(lot: LotCoverage) -> list[Flowable]:
+    if not lot.fragile_cells:
+        return [Paragraph("Dit perceel heeft geen kwetsbare cellen.", BODY)]
+    rows = [
+        [
+            _p(cell.municipality_name),
+            _p(f"{cell.target_group} – {cell.target_group_name}"),
+            _p(f"{cell.count} / {cell.minimum}"),
+            _p("\n".join(cell.critical)),
+        ]
+        for cell in lot.fragile_cells
+    ]
+    return [
+        grid_table(
+            ["Gemeente", "Doelgroep", "Aantal / minimum", "Afhankelijk van"],
+            rows,
+            [34 * mm, 90 * mm, 32 * mm, LANDSCAPE_TEXT_WIDTH - 156 * mm],
+        )
+    ]
+
+
+def _network_status(network: Network) -> Paragraph:
+    if not network.ok:
+        return Paragraph(f"<b>{GAP}</b>", TABLE_TEXT)
+    if network.critical:
+        return _p(FRAGILE)
+    return _p("gedekt")
+
+
+def _networks(lot: LotCoverage) -> list[Flowable]:
+    rows = [
+        [
+            _p(network.municipality_name),
+            _p(str(len(network.providers))),
+            _network_status(network),
+            _p("\n".join(network.providers) or _NONE),
+        ]
+        for network in lot.networks
+    ]
+    return [
+        grid_table(
+            ["Gemeente", "Aantal", "Status", "Gegunde aanbieders met een lokaal netwerk"],
+            rows,
+            [34 * mm, 20 * mm, 24 * mm, LANDSCAPE_TEXT_WIDTH - 78 * mm],
+        )
+    ]
+
+
+def _subheading(text: str) -> list[Flowable]:
+    return [
+        Spacer(1, 2 * mm),
+        CondPageBreak(_SUBHEADING_ROOM),
+        Paragraph(f"<b>{markup(text)}</b>", BODY),
+    ]
+
+
+def _coverage(data: AwardReportData) -> list[Flowable]:
+    story: list[Flowable] = [
+        *section_heading("Dekkend aanbod"),
+        Paragraph(
+            "Per perceel moet in elke gemeente voor elke doelgroep een minimum aantal gegunde "
+            "aanbieders beschikbaar zijn dat heeft opgegeven die doelgroep daar te "
+            "ondersteunen, en moet elke gemeente ten minste één gegunde aanbieder met een "
+            "lokaal netwerk hebben. Een cel toont het aantal gegunde aanbieders / het "
+            f"minimum. <b>{GAP}</b>: minder aanbieders dan het minimum. {FRAGILE}: gedekt, "
+            "maar een tekort zodra een van de aanbieders waar de cel (of het lokale netwerk "
+            "van de gemeente) van afhangt wegvalt. Een tekort houdt de gunning niet tegen, "
+            "maar de inkoper legt er een besluit over vast.",
+            BODY,
+        ),
+    ]
+    for lot in data.coverage.lots:
+        groups = "; ".join(f"{code} = {name}" for code, name in lot.target_groups)
+        story += [
+            *section_heading(f"Perceel {markup(lot.code)} – {markup(lot.name)}"),
+            KeepTogether(
+                [
+                    _matrix(lot),
+                    Spacer(1, 1.5 * mm),
+                    Paragraph(markup(f"Doelgroepen: {groups}."), SMALL),
+                ]
+            ),
+            *_subheading("Tekorten en besluiten"),
+            *_gap_table(data, lot),
+            *_subheading("Kwetsbare cellen"),
+            *_fragile(lot),
+            *_subheading("Lokale netwerken per gemeente"),
+            *_networks(lot),
+        ]
+    return story
+
+
+def build_award_report(data: AwardReportData) -> bytes:
+    """The award report as a PDF; the same data gives the same bytes."""
+    decided = format_datetime(data.timeline.decided_at)
+    story: list[Flowable] = [
+        Paragraph(DOCUMENT_TITLE, TITLE),
+        Paragraph(markup(f"{data.title} – kenmerk {data.reference}"), SUBTITLE),
+        facts_table(
+            [
+                ("Aanbesteding", data.title),
+                ("Kenmerk", data.reference),
+                ("Aanbestedende dienst", data.contracting_authority),
+                ("Procedure", "Sociale en andere specifieke diensten (art. 2.38 Aw 2012)"),
+                ("Gunningswijze", _mode_text(data)),
+                ("Percelen", "\n".join(f"{lot.code} – {lot.name}" for lot in data.lots)),
+            ]
+        ),
+        *_summary(data),
+        *_timeline(data),
+        *_committee(data),
+        *_received(data),
+        *landscape_pages(),
+        *_requirements(data),
+        *_scores(data),
+        *_outcomes(data),
+        *_coverage(data),
+        Paragraph(
+            f"Dit gunningsadvies is opgesteld uit de gunningsbeslissing van {decided}, waarin "
+            "scores, uitkomsten en dekking op dat moment zijn vastgelegd. Het bevat geen "
+            "inhoud uit de plannen van de inschrijvers.",
+            CLOSING,
+        ),
+    ]
+    return render(
+        story,
+        title=DOCUMENT_TITLE,
+        authority=data.contracting_authority,
+        region=data.region,
+        reference=data.reference,
+    )

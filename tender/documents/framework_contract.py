@@ -1,0 +1,521 @@
+"""Raamovereenkomst: the framework contract with one awarded provider (DOMAIN.md 5.6).
+
+It names the municipalities (each a party) and the provider, the lot(s) awarded,
+the municipalities and target groups the provider declared to serve in each lot,
+the products with their monthly tariffs, the estimated and maximum value of each
+lot, and the term: start, initial end, each optional extension with the date by
+which the municipalities say whether they extend, and the maximum term.
+
+Dates of the term (``contract_dates``), as lawyers ask about them:
+
+- A period of N years starting on day S ends on the day before the N-th
+  anniversary of S (2 years from 1 July 2022: 30 June 2024). Every end is counted
+  from the contract's start, so extensions never drift. An anniversary of
+  29 February in a common year is 1 March (so the period ends on 28 February).
+- Notice of (non-)extension is due ``notice_months`` before the end of the period
+  that is running: the same day number that many months earlier, or the last
+  day of that month when it is shorter (31 May - 3 months = 28 or 29 February;
+  30 June 2024 - 3 months = 30 March 2024).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from tender.documents.pdf import (
+    BODY,
+    CLOSING,
+    RULE_GREY,
+    SUBTITLE,
+    TABLE_HEADER,
+    TABLE_TEXT,
+    TEXT_GREY,
+    TEXT_WIDTH,
+    TITLE,
+    bullet_list,
+    dutch_list,
+    facts_table,
+    grid_table,
+    markup,
+    render,
+    section_heading,
+)
+from tender.timefmt import format_date, format_eur
+
+DOCUMENT_TITLE = "Raamovereenkomst"
+_SIGNATURE_LABEL = ParagraphStyle("SignatureLabel", parent=TABLE_TEXT, textColor=TEXT_GREY)
+_BLANK = "_" * 28
+_LABEL_COLUMN = 28 * mm
+
+
+@dataclass(frozen=True)
+class Extension:
+    """One optional extension: the period it adds and when notice of it is due.
+
+    ``notice_by`` is the last day on which the municipalities tell the provider
+    whether the contract is extended by this period.
+    """
+
+    years: int
+    start: date
+    end: date
+    notice_by: date
+
+
+@dataclass(frozen=True)
+class ContractDates:
+    start: date
+    initial_years: int
+    initial_end: date
+    extensions: tuple[Extension, ...]
+
+    @property
+    def maximum_years(self) -> int:
+        """The maximum term in years, all extensions included."""
+        return self.initial_years + sum(extension.years for extension in self.extensions)
+
+    @property
+    def final_end(self) -> date:
+        """The last day of the contract when every extension is used."""
+        return self.extensions[-1].end if self.extensions else self.initial_end
+
+
+def _anniversary(start: date, years: int) -> date:
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February in a common year
+        return date(start.year + years, 3, 1)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day number ``months`` earlier, clamped to the end of a shorter month."""
+    index = day.year * 12 + (day.month - 1) - months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def contract_dates(
+    start: date, initial_years: int, extension_years: Sequence[int], notice_months: int
+) -> ContractDates:
+    """The contract's term: initial end, and each extension's end and notice date.
+
+    See the module docstring for the rules. Raises ValueError for a period shorter
+    than a year or a negative notice period.
+    """
+    if initial_years < 1 or any(years < 1 for years in extension_years):
+        raise ValueError("every period lasts at least one year")
+    if notice_months < 0:
+        raise ValueError("the notice period cannot be negative")
+    one_day = timedelta(days=1)
+    initial_end = _anniversary(start, initial_years) - one_day
+    extensions: list[Extension] = []
+    running_end = initial_end
+    elapsed = initial_years
+    for years in extension_years:
+        elapsed += years
+        end = _anniversary(start, elapsed) - one_day
+        extensions.append(
+            Extension(
+                years=years,
+                start=running_end + one_day,
+                end=end,
+                notice_by=months_before(running_end, notice_months),
+            )
+        )
+        running_end = end
+    return ContractDates(
+        start=start,
+        initial_years=initial_years,
+        initial_end=initial_end,
+        extensions=tuple(extensions),
+    )
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """A party that signs: ``name`` is the party (e.g. 'Gemeente Houten').
+
+    ``signatory_name`` and ``signatory_function`` are the person who signs for it;
+    left empty, the contract has a line to fill in by hand.
+    """
+
+    name: str
+    signatory_name: str = ""
+    signatory_function: str = ""
+
+
+@dataclass(frozen=True)
+class ContractProvider:
+    """The awarded provider; ``address`` is its postal address in lines."""
+
+    organisation_name: str
+    kvk_number: str
+    address: tuple[str, ...]
+    signatory_name: str = ""
+    signatory_function: str = ""
+
+
+@dataclass(frozen=True)
+class ServedMunicipality:
+    """A municipality of a lot and the target groups (names) the provider serves there."""
+
+    municipality: str
+    target_groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ContractLot:
+    """A lot awarded to the provider; ``served`` is the provider's own declaration."""
+
+    code: str
+    name: str
+    estimated_value_eur: Decimal
+    maximum_value_eur: Decimal
+    served: tuple[ServedMunicipality, ...]
+
+
+@dataclass(frozen=True)
+class ContractProduct:
+    code: str
+    name: str
+    unit: str  # e.g. "maand"
+    tariff_eur: Decimal
+
+
+@dataclass(frozen=True)
+class FrameworkContractData:
+    """Everything one provider's framework contract states.
+
+    ``municipalities`` are all municipalities of the tender, each a party to the
+    contract; ``lots`` are the lots awarded to this provider. The term is given as
+    in the criteria file and turned into dates by ``contract_dates``.
+    """
+
+    reference: str
+    title: str
+    contracting_authority: str
+    region: str
+    court: str
+    municipalities: tuple[Signatory, ...]
+    provider: ContractProvider
+    lots: tuple[ContractLot, ...]
+    products: tuple[ContractProduct, ...]
+    start: date
+    initial_years: int
+    extension_years: tuple[int, ...]
+    notice_months: int
+
+    def __post_init__(self) -> None:
+        if not self.municipalities or not self.lots:
+            raise ValueError("a contract needs at least one municipality and one lot")
+
+    @property
+    def dates(self) -> ContractDates:
+        return contract_dates(
+            self.start, self.initial_years, self.extension_years, self.notice_months
+        )
+
+
+def _years(number: int) -> str:
+    return f"{number} jaar"
+
+
+def _lots_word(data: FrameworkContractData) -> str:
+    return "perceel" if len(data.lots) == 1 else "percelen"
+
+
+def _parties(data: FrameworkContractData) -> list[Flowable]:
+    provider = data.provider
+    address = ", ".join(provider.address)
+    return [
+        *section_heading("Partijen"),
+        Paragraph("1. De volgende gemeenten, ieder afzonderlijk partij:", BODY),
+        *bullet_list([municipality.name for municipality in data.municipalities]),
+        Paragraph(
+            f"hierna samen te noemen: <b>de Gemeenten</b>, samenwerkend als {markup(data.region)};",
+            BODY,
+        ),
+        Paragraph(
+            f"2. <b>{markup(provider.organisation_name)}</b>, ingeschreven in het "
+            f"Handelsregister onder KvK-nummer {markup(provider.kvk_number)}, gevestigd "
+            f"aan {markup(address)},",
+            BODY,
+        ),
+        Paragraph("hierna te noemen: <b>de Opdrachtnemer</b>.", BODY),
+    ]
+
+
+def _considerations(data: FrameworkContractData) -> list[Flowable]:
+    lots = dutch_list([f"{lot.code} ({lot.name})" for lot in data.lots])
+    return [
+        *section_heading("Overwegingen"),
+        Paragraph(
+            f"De Gemeenten hebben de aanbesteding {markup(data.title)} (kenmerk "
+            f"{markup(data.reference)}) gehouden volgens de procedure voor sociale en andere "
+            "specifieke diensten (artikel 2.38 Aanbestedingswet 2012). De Opdrachtnemer heeft "
+            "ingeschreven en heeft na afloop van de opschortende termijn de gunning verkregen "
+            f"voor {_lots_word(data)} {markup(lots)}. "
+            "De prijs is door de Gemeenten vastgesteld; de Opdrachtnemer is gekozen op "
+            "kwaliteit.",
+            BODY,
+        ),
+        Paragraph(
+            "De aanbestedingsdocumenten, de nota's van inlichtingen en de inschrijving van de "
+            "Opdrachtnemer maken deel uit van deze overeenkomst. Bij strijd gaat deze "
+            "overeenkomst voor, daarna de nota's van inlichtingen, daarna de overige "
+            "aanbestedingsdocumenten en ten slotte de inschrijving.",
+            BODY,
+        ),
+    ]
+
+
+def _served(lot: ContractLot) -> list[Flowable]:
+    rows = [
+        [
+            Paragraph(markup(served.municipality), TABLE_TEXT),
+            Paragraph("<br/>".join(markup(name) for name in served.target_groups), TABLE_TEXT),
+        ]
+        for served in lot.served
+    ]
+    table: list[Flowable] = (
+        [grid_table(["Gemeente", "Doelgroepen"], rows, [45 * mm, TEXT_WIDTH - 45 * mm])]
+        if rows
+        else [Paragraph("De Opdrachtnemer heeft voor dit perceel geen gemeenten opgegeven.", BODY)]
+    )
+    heading = Paragraph(f"<b>Perceel {markup(lot.code)} – {markup(lot.name)}</b>", BODY)
+    return [KeepTogether([heading, *table]), Spacer(1, 3 * mm)]
+
+
+def _subject(data: FrameworkContractData) -> list[Flowable]:
+    story: list[Flowable] = [
+        *section_heading("Artikel 1 – Onderwerp, percelen, gemeenten en doelgroepen"),
+        Paragraph(
+            "De Opdrachtnemer levert Wmo-ondersteuning zoals beschreven in de "
+            "aanbestedingsdocumenten voor de percelen hieronder, aan inwoners van de Gemeenten "
+            "die daarvoor een beschikking hebben. Hij doet dat in de gemeenten en voor de "
+            "doelgroepen die hij in zijn inschrijving heeft opgegeven, en alleen daar:",
+            BODY,
+        ),
+    ]
+    for lot in data.lots:
+        story += _served(lot)
+    story.append(
+        Paragraph(
+            "Deze raamovereenkomst geeft de Opdrachtnemer geen recht op een bepaalde omvang "
+            "van de opdrachten: de inwoner kiest zijn aanbieder.",
+            BODY,
+        )
+    )
+    return story
+
+
+def _products(data: FrameworkContractData) -> list[Flowable]:
+    rows = [
+        [
+            Paragraph(markup(product.code), TABLE_TEXT),
+            Paragraph(markup(product.name), TABLE_TEXT),
+            Paragraph(markup(product.unit), TABLE_TEXT),
+            Paragraph(format_eur(product.tariff_eur), TABLE_TEXT),
+        ]
+        for product in data.products
+    ]
+    return [
+        *section_heading("Artikel 2 – Producten en tarieven"),
+        Paragraph(
+            "De Gemeenten betalen per product het tarief hieronder, per eenheid. De tarieven "
+            "zijn door de Gemeenten vastgesteld.",
+            BODY,
+        ),
+        grid_table(
+            ["Code", "Product", "Eenheid", "Tarief"],
+            rows,
+            [20 * mm, TEXT_WIDTH - 68 * mm, 20 * mm, 28 * mm],
+        ),
+    ]
+
+
+def _values(data: FrameworkContractData) -> list[Flowable]:
+    rows = [
+        [
+            Paragraph(markup(f"{lot.code} – {lot.name}"), TABLE_TEXT),
+            Paragraph(format_eur(lot.estimated_value_eur), TABLE_TEXT),
+            Paragraph(format_eur(lot.maximum_value_eur), TABLE_TEXT),
+        ]
+        for lot in data.lots
+    ]
+    return [
+        *section_heading("Artikel 3 – Waarde"),
+        Paragraph(
+            "De geraamde en de maximale waarde gelden per perceel voor alle "
+            "raamovereenkomsten in dat perceel samen, over de maximale looptijd. De maximale "
+            "waarde wordt niet overschreden.",
+            BODY,
+        ),
+        grid_table(
+            ["Perceel", "Geraamde waarde", "Maximale waarde"],
+            rows,
+            [TEXT_WIDTH - 76 * mm, 38 * mm, 38 * mm],
+        ),
+    ]
+
+
+def _term(data: FrameworkContractData) -> list[Flowable]:
+    dates = data.dates
+    rows: list[tuple[str, str]] = [
+        ("Ingangsdatum", format_date(dates.start)),
+        (
+            "Eerste looptijd",
+            f"{_years(dates.initial_years)}, tot en met {format_date(dates.initial_end)}",
+        ),
+    ]
+    for number, extension in enumerate(dates.extensions, start=1):
+        rows.append(
+            (
+                f"Verlenging {number}",
+                f"{_years(extension.years)}, van {format_date(extension.start)} tot en met "
+                f"{format_date(extension.end)}; besluit over deze verlenging uiterlijk op "
+                f"{format_date(extension.notice_by)}",
+            )
+        )
+    rows.append(
+        (
+            "Maximale looptijd",
+            f"{_years(dates.maximum_years)}, tot en met {format_date(dates.final_end)}",
+        )
+    )
+    story: list[Flowable] = [
+        *section_heading("Artikel 4 – Looptijd en verlenging"),
+        facts_table(rows),
+        Spacer(1, 3 * mm),
+    ]
+    if dates.extensions:
+        story.append(
+            Paragraph(
+                "De Gemeenten kunnen de overeenkomst telkens verlengen met de volgende "
+                "verlengingsperiode. Zij laten de Opdrachtnemer uiterlijk op de genoemde "
+                f"datum, {data.notice_months} maanden vóór het einde van de lopende periode, "
+                "schriftelijk weten of zij verlengen. Hebben zij dat niet gedaan, dan eindigt "
+                "de overeenkomst aan het einde van de lopende periode. Na de laatste "
+                "verlenging eindigt de overeenkomst zonder opzegging.",
+                BODY,
+            )
+        )
+    return story
+
+
+def _disputes(data: FrameworkContractData) -> list[Flowable]:
+    return [
+        *section_heading("Artikel 5 – Toepasselijk recht en geschillen"),
+        Paragraph(
+            "Op deze overeenkomst is Nederlands recht van toepassing. Geschillen worden "
+            f"voorgelegd aan de bevoegde rechter van de {markup(data.court)}.",
+            BODY,
+        ),
+    ]
+
+
+def _signature_block(party: str, name: str, function: str) -> Table:
+    rows = [
+        [Paragraph(f"<b>{markup(party)}</b>", TABLE_HEADER), ""],
+        [Paragraph("Naam", _SIGNATURE_LABEL), Paragraph(markup(name) or _BLANK, TABLE_TEXT)],
+        [
+            Paragraph("Functie", _SIGNATURE_LABEL),
+            Paragraph(markup(function) or _BLANK, TABLE_TEXT),
+        ],
+        [Paragraph("Datum", _SIGNATURE_LABEL), Paragraph(_BLANK, TABLE_TEXT)],
+        [Paragraph("Handtekening", _SIGNATURE_LABEL), ""],
+    ]
+    width = (TEXT_WIDTH - 8 * mm) / 2
+    table = Table(
+        rows, colWidths=[_LABEL_COLUMN, width - _LABEL_COLUMN], rowHeights=[None] * 4 + [16 * mm]
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("SPAN", (0, 0), (-1, 0)),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("LINEBELOW", (1, -1), (1, -1), 0.6, RULE_GREY),
+            ]
+        )
+    )
+    return table
+
+
+def _signatures(data: FrameworkContractData) -> list[Flowable]:
+    provider = data.provider
+    blocks = [
+        _signature_block(m.name, m.signatory_name, m.signatory_function)
+        for m in data.municipalities
+    ]
+    blocks.append(
+        _signature_block(
+            provider.organisation_name, provider.signatory_name, provider.signatory_function
+        )
+    )
+    story: list[Flowable] = [
+        *section_heading("Ondertekening"),
+        Paragraph("Aldus overeengekomen en ondertekend door alle partijen:", BODY),
+    ]
+    half = (TEXT_WIDTH - 8 * mm) / 2
+    for index in range(0, len(blocks), 2):
+        pair: list[Flowable | str] = [*blocks[index : index + 2]]
+        if len(pair) == 1:
+            pair.append("")
+        grid = Table([pair], colWidths=[half, 8 * mm + half], hAlign="LEFT")
+        grid.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 6 * mm),
+                ]
+            )
+        )
+        story.append(KeepTogether([grid]))
+    return story
+
+
+def build_framework_contract(data: FrameworkContractData) -> bytes:
+    """One provider's framework contract as a PDF; the same data gives the same bytes."""
+    lots = dutch_list([lot.code for lot in data.lots])
+    story: list[Flowable] = [
+        Paragraph(DOCUMENT_TITLE, TITLE),
+        Paragraph(markup(f"{data.title} – {_lots_word(data)} {lots}"), SUBTITLE),
+        facts_table(
+            [
+                ("Kenmerk", data.reference),
+                ("Opdrachtnemer", data.provider.organisation_name),
+                ("KvK-nummer", data.provider.kvk_number),
+            ]
+        ),
+        *_parties(data),
+        *_considerations(data),
+        *_subject(data),
+        *_products(data),
+        *_values(data),
+        *_term(data),
+        *_disputes(data),
+        *_signatures(data),
+        Paragraph("Deze overeenkomst is opgesteld uit de vastgelegde gunningsbeslissing.", CLOSING),
+    ]
+    return render(
+        story,
+        title=DOCUMENT_TITLE,
+        authority=data.contracting_authority,
+        region=data.region,
+        reference=data.reference,
+        subject=f"{data.title} – {data.provider.organisation_name}",
+    )
