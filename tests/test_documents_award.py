@@ -793,3 +793,49 @@ def test_report_bytes_are_identical_for_identical_input(report_pdf: bytes) -> No
 def test_sample_standstill_end_is_as_stated() -> None:
     assert letter_data("threshold", EILAND).standstill_end == date(2026, 9, 21)
     assert report_data().standstill_end == date(2026, 9, 21)
+
+
+def test_documents_lay_out_with_hundreds_of_awarded_parties() -> None:
+    # No single table cell may grow taller than a page: such a row cannot be split.
+    names = [f"Zorgaanbieder {n:03d} met een wat langere statutaire naam B.V." for n in range(120)]
+    everywhere = frozenset(
+        (lot, m, g) for lot in LOTS for m, _ in MUNICIPALITIES for g, _ in TARGET_GROUPS[lot]
+    )
+    coverage = coverage_report(
+        [
+            LotGrid(code, name, 2, MUNICIPALITIES, TARGET_GROUPS[code])
+            for code, name in LOTS.items()
+        ],
+        [
+            ProviderCoverage(n, name, everywhere, frozenset(ALL), frozenset(LOTS), {})
+            for n, name in enumerate(names)
+        ],
+    )
+    bids = tuple(
+        ReportBid(
+            blind_code=f"Inschrijving {n:03d}",
+            organisation_name=name,
+            kvk_number=f"{10000000 + n}",
+            received_at=RECEIVED[THUIS],
+            failed_requirements=(),
+            scores=tuple((c.code, 8) for c in CRITERIA),
+            total=Decimal(80),
+            results=tuple(LotOutcome(lot, True, None, ()) for lot in LOTS),
+        )
+        for n, name in enumerate(names)
+    )
+    report = build_award_report(report_data(bids=bids, coverage=coverage, gap_decisions=()))
+    assert names[-1] in _text(report)
+
+    data = letter_data("threshold", EILAND)
+    parties = tuple(
+        AwardedParty(name, tuple((c.code, 8) for c in CRITERIA), Decimal(80)) for name in names
+    )
+    tender = LetterTender(
+        **{
+            **data.tender.__dict__,
+            "lots": tuple(LotAward(code, name, 0, parties) for code, name in LOTS.items()),
+        }
+    )
+    letter = build_award_letter(AwardLetterData(**{**data.__dict__, "tender": tender}))
+    assert names[-1] in _text(letter)

@@ -150,6 +150,19 @@ CASES = [
     Case("committee.consensus", "GET", "blind number", only({})),
     Case("committee.consensus", "POST", "blind number", only({})),
     Case("committee.open_consensus", "POST", "blind number", only({})),
+    # The award, on a published tender (no decision possible yet). The flow itself, the
+    # provider's own documents and the advisory council: test_award_documents and
+    # test_advisory_council.
+    Case("award.overview", "GET", "published", only(OFFICER)),
+    Case("award.decide", "POST", "published", only(OFFICER_POST)),
+    Case("award.send_letters", "POST", "published", only(OFFICER_POST)),
+    Case("award.objection", "POST", "published", only(OFFICER_POST)),
+    Case("award.definitive", "POST", "published", only(OFFICER_POST)),
+    Case("award.progress", "GET", "published", only(OFFICER)),
+    Case("award.document", "GET", "published document", only({"inkoper": 404})),
+    Case("award.zip_all", "GET", "published", only(OFFICER)),
+    Case("award.report", "GET", "published", only({"inkoper": 404, "adviesraad": 404})),
+    Case("award_documents.own_document", "GET", "missing document", only({"aanbieder": 404})),
     # Coverage: before the opening the page explains itself; the gap form re-renders it.
     Case("coverage.show", "GET", "published", only({"inkoper": 200, "adviesraad": 200})),
     Case("coverage.show", "GET", "concept", only(OFFICER)),
@@ -209,6 +222,8 @@ def test_route_answers_each_role_as_expected(app: Flask, now: datetime, case: Ca
             "missing member": {"tender_id": published.id, "member_id": 999_999},
             "export": {"tender_id": published.id, "kind": "xlsx"},
             "blind number": {"tender_id": published.id, "number": 1},
+            "published document": {"tender_id": published.id, "document_id": 999_999},
+            "missing document": {"document_id": 999_999},
             "blind criterion": {"tender_id": published.id, "number": 1, "criterion_id": 1},
         }
         with app.test_request_context():

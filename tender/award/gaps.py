@@ -73,7 +73,8 @@ def undecided_gaps(
     """The current coverage gaps without a recorded decision, in report order.
 
     The award decision is refused while this is not empty. ``data`` reuses an
-    outcome the caller computed already.
+    outcome the caller computed already. Raises ``CoverageUnavailable`` before the
+    opening (the bids are sealed).
     """
     found = tender_coverage(session, tender, data).gaps
     decided = gap_decisions(session, tender)

@@ -479,19 +479,23 @@ def _winners(data: AwardLetterData) -> list[Flowable]:
 
 
 def _parties(data: AwardLetterData) -> list[Flowable]:
-    rows: list[tuple[str, str]] = []
-    for lot in data.tender.lots:
-        names = sorted(party.organisation_name for party in lot.parties)
-        rows.append((f"Perceel {lot.code} – {lot.name}", "\n".join(names) or "geen"))
-    return [
+    # One paragraph per party, not one table cell per lot: with hundreds of awarded
+    # parties a single cell would be taller than a page and cannot be laid out.
+    story: list[Flowable] = [
         *section_heading("Partijen bij de raamovereenkomsten"),
         Paragraph(
             "Het voornemen is om per perceel een raamovereenkomst te sluiten met de volgende "
             "partijen:",
             BODY,
         ),
-        facts_table(rows, label_width=62 * mm),
     ]
+    for lot in data.tender.lots:
+        names = sorted(party.organisation_name for party in lot.parties)
+        story.append(Paragraph(f"<b>Perceel {markup(lot.code)} – {markup(lot.name)}</b>", BODY))
+        story.extend(Paragraph(f"• {markup(name)}", BODY) for name in names)
+        if not names:
+            story.append(Paragraph("geen", BODY))
+    return story
 
 
 def _standstill(data: AwardLetterData) -> list[Flowable]:

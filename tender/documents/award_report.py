@@ -44,6 +44,7 @@ from tender.documents.pdf import (
     TEXT_GREY,
     TEXT_WIDTH,
     TITLE,
+    bullet_list,
     facts_table,
     grid_table,
     landscape_pages,
@@ -257,12 +258,12 @@ def _summary(data: AwardReportData) -> list[Flowable]:
             BODY,
         ),
     ]
-    rows = []
+    # Paragraphs, not a table cell per lot: a cell with hundreds of names would be
+    # taller than a page, and a table row cannot split.
     for lot in data.lots:
         names = [bid.organisation_name for bid in _awarded(data, lot.code)]
-        rows.append((f"Perceel {lot.code} – {lot.name}", "\n".join(names) or "geen gunning"))
-    story.append(facts_table(rows, label_width=62 * mm))
-    story.append(Spacer(1, 3 * mm))
+        story.append(Paragraph(f"<b>Perceel {markup(lot.code)} – {markup(lot.name)}</b>", BODY))
+        story += bullet_list(names) if names else [Paragraph("geen gunning", BODY)]
     if not gaps:
         story.append(Paragraph("Het dekkend aanbod heeft geen tekorten.", BODY))
         return story
@@ -332,7 +333,7 @@ def _committee(data: AwardReportData) -> list[Flowable]:
             _p(member.name),
             _p("voorzitter" if member.is_chair else "lid"),
             _p(format_datetime(member.declaration_signed_at) or "niet ondertekend"),
-            _p("\n".join(member.conflicts) or "geen"),
+            _p(", ".join(member.conflicts) or "geen"),
         ]
         for member in data.committee
     ]
@@ -600,6 +601,8 @@ def _gap_table(data: AwardReportData, lot: LotCoverage) -> list[Flowable]:
             ["Gemeente", "Tekort", "Besluit van de inkoper", "Vastgelegd door, op"],
             rows,
             [34 * mm, 80 * mm, LANDSCAPE_TEXT_WIDTH - 160 * mm, 46 * mm],
+            # Very many failed declarations of one cell may fill more than a page.
+            split_rows=True,
         )
     ]
 
@@ -639,7 +642,8 @@ def _networks(lot: LotCoverage) -> list[Flowable]:
             _p(network.municipality_name),
             _p(str(len(network.providers))),
             _network_status(network),
-            _p("\n".join(network.providers) or _NONE),
+            # Comma-separated, so that even a long list stays within one page-high row.
+            _p(", ".join(network.providers) or _NONE),
         ]
         for network in lot.networks
     ]
@@ -648,6 +652,8 @@ def _networks(lot: LotCoverage) -> list[Flowable]:
             ["Gemeente", "Aantal", "Status", "Gegunde aanbieders met een lokaal netwerk"],
             rows,
             [34 * mm, 20 * mm, 24 * mm, LANDSCAPE_TEXT_WIDTH - 78 * mm],
+            # A municipality with very many providers may fill more than a page.
+            split_rows=True,
         )
     ]
 

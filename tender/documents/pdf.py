@@ -208,12 +208,27 @@ def facts_table(
 
 
 def grid_table(
-    header: Sequence[str], rows: Sequence[Sequence[Flowable]], widths: Sequence[float]
+    header: Sequence[str],
+    rows: Sequence[Sequence[Flowable]],
+    widths: Sequence[float],
+    *,
+    split_rows: bool = False,
 ) -> Table:
-    """A table with a tinted header row that repeats on every page it spans."""
+    """A table with a tinted header row that repeats on every page it spans.
+
+    ``split_rows`` lets a row continue on the next page, for cells whose content has
+    no upper bound (e.g. a list of every awarded provider), which would otherwise
+    make the layout fail once a row is taller than a page.
+    """
     data: list[list[Any]] = [[Paragraph(escape(cell), TABLE_HEADER) for cell in header]]
     data.extend(list(row) for row in rows)
-    table = Table(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
+    table = Table(
+        data,
+        colWidths=list(widths),
+        repeatRows=1,
+        hAlign="LEFT",
+        splitInRow=1 if split_rows else 0,
+    )
     table.setStyle(
         TableStyle(
             [

@@ -1,0 +1,320 @@
+"""Coverage and award, end to end: the inkoper records a decision for every coverage gap,
+takes the award decision, has the letters made and sent (in the background, the page follows
+the progress) and downloads all documents as a ZIP; a member of the advisory council then
+reads the award report and the coverage matrix, is refused (403) on every mutating route and
+on every page with plan content, and never sees a plan text. Every page is scanned by axe."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import Flask
+from playwright.sync_api import Page, Route, expect
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from tender import clock, demo
+from tender.award.models import AwardDecision
+from tender.bids.models import Attachment, Bid
+from tender.evaluation.models import CommitteeMember
+from tender.tenders.models import Tender, TenderState
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import LogIn
+
+# With 10 demo bids the coverage has gaps whatever blind numbers the opening draws (4 to 12 of
+# them in practice; from 11 bids on the demo providers cover every cell and there are none).
+BIDS = 10
+# Generating the letters and the report in a background thread: generous, so a slow machine does not flake.
+DOCUMENTS_TIMEOUT_MS = 180_000
+# What a demo plan is made of: every plan starts with the marker, followed by these sentences.
+PLAN_MARKERS = ("DEMO-plan.", *demo.PLAN_SENTENCES)
+
+
+@dataclass(frozen=True)
+class Setting:
+    tender_id: int
+    reference: str
+    title: str
+    inkoper: tuple[str, str]  # e-mail, password
+    adviesraad: tuple[str, str]
+    bid_id: int
+    blind_number: int
+    criterion_id: int
+    attachment_id: int
+    member_id: int
+
+
+def _set_up(live_app: Flask) -> Setting:
+    """The demo tender with BIDS bids, scored by the committee (state beoordeeld)."""
+    with live_app.app_context():
+        session = live_app.extensions["tender.sessionmaker"]()
+        try:
+            result = demo.build(
+                session,
+                criteria_path=None,
+                bids=BIDS,
+                now=clock.now(),
+                instance_path=live_app.instance_path,
+                phase="scored",
+            )
+            session.commit()
+            tender = result.tender
+            assert tender.state == TenderState.EVALUATED
+            login = {role.lower(): (email, password) for role, email, password in result.credentials}
+            bid = session.scalars(
+                select(Bid).where(Bid.tender_id == tender.id).order_by(Bid.blind_number)
+            ).first()
+            assert bid is not None and bid.blind_number is not None
+            attachment = session.scalars(
+                select(Attachment).where(Attachment.bid_id == bid.id).order_by(Attachment.id)
+            ).first()
+            assert attachment is not None
+            member = session.scalars(
+                select(CommitteeMember)
+                .where(CommitteeMember.tender_id == tender.id)
+                .order_by(CommitteeMember.id)
+            ).first()
+            assert member is not None
+            setting = Setting(
+                tender_id=tender.id,
+                reference=tender.reference,
+                title=tender.title,
+                inkoper=login["inkoper"],
+                adviesraad=login["adviesraad"],
+                bid_id=bid.id,
+                blind_number=bid.blind_number,
+                criterion_id=tender.criteria[0].id,
+                attachment_id=attachment.id,
+                member_id=member.id,
+            )
+        finally:
+            session.close()
+    return setting
+
+
+def _pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_nothing(
+    page: Page,
+    live_app: Flask,
+    live_server: str,
+    log_in: LogIn,
+    log_out: Callable[[], None],
+    check_a11y: Callable[[], None],
+) -> None:
+    setting = _set_up(live_app)
+    tid, bid_id = setting.tender_id, setting.bid_id
+
+    def open_tender() -> None:
+        page.get_by_role("link", name=setting.reference, exact=True).first.click()
+        check_a11y()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(setting.title)
+
+    def back_to_tender() -> None:
+        page.locator(".breadcrumb").get_by_role("link").click()
+        check_a11y()
+
+    # -- The inkoper: coverage, a decision on every gap. -----------------------------------
+    log_in(*setting.inkoper)
+    open_tender()
+    page.get_by_role("link", name=re.compile("^Dekking")).click()
+    check_a11y()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dekkend aanbod")
+    markers = page.locator("strong.todo", has_text="tekort")
+    assert markers.count() >= 1, f"{BIDS} demo bids should leave at least one coverage gap"
+    gaps = page.locator('div.panel[id^="tekort-"]')
+    gap_ids = [gaps.nth(i).get_attribute("id") for i in range(gaps.count())]
+    assert gap_ids and all(gap_ids)
+    expect(page.locator(".summary")).to_contain_text(
+        f"{len(gap_ids)}, waarvan {len(gap_ids)} zonder besluit"
+    )
+    expect(page.get_by_text("Nog geen besluit.")).to_have_count(len(gap_ids))
+
+    for index, gap_id in enumerate(gap_ids, start=1):
+        panel = page.locator(f'[id="{gap_id}"]')
+        decision = f"Aanvullende contractering door de RBL (besluit {index} van {len(gap_ids)})."
+        panel.get_by_label(re.compile("^Besluit over dit tekort")).fill(decision)
+        panel.get_by_role("button", name=re.compile("^Besluit vastleggen")).click()
+        check_a11y()
+        expect(page.get_by_role("status")).to_contain_text("is vastgelegd.")
+        expect(page.locator(f'[id="{gap_id}"]')).to_contain_text(f"Besluit: {decision}")
+    expect(page.get_by_text("Nog geen besluit.")).to_have_count(0)
+    expect(page.locator(".summary")).to_contain_text(
+        f"{len(gap_ids)}, waarvan 0 zonder besluit"
+    )
+
+    # -- ... takes the award decision. ------------------------------------------------------
+    back_to_tender()
+    page.get_by_role("link", name="Gunning", exact=True).click()
+    check_a11y()
+    expect(page.get_by_role("heading", name="Voorgestelde uitkomst")).to_be_visible()
+    proposal = page.get_by_role("table", name="Voorgestelde uitkomst per inschrijving")
+    expect(proposal.locator("tbody tr")).to_have_count(BIDS)
+    expect(page.get_by_text("Nog niet mogelijk:")).to_have_count(0)
+    page.get_by_role("button", name="Gunningsbeslissing nemen").click()
+    check_a11y()
+    expect(page.locator(".flashes")).to_contain_text("De gunningsbeslissing is vastgelegd.")
+    expect(page.get_by_text("Besluit genomen", exact=True)).to_be_visible()
+
+    # -- ... has the letters made and sent, following the progress. --------------------------
+    # progress.js polls the progress and reloads the page when the job is done. Its polls are
+    # held back until axe has scanned the page, so that the reload cannot cut the scan short.
+    held: list[Route] = []
+    page.route("**/gunning/voortgang.json", lambda route: held.append(route))
+    page.get_by_role("button", name="Brieven maken en aan alle inschrijvers verzenden").click()
+    check_a11y()
+    expect(page.locator(".flashes")).to_contain_text("De brieven worden gemaakt.")
+    page.unroute("**/gunning/voortgang.json")
+    for route in held:
+        route.continue_()
+    sent = page.get_by_text("Brieven verzonden", exact=True)
+    expect(sent).to_be_visible(timeout=DOCUMENTS_TIMEOUT_MS)
+    check_a11y()  # the page progress.js reloaded (or the first one, if it was done at once)
+    expect(page.get_by_text("Opschortende termijn", exact=True)).to_be_visible()
+    expect(page.locator(".job-status")).to_have_text(
+        f"klaar, {BIDS + 1} van {BIDS + 1} documenten"
+    )
+    expect(page.locator(".summary .state, .lead .state")).to_have_text("voorlopig gegund")
+
+    # -- ... and downloads every document at once. -------------------------------------------
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Alle documenten (ZIP)").click()
+    download = download_info.value
+    assert download.suggested_filename == f"gunningsdocumenten-{setting.reference}.zip"
+    with zipfile.ZipFile(Path(download.path())) as archive:
+        names = archive.namelist()
+        letters = [n for n in names if re.fullmatch(r"gunningsbeslissing-.+\.pdf", n)]
+        assert len(letters) == BIDS, names
+        assert f"gunningsadvies-{setting.reference}.pdf" in names
+        assert len(names) == BIDS + 1, names
+        for name in names:
+            assert archive.read(name).startswith(b"%PDF-"), name
+    log_out()
+
+    # -- The advisory council: reads, changes nothing, never sees a plan. -------------------------
+    seen: list[str] = []
+
+    def scan() -> None:
+        """Scan the page the adviesraad now sees; keep its HTML for the plan check."""
+        check_a11y()
+        html = page.content()
+        seen.append(page.url)
+        for marker in PLAN_MARKERS:
+            assert marker not in html, f"plan text {marker!r} on {page.url}"
+
+    log_in(*setting.adviesraad)
+    scan()
+    page.get_by_role("link", name=setting.reference, exact=True).first.click()
+    scan()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(setting.title)
+    # The tender page offers no actions to the advisory council.
+    expect(page.get_by_role("heading", name="Acties")).to_have_count(0)
+    expect(page.get_by_role("link", name="Gunning", exact=True)).to_have_count(0)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Gunningsadvies (PDF)").click()
+    report = download_info.value
+    assert report.suggested_filename == f"gunningsadvies-{setting.reference}.pdf"
+    content = Path(report.path()).read_bytes()
+    assert content.startswith(b"%PDF-")
+    report_text = _pdf_text(content)
+    assert setting.reference in report_text
+    for marker in PLAN_MARKERS:
+        assert marker not in report_text, f"plan text {marker!r} in the award report"
+
+    # The coverage matrix, read-only: the decisions are shown, the forms are not.
+    page.get_by_role("link", name=re.compile("^Dekking")).click()
+    scan()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dekkend aanbod")
+    expect(page.locator("strong.todo", has_text="tekort").first).to_be_visible()
+    expect(page.get_by_text("Besluit:", exact=True)).to_have_count(len(gap_ids))
+    expect(page.locator('form[action$="/dekking/besluit"]')).to_have_count(0)
+    expect(page.locator("main textarea")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("^Besluit vastleggen"))).to_have_count(0)
+
+    # Every mutating route answers 403, with a valid CSRF token (so that is not the reason).
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    assert token
+    lot = page.locator('[id^="perceel-"]').first.get_attribute("id")
+    assert lot
+    mutations: dict[str, dict[str, str]] = {
+        f"/aanbestedingen/{tid}/dekking/besluit": {
+            "lot": lot.removeprefix("perceel-"),
+            "municipality": "X",
+            "target_group": "",
+            "decision": "Besluit door de adviesraad, hoort te worden geweigerd.",
+        },
+        f"/aanbestedingen/{tid}/gunning/besluit": {},
+        f"/aanbestedingen/{tid}/gunning/brieven": {},
+        f"/aanbestedingen/{tid}/gunning/bezwaar": {"pending": "ja", "note": "Kort geding."},
+        f"/aanbestedingen/{tid}/gunning/definitief": {},
+        f"/aanbestedingen/{tid}/publiceren": {},
+        f"/aanbestedingen/{tid}/intrekken": {"reason": "Ingetrokken door de adviesraad."},
+        f"/aanbestedingen/{tid}/planning": {},
+        f"/aanbestedingen/{tid}/configuratie": {},
+        f"/aanbestedingen/{tid}/opening/starten": {},
+        f"/aanbestedingen/{tid}/opening/bevestigen": {},
+        f"/aanbestedingen/{tid}/commissie": {"user": str(setting.member_id), "is_chair": "y"},
+        f"/aanbestedingen/{tid}/commissie/{setting.member_id}/verwijderen": {},
+        f"/aanbestedingen/{tid}/commissie/{setting.member_id}/voorzitter": {},
+        f"/aanbestedingen/{tid}/beoordeling-afronden": {},
+        f"/aanbestedingen/{tid}/eisen/{bid_id}": {},
+        f"/aanbestedingen/{tid}/vragen/publiceren": {},
+        f"/aanbestedingen/{tid}/inschrijven": {},
+        f"/inschrijvingen/{bid_id}/indienen": {},
+        f"/inschrijvingen/{bid_id}/intrekken": {},
+        f"/inschrijvingen/{bid_id}/plannen/{setting.criterion_id}": {"text": "Nieuw plan."},
+        f"/beoordelen/{tid}/verklaring": {},
+        f"/beoordelen/{tid}/inschrijving/{setting.blind_number}": {},
+        f"/beoordelen/{tid}/consensus/{setting.blind_number}": {},
+        f"/beoordelen/{tid}/consensus/{setting.blind_number}/openen": {},
+    }
+    answers = {
+        path: page.request.post(
+            f"{live_server}{path}", form={"csrf_token": token, **fields}, max_redirects=0
+        ).status
+        for path, fields in mutations.items()
+    }
+    assert answers == dict.fromkeys(mutations, 403)
+
+    # No page with plan content or attachments can be reached by URL.
+    for path in (
+        f"/inschrijvingen/{bid_id}",
+        f"/inschrijvingen/{bid_id}/plannen/{setting.criterion_id}",
+        f"/inschrijvingen/{bid_id}/bijlagen/{setting.attachment_id}",
+        f"/beoordelen/{tid}/inschrijving/{setting.blind_number}",
+        f"/beoordelen/{tid}/inschrijving/{setting.blind_number}/bijlage/"
+        f"{setting.criterion_id}.pdf",
+        f"/beoordelen/{tid}/consensus/{setting.blind_number}",
+        f"/aanbestedingen/{tid}/eisen/{bid_id}",
+    ):
+        response = page.goto(path)
+        assert response is not None and response.status == 403, path
+        scan()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Geen toegang")
+    assert len(seen) >= 10
+    log_out()
+
+    # Nothing the adviesraad posted changed anything.
+    with live_app.app_context():
+        session = live_app.extensions["tender.sessionmaker"]()
+        try:
+            tender = session.get(Tender, tid)
+            assert tender is not None
+            assert tender.state == TenderState.PROVISIONALLY_AWARDED
+            assert tender.withdrawn_at is None
+            decision = session.scalar(
+                select(AwardDecision).where(AwardDecision.tender_id == tid)
+            )
+            assert decision is not None
+            assert not decision.objection_pending and decision.definitive_at is None
+        finally:
+            session.close()

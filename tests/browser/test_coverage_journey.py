@@ -1,0 +1,80 @@
+"""Coverage, end to end on a scored demo: the inkoper reads the matrix, opens a cell's
+details, records a decision on a gap (a too short one first: the text stays); the
+adviesraad reads the same page without forms. Every page is scanned by axe."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from tender import clock
+from tender.db import db_session
+from tender.demo import build as build_demo
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import LogIn
+
+
+def _scored_demo(live_app: Flask) -> tuple[int, dict[str, tuple[str, str]]]:
+    with live_app.app_context():
+        session = db_session()
+        result = build_demo(
+            session,
+            criteria_path=None,
+            bids=6,
+            now=clock.now(),
+            instance_path=live_app.instance_path,
+            phase="scored",
+        )
+        session.commit()
+        logins = {}
+        for role, email, password in result.credentials:
+            logins.setdefault(role.lower(), (email, password))
+        return result.tender.id, logins
+
+
+def test_officer_decides_a_gap_and_the_council_reads_along(
+    live_app: Flask,
+    page: Page,
+    log_in: LogIn,
+    visit: Callable[[str], None],
+    check_a11y: Callable[[], None],
+) -> None:
+    tender_id, logins = _scored_demo(live_app)
+    log_in(*logins["inkoper"])
+    visit(f"/aanbestedingen/{tender_id}")
+    page.get_by_role("link", name=re.compile("^Dekking")).click()
+    check_a11y()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dekkend aanbod")
+    matrix = page.get_by_role("table", name=re.compile("^Dekking perceel IB"))
+    expect(matrix.get_by_role("rowheader")).to_have_count(5)
+    short = matrix.locator("summary", has_text="tekort").first
+    short.click()
+    expect(matrix.locator("details[open]")).to_have_count(1)
+    check_a11y()
+
+    form = page.locator("form[action$='/dekking/besluit']").first
+    form.get_by_role("textbox").fill("te kort")
+    form.get_by_role("button", name=re.compile("^Besluit vastleggen")).click()
+    check_a11y()
+    expect(page.get_by_role("alert")).to_contain_text("Het besluit is niet vastgelegd.")
+    kept = page.locator("textarea[aria-invalid='true']")
+    expect(kept).to_have_value("te kort")
+    kept.fill("Aanvullende contractering door de RBL.")
+    kept.locator("xpath=ancestor::form").get_by_role("button").click()
+    check_a11y()
+    expect(page.get_by_role("status")).to_contain_text("is vastgelegd")
+    decided = page.locator("div.panel", has_text="Besluit: Aanvullende contractering door de RBL.")
+    expect(decided).to_have_count(1)
+    expect(decided.get_by_role("textbox")).to_have_value("Aanvullende contractering door de RBL.")
+
+    page.context.clear_cookies()
+    log_in(*logins["adviesraad"])
+    visit(f"/aanbestedingen/{tender_id}/dekking")
+    expect(page.get_by_role("table", name=re.compile("^Dekking perceel IB"))).to_be_visible()
+    expect(page.get_by_text("Aanvullende contractering door de RBL.").first).to_be_visible()
+    expect(page.locator("textarea")).to_have_count(0)
