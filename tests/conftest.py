@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from tender import clock, create_app, migrate
+from tender.accounts import service as accounts_service
 from tender.models import Base
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -58,6 +59,12 @@ def _empty_all_tables(url: str) -> None:
             for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(table.delete())
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test accounts are hashed with a low-cost method: scrypt dominates test time."""
+    monkeypatch.setattr(accounts_service, "PASSWORD_HASH_METHOD", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture

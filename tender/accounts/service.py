@@ -16,6 +16,9 @@ from tender.accounts.models import Organisation, Role, User
 from tender.errors import DomainError
 
 MIN_PASSWORD_LENGTH = 12
+# Werkzeug's default (scrypt). The test suite lowers the cost to keep thousands of
+# test accounts fast; nothing else should change it.
+PASSWORD_HASH_METHOD = "scrypt"
 KVK_PATTERN = re.compile(r"^\d{8}$")
 # A hash to compare against when the e-mail address is unknown, so that a login
 # attempt takes the same time whether or not the account exists.
@@ -85,7 +88,7 @@ def create_user(
         email=normalise_email(email),
         name=name.strip(),
         role=role,
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password, method=PASSWORD_HASH_METHOD),
         organisation=organisation,
         active=True,
         is_demo=is_demo,
@@ -169,7 +172,7 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime) 
 def set_password(session: Session, *, user: User, password: str, actor: Any, now: datetime) -> None:
     if (problem := password_problem(password)) is not None:
         raise AccountError(problem)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
     session.flush()
     audit.record(
         session,
