@@ -344,7 +344,8 @@ def _score_bids(session: Session, tender: Tender, staff: dict[str, User]) -> Non
         )
         for n in (1, 2, 3)
     ]
-    bids = sorted(evaluation.received_bids(session, tender), key=lambda b: b.blind_number or 0)
+    # By id, not by blind number: blind numbers are drawn at random, the demo is seeded.
+    bids = sorted(evaluation.received_bids(session, tender), key=lambda b: b.id)
     conflict = [bids[1].kvk_number] if len(bids) > 1 else []
     for member in members:
         evaluation.sign_declaration(

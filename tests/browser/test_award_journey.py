@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 # With 10 demo bids the coverage has gaps whatever blind numbers the opening draws (4 to 12 of
 # them in practice; from 11 bids on the demo providers cover every cell and there are none).
 BIDS = 10
-# Generating the letters and the report in a background thread: generous, so a slow machine does not flake.
+# The letters and the report are made in a background thread: wait generously.
 DOCUMENTS_TIMEOUT_MS = 180_000
 # What a demo plan is made of: every plan starts with the marker, followed by these sentences.
 PLAN_MARKERS = ("DEMO-plan.", *demo.PLAN_SENTENCES)
@@ -49,6 +49,7 @@ class Setting:
     criterion_id: int
     attachment_id: int
     member_id: int
+    member_user_id: int
 
 
 def _set_up(live_app: Flask) -> Setting:
@@ -67,7 +68,9 @@ def _set_up(live_app: Flask) -> Setting:
             session.commit()
             tender = result.tender
             assert tender.state == TenderState.EVALUATED
-            login = {role.lower(): (email, password) for role, email, password in result.credentials}
+            login = {
+                role.lower(): (email, password) for role, email, password in result.credentials
+            }
             bid = session.scalars(
                 select(Bid).where(Bid.tender_id == tender.id).order_by(Bid.blind_number)
             ).first()
@@ -93,6 +96,7 @@ def _set_up(live_app: Flask) -> Setting:
                 criterion_id=tender.criteria[0].id,
                 attachment_id=attachment.id,
                 member_id=member.id,
+                member_user_id=member.user_id,
             )
         finally:
             session.close()
@@ -148,9 +152,7 @@ def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_
         expect(page.get_by_role("status")).to_contain_text("is vastgelegd.")
         expect(page.locator(f'[id="{gap_id}"]')).to_contain_text(f"Besluit: {decision}")
     expect(page.get_by_text("Nog geen besluit.")).to_have_count(0)
-    expect(page.locator(".summary")).to_contain_text(
-        f"{len(gap_ids)}, waarvan 0 zonder besluit"
-    )
+    expect(page.locator(".summary")).to_contain_text(f"{len(gap_ids)}, waarvan 0 zonder besluit")
 
     # -- ... takes the award decision. ------------------------------------------------------
     back_to_tender()
@@ -180,10 +182,8 @@ def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_
     expect(sent).to_be_visible(timeout=DOCUMENTS_TIMEOUT_MS)
     check_a11y()  # the page progress.js reloaded (or the first one, if it was done at once)
     expect(page.get_by_text("Opschortende termijn", exact=True)).to_be_visible()
-    expect(page.locator(".job-status")).to_have_text(
-        f"klaar, {BIDS + 1} van {BIDS + 1} documenten"
-    )
-    expect(page.locator(".summary .state, .lead .state")).to_have_text("voorlopig gegund")
+    expect(page.locator(".job-status")).to_have_text(f"klaar, {BIDS + 1} van {BIDS + 1} documenten")
+    expect(page.locator(".lead .state")).to_have_text("voorlopig gegund")
 
     # -- ... and downloads every document at once. -------------------------------------------
     with page.expect_download() as download_info:
@@ -229,6 +229,8 @@ def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_
     assert setting.reference in report_text
     for marker in PLAN_MARKERS:
         assert marker not in report_text, f"plan text {marker!r} in the award report"
+    # The report shows the inkoper's decisions on the coverage gaps.
+    assert "Aanvullende contractering door de RBL (besluit 1 van" in " ".join(report_text.split())
 
     # The coverage matrix, read-only: the decisions are shown, the forms are not.
     page.get_by_role("link", name=re.compile("^Dekking")).click()
@@ -256,17 +258,19 @@ def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_
         f"/aanbestedingen/{tid}/gunning/brieven": {},
         f"/aanbestedingen/{tid}/gunning/bezwaar": {"pending": "ja", "note": "Kort geding."},
         f"/aanbestedingen/{tid}/gunning/definitief": {},
+        "/aanbestedingen/nieuw": {},
         f"/aanbestedingen/{tid}/publiceren": {},
         f"/aanbestedingen/{tid}/intrekken": {"reason": "Ingetrokken door de adviesraad."},
         f"/aanbestedingen/{tid}/planning": {},
         f"/aanbestedingen/{tid}/configuratie": {},
         f"/aanbestedingen/{tid}/opening/starten": {},
         f"/aanbestedingen/{tid}/opening/bevestigen": {},
-        f"/aanbestedingen/{tid}/commissie": {"user": str(setting.member_id), "is_chair": "y"},
+        f"/aanbestedingen/{tid}/commissie": {"user": str(setting.member_user_id), "is_chair": "y"},
         f"/aanbestedingen/{tid}/commissie/{setting.member_id}/verwijderen": {},
         f"/aanbestedingen/{tid}/commissie/{setting.member_id}/voorzitter": {},
         f"/aanbestedingen/{tid}/beoordeling-afronden": {},
         f"/aanbestedingen/{tid}/eisen/{bid_id}": {},
+        f"/aanbestedingen/{tid}/vragen": {"question": "Een vraag van de adviesraad?"},
         f"/aanbestedingen/{tid}/vragen/publiceren": {},
         f"/aanbestedingen/{tid}/inschrijven": {},
         f"/inschrijvingen/{bid_id}/indienen": {},
@@ -276,6 +280,7 @@ def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_
         f"/beoordelen/{tid}/inschrijving/{setting.blind_number}": {},
         f"/beoordelen/{tid}/consensus/{setting.blind_number}": {},
         f"/beoordelen/{tid}/consensus/{setting.blind_number}/openen": {},
+        "/beheer/gebruikers/nieuw": {},
     }
     answers = {
         path: page.request.post(
@@ -291,8 +296,7 @@ def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_
         f"/inschrijvingen/{bid_id}/plannen/{setting.criterion_id}",
         f"/inschrijvingen/{bid_id}/bijlagen/{setting.attachment_id}",
         f"/beoordelen/{tid}/inschrijving/{setting.blind_number}",
-        f"/beoordelen/{tid}/inschrijving/{setting.blind_number}/bijlage/"
-        f"{setting.criterion_id}.pdf",
+        f"/beoordelen/{tid}/inschrijving/{setting.blind_number}/bijlage/{setting.criterion_id}.pdf",
         f"/beoordelen/{tid}/consensus/{setting.blind_number}",
         f"/aanbestedingen/{tid}/eisen/{bid_id}",
     ):
@@ -311,9 +315,7 @@ def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_
             assert tender is not None
             assert tender.state == TenderState.PROVISIONALLY_AWARDED
             assert tender.withdrawn_at is None
-            decision = session.scalar(
-                select(AwardDecision).where(AwardDecision.tender_id == tid)
-            )
+            decision = session.scalar(select(AwardDecision).where(AwardDecision.tender_id == tid))
             assert decision is not None
             assert not decision.objection_pending and decision.definitive_at is None
         finally:
