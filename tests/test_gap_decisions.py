@@ -223,3 +223,27 @@ def test_coverage_inputs_load_in_a_fixed_number_of_queries(
     # Bids, their coverage, their network partners, and the tender's lots, municipalities
     # and target groups: never one query per bid.
     assert len(statements) <= 6, statements
+
+
+def test_database_refuses_a_second_network_decision(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    tender = make_published_tender(session, now=now)
+    officer = make_user(session, Role.PROCUREMENT_OFFICER, now=now)
+    lot = tender.lots[0]
+    for text in ("Eerste besluit over het netwerk.", "Tweede besluit, tegelijk verstuurd."):
+        session.add(
+            GapDecision(
+                tender_id=tender.id,
+                lot_id=lot.id,
+                municipality_id=lot.municipalities[0].id,
+                target_group_id=None,
+                decision=text,
+                decided_by_id=officer.id,
+                decided_at=now,
+            )
+        )
+    with pytest.raises(IntegrityError):
+        session.flush()

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tender.db import Base, UTCDateTime
@@ -54,7 +64,19 @@ class GapDecision(Base):
     municipality: Mapped[Municipality] = relationship()
     target_group: Mapped[TargetGroup | None] = relationship()
 
-    __table_args__ = (UniqueConstraint("lot_id", "municipality_id", "target_group_id"),)
+    __table_args__ = (
+        UniqueConstraint("lot_id", "municipality_id", "target_group_id"),
+        # NULLs are distinct in a unique constraint: one network decision per
+        # municipality needs its own partial index.
+        Index(
+            "uq_gap_decision_network",
+            "lot_id",
+            "municipality_id",
+            unique=True,
+            sqlite_where=text("target_group_id IS NULL"),
+            postgresql_where=text("target_group_id IS NULL"),
+        ),
+    )
 
 
 class DocumentJob(Base):
