@@ -168,3 +168,23 @@ def test_changes_after_deadline_refused_in_the_web(setup, now: datetime) -> None
     assert "is verstreken" in html and "Te laat" in html
     setup["db"].expire_all()
     assert setup["db"].get(Bid, setup["bid_id"]).plans == []
+
+
+def test_owner_removes_a_network_partner(setup, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    db, client = setup["db"], setup["client"]
+    bid = db.get(Bid, setup["bid_id"])
+    make_complete_bid(
+        db,
+        tender=setup["tender"],
+        provider=setup["provider"],
+        now=now,
+        storage_dir=uploads_dir(client.application.instance_path),
+    )
+    db.commit()
+    partner_id, name = bid.network_partners[0].id, bid.network_partners[0].name
+    response = client.post(
+        f"/inschrijvingen/{bid.id}/netwerk/{partner_id}/verwijderen", follow_redirects=True
+    )
+    assert f"{name} is verwijderd." in response.get_data(as_text=True)
+    db.expire_all()
+    assert partner_id not in {p.id for p in db.get(Bid, bid.id).network_partners}

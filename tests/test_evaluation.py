@@ -369,3 +369,18 @@ def test_exports_contain_every_score(opened, app: Flask) -> None:  # type: ignor
     assert workbook.sheetnames == ["Individuele scores", "Consensusscores"]
     assert workbook["Individuele scores"].max_row == 1 + 3 * len(tender.criteria)
     assert workbook["Consensusscores"]["E2"].value == 8
+
+
+def test_officer_changes_the_chair_and_removes_a_member(opened, app: Flask) -> None:  # type: ignore[no-untyped-def]
+    tender, db = opened["tender"], opened["db"]
+    first, second, third = opened["members"]
+    client = app.test_client()
+    login(client, opened["officers"][0])
+    base = f"/aanbestedingen/{tender.id}/commissie"
+    done = client.post(f"{base}/{second.id}/voorzitter", follow_redirects=True)
+    assert f"{second.user.name} is voorzitter." in done.get_data(as_text=True)
+    removed = client.post(f"{base}/{third.id}/verwijderen", follow_redirects=True)
+    assert "is uit de commissie verwijderd" in removed.get_data(as_text=True)
+    db.expire_all()
+    members = evaluation.committee(db, tender)
+    assert [(m.id, m.is_chair) for m in members] == [(first.id, False), (second.id, True)]

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tender import audit, clock
+from tender.actions import attempt
 from tender.bids import service, uploads
 from tender.bids.forms import (
     NetworkPartnerForm,
@@ -381,18 +382,13 @@ def remove_partner(bid_id: int, partner_id: int) -> WerkzeugResponse:
     partner = get_or_404(NetworkPartner, partner_id)
     if partner.bid_id != bid.id:
         abort(404)
-    session = db_session()
     if EmptyForm().validate_on_submit():
-        try:
-            service.remove_network_partner(
-                session, bid=bid, partner=partner, actor=current_user, now=clock.now()
-            )
-        except DomainError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
-            flash(f"{partner.name} is verwijderd.", "success")
+        attempt(
+            lambda: service.remove_network_partner(
+                db_session(), bid=bid, partner=partner, actor=current_user, now=clock.now()
+            ),
+            success=f"{partner.name} is verwijderd.",
+        )
     return redirect(url_for("bids.network", bid_id=bid.id))
 
 
@@ -431,18 +427,17 @@ def remove_subcontractor(bid_id: int, subcontractor_id: int) -> WerkzeugResponse
     subcontractor = get_or_404(Subcontractor, subcontractor_id)
     if subcontractor.bid_id != bid.id:
         abort(404)
-    session = db_session()
     if EmptyForm().validate_on_submit():
-        try:
-            service.remove_subcontractor(
-                session, bid=bid, subcontractor=subcontractor, actor=current_user, now=clock.now()
-            )
-        except DomainError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
-            flash(f"{subcontractor.name} is verwijderd.", "success")
+        attempt(
+            lambda: service.remove_subcontractor(
+                db_session(),
+                bid=bid,
+                subcontractor=subcontractor,
+                actor=current_user,
+                now=clock.now(),
+            ),
+            success=f"{subcontractor.name} is verwijderd.",
+        )
     return redirect(url_for("bids.subcontractors", bid_id=bid.id))
 
 

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tender import audit, clock
 from tender.accounts.models import Role, User
+from tender.actions import attempt
 from tender.bids import uploads
 from tender.bids.models import Attachment, Bid
 from tender.bids.views import load_bid
@@ -266,15 +267,12 @@ def make_chair(tender_id: int, member_id: int) -> WerkzeugResponse:
     tender = load_tender(tender_id, Permission.COMMITTEE_MANAGE)
     member = _member_of(tender, member_id)
     if EmptyForm().validate_on_submit():
-        try:
-            service.set_chair(
+        attempt(
+            lambda: service.set_chair(
                 db_session(), tender=tender, member=member, actor=current_user, now=clock.now()
-            )
-        except DomainError as error:
-            _flash_error(error)
-        else:
-            db_session().commit()
-            flash(f"{member.user.name} is voorzitter.", "success")
+            ),
+            success=f"{member.user.name} is voorzitter.",
+        )
     return redirect(url_for("evaluation.committee_setup", tender_id=tender.id))
 
 
@@ -283,16 +281,12 @@ def remove_member(tender_id: int, member_id: int) -> WerkzeugResponse:
     tender = load_tender(tender_id, Permission.COMMITTEE_MANAGE)
     member = _member_of(tender, member_id)
     if EmptyForm().validate_on_submit():
-        name = member.user.name
-        try:
-            service.remove_member(
+        attempt(
+            lambda: service.remove_member(
                 db_session(), tender=tender, member=member, actor=current_user, now=clock.now()
-            )
-        except DomainError as error:
-            _flash_error(error)
-        else:
-            db_session().commit()
-            flash(f"{name} is uit de commissie verwijderd.", "success")
+            ),
+            success=f"{member.user.name} is uit de commissie verwijderd.",
+        )
     return redirect(url_for("evaluation.committee_setup", tender_id=tender.id))
 
 
@@ -346,15 +340,12 @@ def progress(tender_id: int) -> str:
 def complete(tender_id: int) -> WerkzeugResponse:
     tender = load_tender(tender_id, Permission.EVALUATION_COMPLETE)
     if EmptyForm().validate_on_submit():
-        try:
-            service.complete_evaluation(
+        attempt(
+            lambda: service.complete_evaluation(
                 db_session(), tender=tender, actor=current_user, now=clock.now()
-            )
-        except DomainError as error:
-            _flash_error(error)
-        else:
-            db_session().commit()
-            flash("De beoordeling is afgerond: status beoordeeld.", "success")
+            ),
+            success="De beoordeling is afgerond: status beoordeeld.",
+        )
     return redirect(url_for("evaluation.progress", tender_id=tender.id))
 
 
