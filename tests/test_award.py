@@ -14,6 +14,7 @@ from tender.accounts.models import User
 from tender.award import gaps as gap_service
 from tender.award import service as award
 from tender.award.outcome import tender_outcome
+from tender.errors import DomainError
 from tender.tenders.models import Lot, Municipality, TargetGroup, TenderState
 from tender.timefmt import AMSTERDAM
 
@@ -150,3 +151,30 @@ def test_letters_must_be_ready_before_release(session: Session, scored, now: dat
     with pytest.raises(award.AwardError, match="nog niet allemaal"):
         award.release_letters(session, tender=tender, actor=officer, now=now, letters_ready=False)
     assert tender.state == TenderState.EVALUATED
+
+
+def test_a_document_job_left_running_by_a_restart_can_be_started_again(
+    session: Session,
+    scored,
+    now: datetime,  # type: ignore[no-untyped-def]
+) -> None:
+    from tender.award import jobs
+
+    tender, officer = scored
+    first = jobs.create_job(
+        session, tender_id=tender.id, kind="award_letters", total=3, actor_id=officer.id, now=now
+    )
+    with pytest.raises(DomainError, match="al gemaakt"):
+        jobs.create_job(
+            session,
+            tender_id=tender.id,
+            kind="award_letters",
+            total=3,
+            actor_id=officer.id,
+            now=now + timedelta(minutes=5),
+        )
+    later = now + jobs.STALE_AFTER + timedelta(seconds=1)
+    second = jobs.create_job(
+        session, tender_id=tender.id, kind="award_letters", total=3, actor_id=officer.id, now=later
+    )
+    assert first.status == jobs.FAILED and second.status == jobs.RUNNING

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import select
@@ -28,6 +28,8 @@ Finisher = Callable[[Session, datetime], None]
 RUNNING = "bezig"
 DONE = "klaar"
 FAILED = "mislukt"
+# A job that reports no progress for this long died with its process (a restart).
+STALE_AFTER = timedelta(hours=1)
 
 
 def latest_job(session: Session, tender_id: int, kind: str) -> DocumentJob | None:
@@ -44,7 +46,11 @@ def create_job(
 ) -> DocumentJob:
     running = latest_job(session, tender_id, kind)
     if running is not None and running.status == RUNNING:
-        raise DomainError("Deze documenten worden al gemaakt; wacht tot de voortgang klaar is.")
+        if now - running.started_at < STALE_AFTER:
+            raise DomainError("Deze documenten worden al gemaakt; wacht tot de voortgang klaar is.")
+        running.status = FAILED
+        running.error = "Afgebroken: het maken stond langer dan een uur stil (herstart?)."
+        running.finished_at = now
     job = DocumentJob(
         tender_id=tender_id,
         kind=kind,
