@@ -21,13 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from tender.documents.opening_record import OpenedBid, OpeningRecordData, build_opening_record
 
 from tender import audit
 from tender.accounts.models import Organisation, Role, User
 from tender.bids import service as bid_service
 from tender.bids.models import Bid, BidStatus
 from tender.documents import service as documents
+from tender.documents.opening_record import OpenedBid, OpeningRecordData, build_opening_record
 from tender.errors import DomainError
 from tender.evaluation.models import (
     CommitteeMember,
