@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "user.activate": "Account geactiveerd",
     "user.deactivate": "Account geblokkeerd",
     "organisation.register": "Organisatie geregistreerd",
+    "award.draw": "Uitslag loting vastgelegd",
     "question.ask": "Vraag gesteld",
     "question.answer": "Antwoord opgesteld",
     "question.answer_changed": "Antwoord gewijzigd",

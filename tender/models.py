@@ -2,7 +2,7 @@
 
 from tender.accounts.models import Organisation, Role, User
 from tender.audit import AuditEvent
-from tender.award.models import AwardDecision, DocumentJob, GapDecision
+from tender.award.models import AwardDecision, DocumentJob, GapDecision, TieDraw
 from tender.bids.models import (
     Attachment,
     Bid,
@@ -74,5 +74,6 @@ __all__ = [
     "TargetGroup",
     "Tender",
     "TenderState",
+    "TieDraw",
     "User",
 ]

@@ -208,7 +208,9 @@ def publish_qa_round(
     return qa.publish_round(session, tender=tender, actor=officer, now=now, storage_dir=storage_dir)
 
 
-def make_opened_tender(session: Session, *, now: datetime, bids: int, instance_path: str):  # type: ignore[no-untyped-def]
+def make_opened_tender(  # type: ignore[no-untyped-def]
+    session: Session, *, now: datetime, bids: int, instance_path: str, path: Path = LEKSTROOM
+):
     """A tender with ``bids`` submitted bids, opened by two officers after the deadline.
 
     Returns (tender, providers, officers, opened_at).
@@ -218,7 +220,7 @@ def make_opened_tender(session: Session, *, now: datetime, bids: int, instance_p
     from tender.documents.service import documents_dir
     from tender.evaluation import service as evaluation
 
-    tender = make_published_tender(session, now=now)
+    tender = make_published_tender(session, now=now, path=path)
     providers = [make_user(session, Role.PROVIDER, now=now) for _ in range(bids)]
     for provider in providers:
         bid = make_complete_bid(
@@ -264,3 +266,42 @@ def make_committee(
         )
         for index in range(size)
     ]
+
+
+TIED_MOTIVATION = "Gelijkwaardig plan: concreet, onderbouwd en passend bij de aandachtspunten."
+
+
+def make_tied_ranked_tender(session: Session, *, now: datetime, instance_path: str):  # type: ignore[no-untyped-def]
+    """Five bids on ranked lot HERSTEL (4 places), checked and with identical consensus.
+
+    Returns (tender, officer, bids, moment after the evaluation).
+    """
+    from tender.evaluation import service as evaluation
+
+    tender, _providers, officers, opened_at = make_opened_tender(
+        session,
+        now=now,
+        bids=5,
+        instance_path=instance_path,
+        path=ROOT / "tests" / "criteria" / "files" / "three-lots-ranked.toml",
+    )
+    members = make_committee(session, tender=tender, officer=officers[0], now=opened_at)
+    when = opened_at + timedelta(hours=1)
+    for member in members:
+        evaluation.sign_declaration(
+            session, member=member, conflict_kvk_numbers=[], statement="", now=when
+        )
+    bids = evaluation.received_bids(session, tender)
+    for bid in bids:
+        for requirement in tender.requirements:
+            evaluation.record_requirement_check(
+                session, bid=bid, requirement=requirement, complies=True, reason="",
+                actor=officers[0], now=when,
+            )  # fmt: skip
+        for criterion in tender.criteria:
+            evaluation.record_consensus(
+                session, member=members[0], bid=bid, criterion=criterion, score=4,
+                motivation=TIED_MOTIVATION, expected_version=None, minimum_motivation=50,
+                excluded=set(), is_open=True, now=when,
+            )  # fmt: skip
+    return tender, officers[0], bids, when

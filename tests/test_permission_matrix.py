@@ -156,6 +156,7 @@ CASES = [
     Case("award.overview", "GET", "published", only(OFFICER)),
     Case("award.decide", "POST", "published", only(OFFICER_POST)),
     Case("award.send_letters", "POST", "published", only(OFFICER_POST)),
+    Case("award.draw", "POST", "published", only(OFFICER_POST)),
     Case("award.objection", "POST", "published", only(OFFICER_POST)),
     Case("award.definitive", "POST", "published", only(OFFICER_POST)),
     Case("award.progress", "GET", "published", only(OFFICER)),

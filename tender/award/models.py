@@ -97,3 +97,23 @@ class DocumentJob(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class TieDraw(Base):
+    """The order drawn by lot ("loting") for bids tied on the cut-off of a lot.
+
+    Only a full tie that the tender's tie-break cannot resolve is decided this way;
+    the scoring engine refuses an order that does not match the tie exactly.
+    """
+
+    __tablename__ = "tie_draw"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"))
+    lot_code: Mapped[str] = mapped_column(String(20))
+    drawn_order: Mapped[list[int]] = mapped_column(JSON)  # bid ids, first drawn first
+    note: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("tender_id", "lot_code"),)

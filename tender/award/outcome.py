@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tender import scoring
+from tender.award.models import TieDraw
 from tender.bids.models import Bid
 from tender.evaluation import service as evaluation
 from tender.evaluation.models import ConsensusScore
@@ -81,10 +82,21 @@ def bid_results(
     return results
 
 
+def recorded_draws(session: Session, tender: Tender) -> dict[str, tuple[int, ...]]:
+    """The orders drawn by lot, per lot code."""
+    draws = session.scalars(select(TieDraw).where(TieDraw.tender_id == tender.id))
+    return {draw.lot_code: tuple(draw.drawn_order) for draw in draws}
+
+
 def tender_outcome(
     session: Session, tender: Tender, draw_order: Mapping[str, Sequence[int]] | None = None
 ) -> TenderOutcome:
-    """Run the scoring engine over the tender's received bids."""
+    """Run the scoring engine over the tender's received bids.
+
+    Without an explicit ``draw_order`` the recorded draws are applied, each only
+    to the tie it was drawn for: a draw for bids that are no longer exactly the
+    tied ones (scores changed since) decides nothing.
+    """
     bids = tuple(
         sorted(
             session.scalars(
@@ -97,10 +109,14 @@ def tender_outcome(
     )
     rules = scoring_rules(tender)
     results = bid_results(session, tender, bids)
-    return TenderOutcome(
-        tender=tender,
-        rules=rules,
-        bids=bids,
-        results=results,
-        outcome=scoring.award(list(results.values()), rules, draw_order=draw_order),
-    )
+    outcome = scoring.award(list(results.values()), rules, draw_order=draw_order)
+    if draw_order is None and outcome.unresolved_ties:
+        recorded = recorded_draws(session, tender)
+        applicable = {
+            lot: recorded[lot]
+            for lot, tied in outcome.unresolved_ties.items()
+            if lot in recorded and set(recorded[lot]) == set(tied)
+        }
+        if applicable:
+            outcome = scoring.award(list(results.values()), rules, draw_order=applicable)
+    return TenderOutcome(tender=tender, rules=rules, bids=bids, results=results, outcome=outcome)

@@ -9,6 +9,7 @@ from live data, so what was decided is what every document states.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,7 +21,7 @@ from tender import audit, coverage, scoring
 from tender.accounts.models import User
 from tender.award.coverage_data import tender_coverage
 from tender.award.gaps import undecided_gaps
-from tender.award.models import AwardDecision, GapDecision
+from tender.award.models import AwardDecision, GapDecision, TieDraw
 from tender.award.outcome import TenderOutcome, tender_outcome
 from tender.award.standstill import standstill_end, standstill_over
 from tender.documents import service as documents
@@ -224,6 +225,17 @@ def build_snapshot(
             }
             for gap in coverage.gaps(checked.report)
         ],
+        "draws": [
+            {
+                "lot": draw.lot_code,
+                "order": [data.bid(bid_id).blind_code for bid_id in draw.drawn_order],
+                "note": draw.note,
+                "recorded_at": _iso(draw.recorded_at),
+                "recorded_by": _name(session, draw.recorded_by_id),
+            }
+            for draw in session.scalars(select(TieDraw).where(TieDraw.tender_id == tender.id))
+            if set(draw.drawn_order) <= {b.id for b in data.bids}
+        ],
         "gap_decisions": [
             {
                 "lot": g.lot.code,
@@ -261,6 +273,53 @@ def decision_problems(session: Session, tender: Tender, data: TenderOutcome) -> 
             f"Leg eerst een besluit vast voor {len(gaps)} tekort(en) in het dekkend aanbod."
         )
     return problems
+
+
+def record_draw(
+    session: Session,
+    *,
+    tender: Tender,
+    lot_code: str,
+    order: Sequence[int],
+    note: str,
+    actor: User,
+    now: datetime,
+) -> TieDraw:
+    """Record the order drawn by lot for the bids tied on the cut-off of a lot."""
+    if tender.state not in DECIDABLE_STATES or decision_for(session, tender) is not None:
+        raise AwardError("Een loting kan alleen worden vastgelegd vóór de gunningsbeslissing.")
+    tied = tender_outcome(session, tender, draw_order={}).outcome.unresolved_ties.get(lot_code)
+    if not tied:
+        raise AwardError(f"In perceel {lot_code} is geen gelijke stand die een loting vraagt.")
+    if sorted(order) != sorted(tied) or len(set(order)) != len(order):
+        raise AwardError(
+            "Geef elke inschrijving met gelijke stand precies één plaats in de volgorde van "
+            "de loting."
+        )
+    if len(note.strip()) < 10:
+        raise AwardError("Leg vast wie de loting heeft verricht en hoe (minstens 10 tekens).")
+    draw = session.scalar(
+        select(TieDraw).where(TieDraw.tender_id == tender.id, TieDraw.lot_code == lot_code)
+    )
+    if draw is None:
+        draw = TieDraw(tender_id=tender.id, lot_code=lot_code)
+        session.add(draw)
+    draw.drawn_order = list(order)
+    draw.note = note.strip()
+    draw.recorded_by_id = actor.id
+    draw.recorded_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="award.draw",
+        object_type="tender",
+        object_id=tender.id,
+        tender_id=tender.id,
+        now=now,
+        details={"perceel": lot_code, "volgorde": list(order), "toelichting": note.strip()},
+    )
+    return draw
 
 
 def decide_award(session: Session, *, tender: Tender, actor: User, now: datetime) -> AwardDecision:
