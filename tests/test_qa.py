@@ -160,7 +160,8 @@ def test_question_is_asked_answered_published_and_read_anonymously(
     assert download.status_code == 200
     assert download.mimetype == "application/pdf"
     assert download.headers["Content-Disposition"] == (
-        'attachment; filename="nota-van-inlichtingen-LEK-WMO-IB-2022-1.pdf"'
+        'attachment; filename="nota-van-inlichtingen-LEK-WMO-IB-2022-1.pdf"; '
+        "filename*=UTF-8''nota-van-inlichtingen-LEK-WMO-IB-2022-1.pdf"
     )
     assert asker.get(pdf_url).data == download.data
     text = pdf_text(download.data)

@@ -30,6 +30,7 @@ from tender.award.outcome import tender_outcome
 from tender.db import db_session
 from tender.documents import service as documents
 from tender.documents.models import Document
+from tender.downloads import download
 from tender.errors import DomainError
 from tender.guards import get_or_404, require
 from tender.permissions import Permission
@@ -253,12 +254,7 @@ def _document_of(tender: Tender, document_id: int) -> Document:
 
 
 def _download(document: Document) -> Response:
-    content = documents.read_document(document, storage_dir=_storage())
-    return Response(
-        content,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{document.filename}"'},
-    )
+    return download(documents.read_document(document, storage_dir=_storage()), document.filename)
 
 
 @bp.route("/documenten/<int:document_id>")
@@ -275,11 +271,7 @@ def zip_all(tender_id: int) -> Response:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in _tender_documents(tender):
             archive.writestr(item.filename, documents.read_document(item, storage_dir=_storage()))
-    return Response(
-        buffer.getvalue(),
-        mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return download(buffer.getvalue(), name, "application/zip")
 
 
 @bp.route("/rapport")

@@ -7,8 +7,6 @@ audit trail (sealed bids, rule 2), and every view of content is too.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import (
     Blueprint,
     Response,
@@ -36,6 +34,7 @@ from tender.bids.forms import (
 from tender.bids.models import Attachment, Bid, NetworkPartner, Subcontractor
 from tender.db import db_session
 from tender.documents.receipt import ReceiptData, build_receipt
+from tender.downloads import download
 from tender.errors import DomainError
 from tender.guards import get_or_404
 from tender.permissions import Permission, can, has_grant
@@ -563,12 +562,7 @@ def receipt(bid_id: int, number: int) -> str:
 def receipt_pdf(bid_id: int, number: int) -> Response:
     bid = load_bid(bid_id, Permission.BID_READ)
     content = build_receipt(receipt_data(bid, number))
-    filename = f"ontvangstbevestiging-{bid.tender.reference}-{number}.pdf"
-    return Response(
-        content,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return download(content, f"ontvangstbevestiging-{bid.tender.reference}-{number}.pdf")
 
 
 @bp.route("/inschrijvingen/<int:bid_id>/bijlagen/<int:attachment_id>")
@@ -578,15 +572,7 @@ def attachment(bid_id: int, attachment_id: int) -> Response:
     if stored is None or stored.bid_id != bid.id:
         abort(404)
     content = uploads.read(_storage(), stored.stored_name)
-    return Response(
-        content,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": "attachment; filename*=UTF-8''"
-            + quote(stored.original_filename, safe=""),
-            "Cache-Control": "no-store",
-        },
-    )
+    return download(content, stored.original_filename)
 
 
 def provider_bids(organisation_id: int) -> dict[int, Bid]:

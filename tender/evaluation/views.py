@@ -30,6 +30,7 @@ from tender.bids.views import load_bid
 from tender.db import db_session
 from tender.documents import service as documents
 from tender.documents.models import Document
+from tender.downloads import download
 from tender.errors import DomainError
 from tender.evaluation import exports, service
 from tender.evaluation.forms import (
@@ -54,14 +55,6 @@ committee_bp = Blueprint("committee", __name__, url_prefix="/beoordelen/<int:ten
 def _flash_error(error: DomainError) -> None:
     db_session().rollback()
     flash(str(error), "error")
-
-
-def _pdf(content: bytes, filename: str) -> Response:
-    return Response(
-        content,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 # -- opening -----------------------------------------------------------------------------
@@ -139,7 +132,7 @@ def opening_record(tender_id: int) -> Response:
     content = documents.read_document(
         record, storage_dir=documents.documents_dir(current_app.instance_path)
     )
-    return _pdf(content, record.filename)
+    return download(content, record.filename)
 
 
 # -- requirement checks --------------------------------------------------------------------
@@ -406,11 +399,11 @@ def _export(tender: Tender, kind: str) -> Response:
     if kind == "individueel":
         rows = exports.safe_csv_rows(individual)
         content = exports.to_csv(exports.INDIVIDUAL_HEADER, rows)
-        return _download(content, "text/csv; charset=utf-8", f"{base}-individueel.csv")
+        return download(content, f"{base}-individueel.csv", "text/csv; charset=utf-8")
     if kind == "consensus":
         rows = exports.safe_csv_rows(consensus)
         content = exports.to_csv(exports.CONSENSUS_HEADER, rows)
-        return _download(content, "text/csv; charset=utf-8", f"{base}-consensus.csv")
+        return download(content, f"{base}-consensus.csv", "text/csv; charset=utf-8")
     content = exports.to_xlsx(
         [
             ("Individuele scores", exports.INDIVIDUAL_HEADER, individual),
@@ -418,15 +411,7 @@ def _export(tender: Tender, kind: str) -> Response:
         ]
     )
     mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(content, mimetype, f"{base}.xlsx")
-
-
-def _download(content: bytes, mimetype: str, filename: str) -> Response:
-    return Response(
-        content,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return download(content, f"{base}.xlsx", mimetype)
 
 
 @officer_bp.route("/export/<any(individueel, consensus, xlsx):kind>")
@@ -641,7 +626,7 @@ def plan_attachment(tender_id: int, number: int, criterion_id: int) -> Response:
     if attachment is None:
         abort(404)
     content = uploads.read(uploads.uploads_dir(current_app.instance_path), attachment.stored_name)
-    return _pdf(content, f"{bid.blind_code.replace(' ', '-')}-{criterion.code}.pdf")
+    return download(content, f"{bid.blind_code.replace(' ', '-')}-{criterion.code}.pdf")
 
 
 @committee_bp.route("/consensus/<int:number>", methods=["GET", "POST"])

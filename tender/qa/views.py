@@ -11,7 +11,6 @@ from datetime import datetime
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -27,6 +26,7 @@ from sqlalchemy.orm import selectinload
 from tender import clock, notifications, timefmt
 from tender.db import db_session
 from tender.documents.service import documents_dir, read_document
+from tender.downloads import download
 from tender.errors import DomainError
 from tender.guards import get_or_404, require
 from tender.permissions import Permission
@@ -128,11 +128,7 @@ def nota_pdf(tender_id: int, number: int):  # type: ignore[no-untyped-def]
         current_app.logger.error("nota %s of tender %s: %s", number, tender.id, error)
         flash(str(error), "error")
         return redirect(url_for("qa.nota", tender_id=tender.id))
-    return Response(
-        content,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{document.filename}"'},
-    )
+    return download(content, document.filename)
 
 
 @bp.route("/aanbestedingen/<int:tender_id>/vragen/beheer")

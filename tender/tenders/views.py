@@ -7,7 +7,6 @@ from pathlib import Path
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -26,6 +25,7 @@ from tender.award import service as award
 from tender.bids import service as bids
 from tender.criteria import CriteriaError, load_criteria_text
 from tender.db import db_session
+from tender.downloads import download
 from tender.errors import DomainError
 from tender.guards import get_or_404, require
 from tender.permissions import Permission, can
@@ -159,11 +159,7 @@ def show(tender_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:tender_id>/criteriabestand")
 def criteria_file(tender_id: int):  # type: ignore[no-untyped-def]
     tender = load_tender(tender_id, Permission.TENDER_READ)
-    return Response(
-        tender.criteria_text,
-        mimetype="application/toml",
-        headers={"Content-Disposition": f'attachment; filename="{tender.reference}.toml"'},
-    )
+    return download(tender.criteria_text, f"{tender.reference}.toml", "application/toml")
 
 
 @bp.route("/<int:tender_id>/configuratie", methods=["POST"])
