@@ -44,6 +44,7 @@ class Setting:
     title: str
     inkoper: tuple[str, str]  # e-mail, password
     adviesraad: tuple[str, str]
+    aanbieder: tuple[str, str]  # a demo provider with a bid
     bid_id: int
     blind_number: int
     criterion_id: int
@@ -91,6 +92,7 @@ def _set_up(live_app: Flask) -> Setting:
                 title=tender.title,
                 inkoper=login["inkoper"],
                 adviesraad=login["adviesraad"],
+                aanbieder=login["aanbieder"],
                 bid_id=bid.id,
                 blind_number=bid.blind_number,
                 criterion_id=tender.criteria[0].id,
@@ -305,6 +307,19 @@ def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_
         scan()
         expect(page.get_by_role("heading", level=1)).to_have_text("Geen toegang")
     assert len(seen) >= 10
+    log_out()
+
+    # A provider finds its own letter in the portal, released with all the others.
+    log_in(*setting.aanbieder)
+    expect(
+        page.get_by_role("heading", name="Gunningsbeslissingen en raamovereenkomsten")
+    ).to_be_visible()
+    letters = page.get_by_role("link", name=re.compile(r"^gunningsbeslissing-"))
+    expect(letters).to_have_count(1)
+    with page.expect_download() as letter_download:
+        letters.click()
+    letter_pdf = Path(letter_download.value.path()).read_bytes()
+    assert letter_pdf.startswith(b"%PDF") and setting.reference in _pdf_text(letter_pdf)
     log_out()
 
     # Nothing the adviesraad posted changed anything.
