@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import DateField, SelectField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
-from tender.forms import DutchForm
+from tender.forms import DutchForm, MomentsForm
 from tender.qa.service import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS
 
 REQUIRED = "Dit veld is verplicht."
@@ -49,7 +49,7 @@ class AnswerForm(DutchForm):
     )
 
 
-class PublishRoundForm(DutchForm):
+class PublishRoundForm(MomentsForm):
     new_submission_deadline_date = DateField(
         "Nieuwe uiterste inschrijfdatum", validators=[Optional()], format="%Y-%m-%d"
     )
@@ -60,13 +60,3 @@ class PublishRoundForm(DutchForm):
     new_planned_opening_time = TimeField("Tijd", validators=[Optional()])
 
     MOMENTS = ("new_submission_deadline", "new_planned_opening")
-
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
-        valid = super().validate(extra_validators)
-        for moment in self.MOMENTS:
-            day, time = getattr(self, f"{moment}_date"), getattr(self, f"{moment}_time")
-            if (day.data is None) != (time.data is None) and not day.errors and not time.errors:
-                missing = time if time.data is None else day
-                missing.errors = [*missing.errors, "Vul zowel de datum als de tijd in."]
-                valid = False
-        return valid

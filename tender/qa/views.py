@@ -7,8 +7,6 @@ asks to see it (which is written to the audit trail).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import (
     Blueprint,
     abort,
@@ -23,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tender import clock, notifications, timefmt
+from tender import clock, notifications
 from tender.db import db_session
 from tender.documents.service import documents_dir, read_document
 from tender.downloads import download
@@ -188,14 +186,6 @@ def answer(tender_id: int, question_id: int):  # type: ignore[no-untyped-def]
     return render_template("qa/answer.html", tender=tender, question=question, form=form)
 
 
-def _combine(form: PublishRoundForm, moment: str) -> datetime | None:
-    day = getattr(form, f"{moment}_date").data
-    moment_time = getattr(form, f"{moment}_time").data
-    if day is None or moment_time is None:
-        return None
-    return timefmt.local_to_utc(day, moment_time)
-
-
 def _notify_providers(tender: Tender, qa_round: QaRound) -> None:
     """Tell every provider; a failed send never undoes the publication (already committed)."""
     session = db_session()
@@ -239,7 +229,7 @@ def publish(tender_id: int):  # type: ignore[no-untyped-def]
     session = db_session()
     form = PublishRoundForm()
     if form.validate_on_submit():
-        moments = {moment: _combine(form, moment) for moment in PublishRoundForm.MOMENTS}
+        moments = {moment: form.moment(moment) for moment in PublishRoundForm.MOMENTS}
         now = clock.now()
         problems = service.deadline_move_problems(tender, **moments, now=now)
         for field, message in problems.items():

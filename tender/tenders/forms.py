@@ -6,7 +6,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from tender.forms import DutchForm
+from tender.forms import DutchForm, MomentsForm
 
 REQUIRED = "Dit veld is verplicht."
 
@@ -22,7 +22,7 @@ class ReplaceConfigurationForm(DutchForm):
     upload = FileField("Nieuwe versie van het criteriabestand (.toml)")
 
 
-class ScheduleForm(DutchForm):
+class ScheduleForm(MomentsForm):
     tenderned_reference = StringField(
         "TenderNed-kenmerk",
         description="Het kenmerk van de publicatie op TenderNed; verplicht voor publicatie.",
@@ -44,16 +44,6 @@ class ScheduleForm(DutchForm):
     planned_opening_time = TimeField("Tijd", validators=[Optional()])
 
     MOMENTS = ("question_deadline", "submission_deadline", "planned_opening")
-
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
-        valid = super().validate(extra_validators)
-        for moment in self.MOMENTS:
-            day, time = getattr(self, f"{moment}_date"), getattr(self, f"{moment}_time")
-            if (day.data is None) != (time.data is None) and not day.errors and not time.errors:
-                missing = time if time.data is None else day
-                missing.errors = [*missing.errors, "Vul zowel de datum als de tijd in."]
-                valid = False
-        return valid
 
 
 class WithdrawForm(DutchForm):

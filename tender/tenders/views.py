@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from flask import (
@@ -200,12 +199,6 @@ def replace_configuration(tender_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("tenders.show", tender_id=tender.id))
 
 
-def _combine(day, moment_time) -> datetime | None:  # type: ignore[no-untyped-def]
-    if day is None or moment_time is None:
-        return None
-    return timefmt.local_to_utc(day, moment_time)
-
-
 @bp.route("/<int:tender_id>/planning", methods=["GET", "POST"])
 def schedule(tender_id: int):  # type: ignore[no-untyped-def]
     tender = load_tender(tender_id, Permission.TENDER_SCHEDULE)
@@ -219,12 +212,7 @@ def schedule(tender_id: int):  # type: ignore[no-untyped-def]
                 getattr(form, f"{moment}_date").data = local.date()
                 getattr(form, f"{moment}_time").data = local.time()
     elif form.validate_on_submit():
-        moments = {
-            moment: _combine(
-                getattr(form, f"{moment}_date").data, getattr(form, f"{moment}_time").data
-            )
-            for moment in ScheduleForm.MOMENTS
-        }
+        moments = {moment: form.moment(moment) for moment in ScheduleForm.MOMENTS}
         problems = service.schedule_problems(**moments, now=clock.now())
         for field, message in problems.items():
             getattr(form, f"{field}_date").errors = [message]
