@@ -7,12 +7,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tender import clock
+from tender.access import require
 from tender.accounts.models import Role
-from tender.award.views import provider_documents
-from tender.bids.views import provider_bids
+from tender.award import documents as award_documents
+from tender.bids import service as bids_service
 from tender.db import db_session
 from tender.evaluation.models import CommitteeMember
-from tender.guards import require
 from tender.permissions import Permission
 from tender.tenders.models import Tender, TenderState
 
@@ -46,14 +46,15 @@ def provider_home():  # type: ignore[no-untyped-def]
         )
         .all()
     )
-    bids = provider_bids(current_user.organisation_id)
+    session = db_session()
+    bids = bids_service.organisation_bids(session, current_user.organisation_id)
     open_ids = {tender.id for tender in tenders}
     return render_template(
         "portal/provider.html",
         tenders=tenders,
         bids=bids,
         closed_bids=[bid for tender_id, bid in bids.items() if tender_id not in open_ids],
-        award_documents=provider_documents(current_user.organisation_id),
+        award_documents=award_documents.released_for(session, current_user.organisation_id),
         organisation=current_user.organisation,
         now=now,
     )

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, render_template
-from flask_login import LoginManager
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 
 from tender import timefmt
+from tender.extensions import csrf, login_manager
 from tender.permissions import Permission, can
-
-csrf = CSRFProtect()
-login_manager = LoginManager()
-login_manager.login_view = "accounts.login"
-login_manager.login_message = "Log in om deze pagina te bekijken."
-login_manager.login_message_category = "info"
-
-
-@login_manager.user_loader
-def _load_user(user_id: str) -> Any:
-    from tender.accounts.models import User
-    from tender.db import db_session
-
-    return db_session().get(User, int(user_id))
-
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from tender import clock
+from tender.access import get_or_404, require
 from tender.accounts import service
 from tender.accounts.forms import LoginForm, PasswordChangeForm, RegistrationForm, UserForm
 from tender.accounts.models import Role, User
 from tender.db import db_session
-from tender.guards import get_or_404, require
 from tender.permissions import Permission
 
 bp = Blueprint("accounts", __name__)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tender import clock, coverage
+from tender.access import load_tender
 from tender.accounts.models import User
 from tender.award import gaps
 from tender.award.coverage_data import tender_coverage
@@ -19,7 +20,6 @@ from tender.errors import DomainError
 from tender.evaluation.service import READING_STATES
 from tender.permissions import Permission, can
 from tender.tenders.models import Lot, Municipality, TargetGroup, Tender
-from tender.tenders.views import load_tender
 
 bp = Blueprint("coverage", __name__, url_prefix="/aanbestedingen/<int:tender_id>/dekking")
 

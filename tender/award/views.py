@@ -23,6 +23,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tender import audit, clock
+from tender.access import get_or_404, load_tender, require
 from tender.actions import attempt
 from tender.award import documents as award_documents
 from tender.award import jobs, service
@@ -32,11 +33,9 @@ from tender.documents import service as documents
 from tender.documents.models import Document
 from tender.downloads import download
 from tender.errors import DomainError
-from tender.guards import get_or_404, require
 from tender.permissions import Permission
 from tender.tenders.forms import EmptyForm
 from tender.tenders.models import Tender, TenderState
-from tender.tenders.views import load_tender
 
 bp = Blueprint("award", __name__, url_prefix="/aanbestedingen/<int:tender_id>/gunning")
 provider_bp = Blueprint("award_documents", __name__)
@@ -300,8 +299,3 @@ def own_document(document_id: int) -> Response:
     ):
         abort(404)
     return _download(item)
-
-
-def provider_documents(organisation_id: int) -> list[Document]:
-    """The released letters and contracts addressed to the organisation."""
-    return award_documents.released_for(db_session(), organisation_id)

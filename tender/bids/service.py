@@ -154,6 +154,12 @@ def tender_bids(session: Session, tender: Tender) -> list[Bid]:
     return list(session.scalars(select(Bid).where(Bid.tender_id == tender.id)))
 
 
+def organisation_bids(session: Session, organisation_id: int) -> dict[int, Bid]:
+    """The organisation's bids by tender id, for the provider portal."""
+    bids = session.scalars(select(Bid).where(Bid.organisation_id == organisation_id))
+    return {bid.tender_id: bid for bid in bids}
+
+
 def submitted_count(session: Session, tender: Tender) -> int:
     """Bids received (submitted, not withdrawn): the only thing shown before opening."""
     query = select(func.count(Bid.id)).where(

@@ -19,10 +19,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from tender import audit, clock
+from tender import clock
+from tender.access import get_or_404, load_bid, load_tender
 from tender.actions import attempt
 from tender.bids import service, uploads
 from tender.bids.forms import (
@@ -36,12 +36,9 @@ from tender.db import db_session
 from tender.documents.receipt import ReceiptData, build_receipt
 from tender.downloads import download
 from tender.errors import DomainError
-from tender.guards import get_or_404
-from tender.permissions import Permission, can, has_grant
-from tender.tenders import service as tenders
+from tender.permissions import Permission
 from tender.tenders.forms import EmptyForm
 from tender.tenders.models import Criterion, Lot, Municipality, Tender
-from tender.tenders.views import load_tender
 
 bp = Blueprint("bids", __name__)
 
@@ -53,60 +50,6 @@ SECTIONS = (
     ("network", "Lokaal netwerk", "bids.network"),
     ("subcontractors", "Onderaannemers", "bids.subcontractors"),
 )
-
-
-def _refuse(bid_id: int, bid: Bid | None, reason: str, code: int) -> None:
-    """Record a refused attempt to reach bid content, then answer ``code``."""
-    session = db_session()
-    session.rollback()
-    authenticated = current_user.is_authenticated
-    audit.record(
-        session,
-        actor=current_user if authenticated else None,
-        actor_label=None if authenticated else f"anoniem ({request.remote_addr})",
-        action="bid.access_refused",
-        object_type="bid",
-        object_id=bid_id,
-        tender_id=bid.tender_id if bid is not None else None,
-        now=clock.now(),
-        details={"route": request.endpoint, "methode": request.method, "reden": reason},
-    )
-    session.commit()
-    if not authenticated:
-        from tender.web import login_manager
-
-        abort(login_manager.unauthorized())
-    abort(code)
-
-
-def load_bid(bid_id: int, permission: Permission) -> Bid:
-    """The bid, if the current user may ``permission`` on it; refusals are audited."""
-    session = db_session()
-    if not current_user.is_authenticated:
-        _refuse(bid_id, None, "niet ingelogd", 401)
-    if not has_grant(current_user, permission):
-        _refuse(bid_id, None, "rol heeft geen toegang tot inschrijvingen", 403)
-    bid = session.get(Bid, bid_id)
-    if bid is None:
-        _refuse(bid_id, None, "inschrijving bestaat niet", 404)
-    now = clock.now()
-    if tenders.close_if_due(session, tender=bid.tender, now=now):
-        session.commit()
-    if not can(current_user, permission, bid, now):
-        _refuse(bid_id, bid, "geen toegang tot deze inschrijving (verzegeld of van een ander)", 403)
-    if request.method == "GET":
-        audit.record(
-            session,
-            actor=current_user,
-            action="bid.view",
-            object_type="bid",
-            object_id=bid.id,
-            tender_id=bid.tender_id,
-            now=now,
-            details={"route": request.endpoint},
-        )
-        session.commit()
-    return bid
 
 
 def _storage():  # type: ignore[no-untyped-def]
@@ -573,9 +516,3 @@ def attachment(bid_id: int, attachment_id: int) -> Response:
         abort(404)
     content = uploads.read(_storage(), stored.stored_name)
     return download(content, stored.original_filename)
-
-
-def provider_bids(organisation_id: int) -> dict[int, Bid]:
-    """The organisation's bids by tender id, for the provider portal."""
-    bids = db_session().scalars(select(Bid).where(Bid.organisation_id == organisation_id))
-    return {bid.tender_id: bid for bid in bids}

@@ -22,11 +22,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tender import audit, clock
+from tender.access import get_or_404, load_bid, load_tender, require
 from tender.accounts.models import Role, User
 from tender.actions import attempt
 from tender.bids import uploads
 from tender.bids.models import Attachment, Bid
-from tender.bids.views import load_bid
 from tender.db import db_session
 from tender.documents import service as documents
 from tender.documents.models import Document
@@ -41,11 +41,9 @@ from tender.evaluation.forms import (
     ScoreForm,
 )
 from tender.evaluation.models import CommitteeMember, ConsensusScore, Score
-from tender.guards import get_or_404, require
 from tender.permissions import CommitteeContext, MembershipContext, Permission, can
 from tender.tenders.forms import EmptyForm
 from tender.tenders.models import Criterion, Tender, TenderState
-from tender.tenders.views import load_tender
 from tender.timefmt import format_datetime
 
 officer_bp = Blueprint("evaluation", __name__, url_prefix="/aanbestedingen/<int:tender_id>")

@@ -22,17 +22,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tender import clock, notifications
+from tender.access import get_or_404, load_tender, require
 from tender.db import db_session
 from tender.documents.service import documents_dir, read_document
 from tender.downloads import download
 from tender.errors import DomainError
-from tender.guards import get_or_404, require
 from tender.permissions import Permission
 from tender.qa import service
 from tender.qa.forms import AnswerForm, PublishRoundForm, QuestionForm
 from tender.qa.models import QaRound, Question
 from tender.tenders.models import Tender
-from tender.tenders.views import load_tender
 
 bp = Blueprint("qa", __name__)
 

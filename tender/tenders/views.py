@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from tender import PROJECT_ROOT, clock, timefmt
+from tender.access import load_tender, require
 from tender.audit import ACTION_LABELS, AuditEvent
 from tender.award import service as award
 from tender.bids import service as bids
@@ -26,7 +27,6 @@ from tender.criteria import CriteriaError, load_criteria_text
 from tender.db import db_session
 from tender.downloads import download
 from tender.errors import DomainError
-from tender.guards import get_or_404, require
 from tender.permissions import Permission, can
 from tender.tenders import service
 from tender.tenders.forms import (
@@ -45,22 +45,6 @@ MAX_CRITERIA_BYTES = 1024 * 1024
 
 def criteria_dir() -> Path:
     return Path(current_app.config.get("CRITERIA_DIR") or PROJECT_ROOT / "criteria")
-
-
-def load_tender(tender_id: int, permission: Permission) -> Tender:
-    """The tender, if the current user may ``permission`` on it.
-
-    The role is checked before the lookup so that the existence of a tender is
-    not revealed to users who may not act on tenders at all. The tender is
-    brought up to date with the server clock (closed after its deadline).
-    """
-    require(permission)
-    tender = get_or_404(Tender, tender_id)
-    session = db_session()
-    if service.close_if_due(session, tender=tender, now=clock.now()):
-        session.commit()
-    require(permission, tender)
-    return tender
 
 
 def _read_upload(storage) -> tuple[str, str] | None:  # type: ignore[no-untyped-def]

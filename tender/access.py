@@ -1,0 +1,107 @@
+"""Between the views and the rules: load an object for the current user, or refuse.
+
+Every view gets its tender, bid or other object through this module. It asks the
+permission module (``tender.permissions``), applies the phase rules (a tender is
+closed when its deadline passed; sealed bids are refused and the refusal is
+audited) and answers 404/403, or sends an anonymous visitor to the login page.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn, TypeVar
+
+from flask import abort, request
+from flask_login import current_user
+
+from tender import audit, clock
+from tender.bids.models import Bid
+from tender.db import db_session
+from tender.extensions import login_manager
+from tender.permissions import Permission, can, has_grant
+from tender.tenders import service as tenders
+from tender.tenders.models import Tender
+
+T = TypeVar("T")
+
+
+def require(permission: Permission, obj: Any = None) -> None:
+    """Abort unless the current user may; anonymous users are sent to the login page."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not can(current_user, permission, obj, clock.now()):
+        abort(403)
+
+
+def get_or_404(model: type[T], object_id: int) -> T:
+    obj = db_session().get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def load_tender(tender_id: int, permission: Permission) -> Tender:
+    """The tender, if the current user may ``permission`` on it.
+
+    The role is checked before the lookup so that the existence of a tender is
+    not revealed to users who may not act on tenders at all. The tender is
+    brought up to date with the server clock (closed after its deadline).
+    """
+    require(permission)
+    tender = get_or_404(Tender, tender_id)
+    session = db_session()
+    if tenders.close_if_due(session, tender=tender, now=clock.now()):
+        session.commit()
+    require(permission, tender)
+    return tender
+
+
+def _refuse(bid_id: int, bid: Bid | None, reason: str, code: int) -> NoReturn:
+    """Record a refused attempt to reach bid content, then answer ``code``."""
+    session = db_session()
+    session.rollback()
+    authenticated = current_user.is_authenticated
+    audit.record(
+        session,
+        actor=current_user if authenticated else None,
+        actor_label=None if authenticated else f"anoniem ({request.remote_addr})",
+        action="bid.access_refused",
+        object_type="bid",
+        object_id=bid_id,
+        tender_id=bid.tender_id if bid is not None else None,
+        now=clock.now(),
+        details={"route": request.endpoint, "methode": request.method, "reden": reason},
+    )
+    session.commit()
+    if not authenticated:
+        abort(login_manager.unauthorized())
+    abort(code)
+
+
+def load_bid(bid_id: int, permission: Permission) -> Bid:
+    """The bid, if the current user may ``permission`` on it; refusals are audited."""
+    session = db_session()
+    if not current_user.is_authenticated:
+        _refuse(bid_id, None, "niet ingelogd", 401)
+    if not has_grant(current_user, permission):
+        _refuse(bid_id, None, "rol heeft geen toegang tot inschrijvingen", 403)
+    bid = session.get(Bid, bid_id)
+    if bid is None:
+        _refuse(bid_id, None, "inschrijving bestaat niet", 404)
+    now = clock.now()
+    if tenders.close_if_due(session, tender=bid.tender, now=now):
+        session.commit()
+    if not can(current_user, permission, bid, now):
+        _refuse(bid_id, bid, "geen toegang tot deze inschrijving (verzegeld of van een ander)", 403)
+    if request.method == "GET":
+        audit.record(
+            session,
+            actor=current_user,
+            action="bid.view",
+            object_type="bid",
+            object_id=bid.id,
+            tender_id=bid.tender_id,
+            now=now,
+            details={"route": request.endpoint},
+        )
+        session.commit()
+    return bid
