@@ -14,7 +14,9 @@ from flask import abort, request
 from flask_login import current_user
 
 from tender import audit, clock
-from tender.bids.models import Bid
+from tender.bids import submitted
+from tender.bids.models import Attachment, Bid
+from tender.bids.submitted import SubmittedBid
 from tender.db import db_session
 from tender.extensions import login_manager
 from tender.permissions import Permission, can, has_grant
@@ -105,3 +107,24 @@ def load_bid(bid_id: int, permission: Permission) -> Bid:
         )
         session.commit()
     return bid
+
+
+def submitted_version(bid: Bid) -> SubmittedBid:
+    """What ``bid`` is for everyone but its writer: the version that counts, or 404."""
+    version = submitted.submitted_version(bid)
+    if version is None:
+        abort(404)
+    return version
+
+
+def load_attachment(bid: Bid, attachment_id: int) -> Attachment:
+    """An uploaded file of a loaded bid: the writer sees its own uploads, anyone else
+    only the files of the submitted version."""
+    stored = db_session().get(Attachment, attachment_id)
+    if stored is None or stored.bid_id != bid.id:
+        abort(404)
+    if not can(current_user, Permission.BID_WRITE, bid, clock.now()):
+        digests = {file.sha256 for file in submitted_version(bid).files()}
+        if stored.sha256 not in digests:
+            abort(404)
+    return stored

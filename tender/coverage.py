@@ -479,3 +479,102 @@ def to_text(report: CoverageReport, reference: str) -> str:
                 f"  - {network.municipality_name} ({network.municipality}): {status}: {names}"
             )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class CellCount:
+    """One cell as numbers only: how many providers, never which.
+
+    ``count`` is the awarded providers serving the cell (as ``Cell.count``);
+    ``declared`` every provider that declared the cell, awarded or not; ``undecided``
+    those of them whose result in the lot is still open.
+    """
+
+    municipality: str
+    municipality_name: str
+    target_group: str
+    target_group_name: str
+    minimum: int
+    count: int
+    declared: int
+    undecided: int
+    ok: bool
+    fragile: bool
+
+
+@dataclass(frozen=True)
+class NetworkCount:
+    """How many awarded providers of the lot have a local network in one municipality."""
+
+    municipality: str
+    municipality_name: str
+    count: int
+    ok: bool
+    fragile: bool
+
+
+@dataclass(frozen=True)
+class LotCounts:
+    """A lot's coverage as counts: rows of (municipality (code, name), cells), networks."""
+
+    code: str
+    name: str
+    minimum: int
+    target_groups: tuple[tuple[str, str], ...]
+    rows: tuple[tuple[tuple[str, str], tuple[CellCount, ...]], ...]
+    networks: tuple[NetworkCount, ...]
+
+
+@dataclass(frozen=True)
+class CountMatrix:
+    """The coverage report without names, scores, ranks or reasons (the adviesraad's view)."""
+
+    lots: tuple[LotCounts, ...]
+
+
+def _cell_count(cell: Cell) -> CellCount:
+    return CellCount(
+        municipality=cell.municipality,
+        municipality_name=cell.municipality_name,
+        target_group=cell.target_group,
+        target_group_name=cell.target_group_name,
+        minimum=cell.minimum,
+        count=cell.count,
+        declared=cell.count + len(cell.declared_but_failed) + len(cell.undecided),
+        undecided=len(cell.undecided),
+        ok=cell.ok,
+        fragile=cell.fragile,
+    )
+
+
+def count_matrix(report: CoverageReport) -> CountMatrix:
+    """The report reduced to numbers per municipality x target group and per network.
+
+    Same gaps and fragility as the report; nothing that names or identifies a
+    provider (name, bid id) or says why it is not awarded survives the reduction.
+    """
+    return CountMatrix(
+        lots=tuple(
+            LotCounts(
+                code=lot.code,
+                name=lot.name,
+                minimum=lot.minimum,
+                target_groups=lot.target_groups,
+                rows=tuple(
+                    (municipality, tuple(_cell_count(cell) for cell in cells))
+                    for municipality, cells in lot.rows
+                ),
+                networks=tuple(
+                    NetworkCount(
+                        municipality=network.municipality,
+                        municipality_name=network.municipality_name,
+                        count=len(network.providers),
+                        ok=network.ok,
+                        fragile=bool(network.critical),
+                    )
+                    for network in lot.networks
+                ),
+            )
+            for lot in report.lots
+        )
+    )

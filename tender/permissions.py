@@ -55,7 +55,10 @@ class Permission(StrEnum):
     SCORES_EXPORT = "scores:export"
     BID_EVALUATE = "bid:evaluate"
     CONSENSUS_WRITE = "consensus:write"
+    # The coverage page at all: the matrix as counts per municipality x target group.
     COVERAGE_READ = "coverage:read"
+    # Who is behind the counts: providers by name, failure reasons (scores, ranks), networks.
+    COVERAGE_DETAIL = "coverage:detail"
     GAP_DECIDE = "gap:decide"
     AWARD_MANAGE = "award:manage"
     AWARD_REPORT_READ = "award_report:read"
@@ -85,6 +88,7 @@ ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.EVALUATION_COMPLETE,
             Permission.SCORES_EXPORT,
             Permission.COVERAGE_READ,
+            Permission.COVERAGE_DETAIL,
             Permission.GAP_DECIDE,
             Permission.AWARD_MANAGE,
             Permission.AWARD_REPORT_READ,
@@ -145,6 +149,18 @@ OPENED_STATES = frozenset(
 )
 
 
+# The award decision is known outside the procurement team once the letters are
+# released (state voorlopig gegund): the bidders learn it first, at the same moment as
+# the award report is released. Before that the report is a CONCEPT.
+ANNOUNCED_STATES = frozenset({TenderState.PROVISIONALLY_AWARDED, TenderState.AWARDED})
+
+
+def _award_report_read(user: User, tender: Tender, now: datetime | None) -> bool:
+    if user.role == Role.PROCUREMENT_OFFICER:
+        return True
+    return tender.state in ANNOUNCED_STATES
+
+
 def _own_bid(user: User, bid: Bid, now: datetime | None) -> bool:
     return user.role == Role.PROVIDER and bid.organisation_id == user.organisation_id
 
@@ -201,6 +217,7 @@ OBJECT_RULES: dict[Permission, Callable[[User, Any, datetime | None], bool]] = {
     Permission.TENDER_READ: _tender_read,
     Permission.QA_READ: _tender_read,
     Permission.COVERAGE_READ: _tender_read,
+    Permission.AWARD_REPORT_READ: _award_report_read,
     Permission.QUESTION_ASK: _tender_read,
     Permission.BID_START: _tender_read,
     Permission.BID_WRITE: _own_bid,

@@ -54,9 +54,9 @@ def _scored_demo(session: Session, app: Flask, now: datetime, criteria: Path) ->
     data = tender_outcome(session, result.tender)
     by_lot: dict[str, dict[str, set[str]]] = {}
     for bid in data.bids:
-        for decision in data.outcome.for_bid(bid.id).lots:
+        for decision in data.outcome.for_bid(bid.bid_id).lots:
             names = by_lot.setdefault(decision.lot, {s: set() for s in LotStatus})
-            names[decision.status].add(bid.organisation_name)
+            names[decision.status].add(bid.organisation.name)
     return by_lot
 
 

@@ -1,5 +1,5 @@
 """The coverage page: matrix per lot with text markers, details on demand, gap forms
-for the inkoper only, read-only for the adviesraad."""
+for the inkoper only; for the adviesraad read-only and as counts, without names."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_officer_sees_matrix_with_text_markers_details_and_a_form_per_gap(
     assert 'minlength="10"' in html and " required " in html
 
 
-def test_advisory_council_reads_the_same_matrix_without_forms(
+def test_advisory_council_reads_the_matrix_as_counts_without_names_or_forms(
     app: Flask, session: Session, now: datetime
 ) -> None:
     tender, _officer, council = _opened(session, app, now)
@@ -57,6 +57,11 @@ def test_advisory_council_reads_the_same_matrix_without_forms(
     html = client.get(f"/aanbestedingen/{tender.id}/dekking").get_data(as_text=True)
     assert "<caption>Dekking perceel IB" in html and "tekort" in html
     assert "dekking/besluit" not in html and "<textarea" not in html
+    # Both bids declared Houten and IJsselstein; no consensus yet, so neither counts.
+    assert "<details>" not in html and "Nog geen uitkomst" not in html
+    assert html.count("2 aangemeld, 2 nog zonder uitkomst") == 10
+    assert html.count("0 aangemeld") == 15
+    assert "Zorgaanbieder" not in html and "Inschrijving 0" not in html
     assert (
         client.post(
             f"/aanbestedingen/{tender.id}/dekking/besluit",
@@ -71,14 +76,16 @@ def test_before_the_opening_the_page_explains_why_there_is_nothing_to_see(
 ) -> None:
     tender = make_published_tender(session, now=now)
     officer = make_user(session, Role.PROCUREMENT_OFFICER, now=now)
+    council = make_user(session, Role.ADVISORY_COUNCIL, now=now)
     session.commit()
-    client = app.test_client()
-    login(client, officer)
-    html = client.get(f"/aanbestedingen/{tender.id}/dekking").get_data(as_text=True)
-    assert "De dekking is te zien na de opening van de inschrijvingen" in html
-    assert "<table" not in html
-    show = client.get(f"/aanbestedingen/{tender.id}").get_data(as_text=True)
-    assert "/dekking" not in show
+    for user in (officer, council):
+        client = app.test_client()
+        login(client, user)
+        html = client.get(f"/aanbestedingen/{tender.id}/dekking").get_data(as_text=True)
+        assert "De dekking is te zien na de opening van de inschrijvingen" in html
+        assert "<table" not in html and "aangemeld" not in html
+        show = client.get(f"/aanbestedingen/{tender.id}").get_data(as_text=True)
+        assert "/dekking" not in show
 
 
 def test_tender_page_links_to_coverage_once_opened(

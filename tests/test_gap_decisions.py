@@ -216,7 +216,7 @@ def test_coverage_inputs_load_in_a_fixed_number_of_queries(
     engine = session.get_bind()
     event.listen(engine, "before_cursor_execute", count)
     try:
-        providers = provider_coverage(session, data)
+        providers = provider_coverage(data)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(providers) == 6

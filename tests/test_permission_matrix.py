@@ -1,13 +1,14 @@
 """Every route x every role (and anonymous): the expected answer.
 
 The table must name every route of the app; a new route without a row fails
-``test_every_route_is_in_the_matrix``.
+``test_every_route_is_in_the_matrix``. The adviesraad's view of a tender with bids is
+walked through its phases, from submitted to the announced award decision.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from factories import (
@@ -20,12 +21,18 @@ from factories import (
     publish_qa_round,
 )
 from flask import Flask, url_for
+from sqlalchemy import select
+from test_advisory_council import announce_award, bidder_identities
+from test_award import decide_all_gaps
 from test_bid_access import BID_ROUTES
 
-from tender import clock
+from tender import clock, demo
 from tender.accounts.models import Role, User
+from tender.award.models import AwardDecision
 from tender.db import db_session
 from tender.documents.service import documents_dir
+from tender.permissions import Permission, can
+from tender.tenders.models import Tender, TenderState
 
 THREE_LOTS = ROOT / "tests" / "criteria" / "files" / "three-lots-ranked.toml"
 ANON = "anoniem"
@@ -162,7 +169,7 @@ CASES = [
     Case("award.progress", "GET", "published", only(OFFICER)),
     Case("award.document", "GET", "published document", only({"inkoper": 404})),
     Case("award.zip_all", "GET", "published", only(OFFICER)),
-    Case("award.report", "GET", "published", only({"inkoper": 404, "adviesraad": 404})),
+    Case("award.report", "GET", "published", only({"inkoper": 404})),
     Case("award_documents.own_document", "GET", "missing document", only({"aanbieder": 404})),
     # Coverage: before the opening the page explains itself; the gap form re-renders it.
     Case("coverage.show", "GET", "published", only({"inkoper": 200, "adviesraad": 200})),
@@ -243,3 +250,119 @@ def test_route_answers_each_role_as_expected(app: Flask, now: datetime, case: Ca
         if role == ANON and response.status_code == 302 and case.expected[ANON] == LOGIN:
             assert "/inloggen" in response.headers["Location"], case.id
     assert answers == case.expected
+
+@pytest.mark.parametrize("state", list(TenderState), ids=str)
+def test_coverage_and_award_report_rules_per_state(state: TenderState) -> None:
+    """Coverage counts for the adviesraad once public; who is behind them (names, reasons)
+    for the inkoper only; the award report for the adviesraad once announced."""
+    tender = Tender(state=state)
+    asked = (Permission.COVERAGE_READ, Permission.COVERAGE_DETAIL, Permission.AWARD_REPORT_READ)
+    answers = {
+        role.value: tuple(
+            can(User(role=role, active=True), permission, tender) for permission in asked
+        )
+        for role in Role
+    }
+    expected = {role.value: (False, False, False) for role in Role}
+    expected["inkoper"] = (True, True, True)
+    expected["adviesraad"] = (
+        state != TenderState.CONCEPT,
+        False,
+        state in (TenderState.PROVISIONALLY_AWARDED, TenderState.AWARDED),
+    )
+    assert answers == expected
+
+
+# One tender with bids through its phases. Before the opening nothing of the bids and
+# after it coverage as counts; the award report once the decision is announced (letters
+# and report released: voorlopig gegund). Taken but not yet announced ("besloten") the
+# report is a concept the bidders have not seen: not for the adviesraad.
+SET_UP_READERS = {"inkoper": 200, "adviesraad": 200, "aanbieder": 200}
+COVERAGE_READERS = {"inkoper": 200, "adviesraad": 200}
+BEFORE_ANNOUNCEMENT = {
+    "tenders.show": only(SET_UP_READERS),
+    "coverage.show": only(COVERAGE_READERS),
+    "award.report": only({"inkoper": 404}),  # no report yet
+}
+PHASES = {
+    "ingediend": BEFORE_ANNOUNCEMENT,
+    "gesloten": BEFORE_ANNOUNCEMENT,
+    "geopend": BEFORE_ANNOUNCEMENT,
+    "beoordeeld": BEFORE_ANNOUNCEMENT,
+    "besloten": BEFORE_ANNOUNCEMENT,
+    "voorlopig gegund": {
+        **BEFORE_ANNOUNCEMENT,
+        "award.report": only({"inkoper": 200, "adviesraad": 200}),
+    },
+}
+SEALED_PHASES = ("ingediend", "gesloten")
+
+
+def _tender_in_phase(app: Flask, phase: str, now: datetime) -> tuple[int, datetime]:
+    """A demo tender with three bids brought to ``phase``: (tender id, the moment to ask)."""
+    with app.app_context():
+        session = db_session()
+        demo_phase = {"ingediend": "submitted", "gesloten": "submitted", "geopend": "opened"}
+        result = demo.build(
+            session,
+            criteria_path=None,
+            bids=3,
+            now=now,
+            instance_path=app.instance_path,
+            phase=demo_phase.get(phase, "scored"),
+        )
+        tender = result.tender
+        moment = tender.submission_deadline + timedelta(hours=1) if phase == "gesloten" else now
+        session.commit()
+        if phase in ("besloten", "voorlopig gegund"):
+            officer = session.scalar(select(User).where(User.email == "inkoper@demo.example"))
+            decide_all_gaps(session, tender, officer, now)
+            session.commit()
+            clock.set_clock(lambda: now)
+            if phase == "besloten":
+                client = app.test_client()
+                login(client, officer)
+                client.post(f"/aanbestedingen/{tender.id}/gunning/besluit")
+            else:
+                announce_award(app, tender, officer)
+            assert session.scalar(select(AwardDecision).where(AwardDecision.tender_id == tender.id))
+        return tender.id, moment
+
+
+@pytest.mark.parametrize("phase", list(PHASES))
+def test_tender_coverage_and_report_through_the_phases(
+    app: Flask, now: datetime, phase: str
+) -> None:
+    tender_id, moment = _tender_in_phase(app, phase, now)
+    with app.app_context():
+        session = db_session()
+        users = {role.value: make_user(session, role, now=now).id for role in Role}
+        session.commit()
+        secrets = bidder_identities(session, session.get(Tender, tender_id))
+        with app.test_request_context():
+            urls = {endpoint: url_for(endpoint, tender_id=tender_id) for endpoint in PHASES[phase]}
+    clock.set_clock(lambda: moment)
+    answers: dict[str, dict[str, int]] = {endpoint: {} for endpoint in urls}
+    for role in ROLES:
+        client = app.test_client()
+        if role != ANON:
+            with app.app_context():
+                login(client, db_session().get(User, users[role]))
+        for endpoint, url in urls.items():
+            response = client.get(url)
+            answers[endpoint][role] = response.status_code
+            if role != "adviesraad" or not response.mimetype.startswith("text/"):
+                continue
+            body = response.get_data(as_text=True)
+            assert [secret for secret in secrets if secret in body] == [], (phase, endpoint)
+            if endpoint == "coverage.show" and phase in SEALED_PHASES:
+                assert "<table" not in body and "De dekking is te zien na de opening" in body
+    assert answers == PHASES[phase]
+    with app.app_context():
+        expected_state = {
+            "ingediend": TenderState.PUBLISHED,
+            "gesloten": TenderState.CLOSED,
+            "geopend": TenderState.OPENED,
+            "voorlopig gegund": TenderState.PROVISIONALLY_AWARDED,
+        }.get(phase, TenderState.EVALUATED)
+        assert db_session().get(Tender, tender_id).state == expected_state

@@ -1,7 +1,7 @@
 """From the database to the coverage check's plain inputs (``tender.coverage``).
 
 The scoring engine's outcome says who is awarded where; the received bids'
-coverage declarations and network partners say who serves what. Everything is
+coverage declarations and network partners, as submitted, say who serves what. Everything is
 loaded in a fixed number of queries, whatever the number of bids.
 """
 
@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from tender import coverage, scoring
 from tender.award.outcome import TenderOutcome, tender_outcome
-from tender.bids.models import Bid
 from tender.errors import DomainError
 from tender.evaluation.service import READING_STATES
 from tender.tenders.models import Lot, Tender
@@ -56,34 +55,17 @@ def lot_grids(session: Session, tender: Tender) -> tuple[coverage.LotGrid, ...]:
     )
 
 
-def provider_coverage(
-    session: Session, data: TenderOutcome
-) -> tuple[coverage.ProviderCoverage, ...]:
-    """Each received bid's declarations and its result per lot, as the check needs them."""
-    tender = data.tender
-    lots = {lot.id: lot.code for lot in tender.lots}
-    municipalities = {m.id: m.code for m in tender.municipalities}
-    groups = {g.id: g.code for g in tender.target_groups}
-    bids = session.scalars(
-        select(Bid)
-        .where(Bid.id.in_([bid.id for bid in data.bids]))
-        .options(selectinload(Bid.coverage), selectinload(Bid.network_partners))
-        .order_by(Bid.id)
-    )
+def provider_coverage(data: TenderOutcome) -> tuple[coverage.ProviderCoverage, ...]:
+    """Each received bid's declarations as submitted and its result per lot."""
     providers = []
-    for bid in bids:
-        outcome = data.outcome.for_bid(bid.id)
+    for bid in sorted(data.bids, key=lambda b: b.bid_id):
+        outcome = data.outcome.for_bid(bid.bid_id)
         providers.append(
             coverage.ProviderCoverage(
-                bid_id=bid.id,
-                name=bid.organisation_name,
-                cells=frozenset(
-                    (lots[c.lot_id], municipalities[c.municipality_id], groups[c.target_group_id])
-                    for c in bid.coverage
-                ),
-                network_municipalities=frozenset(
-                    municipalities[p.municipality_id] for p in bid.network_partners
-                ),
+                bid_id=bid.bid_id,
+                name=bid.organisation.name,
+                cells=bid.cells,
+                network_municipalities=bid.network_municipalities,
                 awarded_lots=frozenset(outcome.awarded_lots),
                 failure_reasons={
                     decision.lot: tuple(reason.text for reason in decision.reasons)
@@ -108,7 +90,7 @@ def tender_coverage(
             "pas te zien na de opening van de inschrijvingen."
         )
     data = data or tender_outcome(session, tender)
-    report = coverage.coverage_report(lot_grids(session, tender), provider_coverage(session, data))
+    report = coverage.coverage_report(lot_grids(session, tender), provider_coverage(data))
     return TenderCoverage(data=data, report=report)
 
 

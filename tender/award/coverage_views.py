@@ -13,6 +13,7 @@ from tender import clock, coverage
 from tender.access import load_tender
 from tender.accounts.models import User
 from tender.award import gaps
+from tender.award import service as award
 from tender.award.coverage_data import tender_coverage
 from tender.award.coverage_forms import GapDecisionForm
 from tender.db import db_session
@@ -25,9 +26,15 @@ bp = Blueprint("coverage", __name__, url_prefix="/aanbestedingen/<int:tender_id>
 
 
 def _page(tender: Tender, failed: GapDecisionForm | None = None) -> str:
-    """The page; ``failed`` is a gap form to show again with its errors and text."""
+    """The page; ``failed`` is a gap form to show again with its errors and text.
+
+    Who is behind the numbers (names, reasons, networks by name) reaches the page
+    only for those who may see it; the others get the matrix as counts.
+    """
     session = db_session()
-    context: dict[str, Any] = {"tender": tender, "checked": None, "failed": None}
+    now = clock.now()
+    detail = can(current_user, Permission.COVERAGE_DETAIL, tender, now)
+    context: dict[str, Any] = {"tender": tender, "lots": None, "detail": detail, "failed": None}
     if tender.state in READING_STATES:
         checked = tender_coverage(session, tender)
         decisions = gaps.gap_decisions(session, tender)
@@ -39,7 +46,7 @@ def _page(tender: Tender, failed: GapDecisionForm | None = None) -> str:
         }
         found = checked.gaps
         context.update(
-            checked=checked,
+            lots=checked.report.lots if detail else coverage.count_matrix(checked.report).lots,
             gaps_by_lot={
                 lot.code: [gap for gap in found if gap.lot == lot.code]
                 for lot in checked.report.lots
@@ -50,9 +57,12 @@ def _page(tender: Tender, failed: GapDecisionForm | None = None) -> str:
             decisions=decisions,
             deciders=deciders,
             refusal=gaps.decision_refusal(session, tender),
-            may_decide=can(current_user, Permission.GAP_DECIDE, tender, clock.now()),
+            may_decide=can(current_user, Permission.GAP_DECIDE, tender, now),
             pending=len(checked.data.outcome.pending),
             unresolved_ties=sorted(checked.data.outcome.unresolved_ties),
+            award_report=award.award_report_document(session, tender)
+            if can(current_user, Permission.AWARD_REPORT_READ, tender, now)
+            else None,
         )
     if failed is not None:
         context["failed"] = {

@@ -11,11 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from tender import scoring
 from tender.award.models import TieDraw
 from tender.bids.models import Bid
+from tender.bids.submitted import SubmittedBid, received_versions
 from tender.evaluation import service as evaluation
 from tender.evaluation.models import ConsensusScore
 from tender.tenders.models import Tender
@@ -25,12 +26,12 @@ from tender.tenders.models import Tender
 class TenderOutcome:
     tender: Tender
     rules: scoring.ScoringRules
-    bids: tuple[Bid, ...]  # received bids, by blind number
+    bids: tuple[SubmittedBid, ...]  # received bids as submitted, by blind number
     results: Mapping[int, scoring.BidResult]  # by bid id
     outcome: scoring.Outcome
 
-    def bid(self, bid_id: int) -> Bid:
-        return next(b for b in self.bids if b.id == bid_id)
+    def bid(self, bid_id: int) -> SubmittedBid:
+        return next(b for b in self.bids if b.bid_id == bid_id)
 
 
 def scoring_rules(tender: Tender) -> scoring.ScoringRules:
@@ -49,9 +50,10 @@ def scoring_rules(tender: Tender) -> scoring.ScoringRules:
 
 
 def bid_results(
-    session: Session, tender: Tender, bids: Sequence[Bid]
+    session: Session, tender: Tender, bids: Sequence[SubmittedBid]
 ) -> dict[int, scoring.BidResult]:
-    """Each received bid as the engine sees it: lots, failed requirements, consensus."""
+    """Each received bid as the engine sees it: lots as submitted, failed requirements,
+    consensus."""
     checks = evaluation.requirement_checks(session, tender)
     requirements = {r.id: r for r in tender.requirements}
     criteria = {c.id: c.code for c in tender.criteria}
@@ -60,7 +62,6 @@ def bid_results(
         select(ConsensusScore).join(ConsensusScore.bid).where(Bid.tender_id == tender.id)
     ):
         consensus.setdefault(item.bid_id, {})[criteria[item.criterion_id]] = item.score
-    lot_codes = {lot.id: lot.code for lot in tender.lots}
     results = {}
     for bid in bids:
         failures = tuple(
@@ -70,14 +71,14 @@ def bid_results(
                 reason=check.reason,
             )
             for (bid_id, requirement_id), check in sorted(checks.items())
-            if bid_id == bid.id and not check.complies
+            if bid_id == bid.bid_id and not check.complies
         )
-        results[bid.id] = scoring.BidResult(
-            bid_id=bid.id,
+        results[bid.bid_id] = scoring.BidResult(
+            bid_id=bid.bid_id,
             label=bid.blind_code,
-            lots=frozenset(lot_codes[bl.lot_id] for bl in bid.lots),
+            lots=bid.lots,
             failed_requirements=failures,
-            scores=consensus.get(bid.id, {}),
+            scores=consensus.get(bid.bid_id, {}),
         )
     return results
 
@@ -97,16 +98,7 @@ def tender_outcome(
     to the tie it was drawn for: a draw for bids that are no longer exactly the
     tied ones (scores changed since) decides nothing.
     """
-    bids = tuple(
-        sorted(
-            session.scalars(
-                select(Bid)
-                .where(Bid.id.in_([b.id for b in evaluation.received_bids(session, tender)]))
-                .options(selectinload(Bid.lots), selectinload(Bid.submissions))
-            ),
-            key=lambda b: b.blind_number or 0,
-        )
-    )
+    bids = tuple(received_versions(session, tender))
     rules = scoring_rules(tender)
     results = bid_results(session, tender, bids)
     outcome = scoring.award(list(results.values()), rules, draw_order=draw_order)

@@ -67,38 +67,33 @@ def build_snapshot(
     criteria = {c.id: c for c in tender.criteria}
     motivations: dict[tuple[int, str], tuple[int, str]] = {}
     for item in session.scalars(
-        select(ConsensusScore).where(ConsensusScore.bid_id.in_([b.id for b in data.bids]))
+        select(ConsensusScore).where(ConsensusScore.bid_id.in_([b.bid_id for b in data.bids]))
     ):
         motivations[(item.bid_id, criteria[item.criterion_id].code)] = (item.score, item.motivation)
-    municipalities = {m.id: m.code for m in tender.municipalities}
-    groups = {g.id: g.code for g in tender.target_groups}
-    lots = {lot.id: lot.code for lot in tender.lots}
     bids = []
     for bid in data.bids:
-        result = outcome.for_bid(bid.id)
-        submission = bid.latest_submission
+        result = outcome.for_bid(bid.bid_id)
         served: dict[str, list[list[str]]] = {}
-        for cell in bid.coverage:
-            served.setdefault(lots[cell.lot_id], []).append(
-                [municipalities[cell.municipality_id], groups[cell.target_group_id]]
-            )
+        for lot, municipality, group in bid.cells:
+            served.setdefault(lot, []).append([municipality, group])
+        organisation = bid.organisation
         bids.append(
             {
-                "bid_id": bid.id,
+                "bid_id": bid.bid_id,
                 "blind_code": bid.blind_code,
                 "organisation": {
-                    "name": bid.organisation_name,
-                    "kvk": bid.kvk_number,
-                    "street_address": bid.street_address,
-                    "postcode": bid.postcode,
-                    "city": bid.city,
-                    "contact_person": bid.contact_person,
-                    "email": bid.email,
+                    "name": organisation.name,
+                    "kvk": organisation.kvk_number,
+                    "street_address": organisation.street_address,
+                    "postcode": organisation.postcode,
+                    "city": organisation.city,
+                    "contact_person": organisation.contact_person,
+                    "email": organisation.email,
                 },
                 "organisation_id": bid.organisation_id,
-                "received_at": _iso(submission.received_at if submission else None),
-                "digest": submission.digest if submission else None,
-                "lots": sorted(data.results[bid.id].lots),
+                "received_at": _iso(bid.received_at),
+                "digest": bid.digest,
+                "lots": sorted(data.results[bid.bid_id].lots),
                 "passed": result.evaluation.passed,
                 "total": str(result.evaluation.total)
                 if result.evaluation.total is not None
@@ -106,16 +101,16 @@ def build_snapshot(
                 "reasons": _reasons(result.evaluation.reasons),
                 "requirement_failures": [
                     {"code": f.code, "title": f.title, "reason": f.reason}
-                    for f in data.results[bid.id].failed_requirements
+                    for f in data.results[bid.bid_id].failed_requirements
                 ],
                 "scores": [
                     {
                         "code": c.code,
-                        "score": motivations[(bid.id, c.code)][0],
-                        "motivation": motivations[(bid.id, c.code)][1],
+                        "score": motivations[(bid.bid_id, c.code)][0],
+                        "motivation": motivations[(bid.bid_id, c.code)][1],
                     }
                     for c in tender.criteria
-                    if (bid.id, c.code) in motivations
+                    if (bid.bid_id, c.code) in motivations
                 ],
                 "lot_results": [
                     {
@@ -128,9 +123,7 @@ def build_snapshot(
                 ],
                 "awarded_lots": sorted(result.awarded_lots),
                 "served": {lot: sorted(cells) for lot, cells in served.items()},
-                "network": sorted(
-                    {municipalities[p.municipality_id] for p in bid.network_partners}
-                ),
+                "network": sorted(bid.network_municipalities),
             }
         )
     members = evaluation.committee(session, tender)
@@ -234,7 +227,7 @@ def build_snapshot(
                 "recorded_by": _name(session, draw.recorded_by_id),
             }
             for draw in session.scalars(select(TieDraw).where(TieDraw.tender_id == tender.id))
-            if set(draw.drawn_order) <= {b.id for b in data.bids}
+            if set(draw.drawn_order) <= {b.bid_id for b in data.bids}
         ],
         "gap_decisions": [
             {

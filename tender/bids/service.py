@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from tender import audit
 from tender.accounts.models import Organisation, User
-from tender.bids import uploads
+from tender.bids import submitted, uploads
 from tender.bids.models import (
     Attachment,
     Bid,
@@ -463,19 +463,30 @@ _LEGAL_FORMS = re.compile(
 )
 
 
-def identifying_terms(bid: Bid) -> list[str]:
-    """What would identify the provider to a blind committee: name, KvK, web domain."""
-    terms: set[str] = {bid.kvk_number, bid.organisation.kvk_number}
-    for name in (bid.organisation_name, bid.organisation.name):
+def identity_terms(
+    *, names: Iterable[str], kvk_numbers: Iterable[str], websites: Iterable[str]
+) -> list[str]:
+    """What would identify a provider to a blind committee: name, KvK, web domain."""
+    terms: set[str] = set(kvk_numbers)
+    for name in names:
         core = re.sub(r"\s+", " ", _LEGAL_FORMS.sub(" ", name)).strip(" .,-")
         if len(core) >= 4:
             terms.add(core)
-    for website in (bid.website, bid.organisation.website):
+    for website in websites:
         host = urlparse(website if "//" in website else f"//{website}").hostname or ""
         host = host.removeprefix("www.")
         if host:
             terms.add(host)
     return sorted(t for t in terms if t)
+
+
+def identifying_terms(bid: Bid) -> list[str]:
+    """The identity terms of the working copy and the registered organisation."""
+    return identity_terms(
+        names=(bid.organisation_name, bid.organisation.name),
+        kvk_numbers=(bid.kvk_number, bid.organisation.kvk_number),
+        websites=(bid.website, bid.organisation.website),
+    )
 
 
 def anonymity_warnings(bid: Bid) -> list[str]:
@@ -558,7 +569,9 @@ def digest_of(canonical: dict[str, Any]) -> str:
 
 
 def has_unsubmitted_changes(bid: Bid) -> bool:
-    return bid.status == BidStatus.SUBMITTED and digest_of(canonical_form(bid)) != bid.digest
+    """Whether the working copy differs from the version that counts (the provider's eyes only)."""
+    counting = submitted.counting_submission(bid)
+    return counting is not None and digest_of(canonical_form(bid)) != counting.digest
 
 
 def submit(session: Session, *, bid: Bid, actor: User, now: datetime) -> BidSubmission:

@@ -22,9 +22,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tender import clock
-from tender.access import get_or_404, load_bid, load_tender
+from tender.access import get_or_404, load_attachment, load_bid, load_tender
 from tender.actions import attempt
-from tender.bids import service, uploads
+from tender.bids import service, uploads, verification
 from tender.bids.forms import (
     NetworkPartnerForm,
     OrganisationDetailsForm,
@@ -33,6 +33,7 @@ from tender.bids.forms import (
 )
 from tender.bids.models import Attachment, Bid, NetworkPartner, Subcontractor
 from tender.db import db_session
+from tender.documents.pdf import audit_footer
 from tender.documents.receipt import ReceiptData, build_receipt
 from tender.downloads import download
 from tender.errors import DomainError
@@ -504,15 +505,15 @@ def receipt(bid_id: int, number: int) -> str:
 @bp.route("/inschrijvingen/<int:bid_id>/ontvangstbevestiging/<int:number>.pdf")
 def receipt_pdf(bid_id: int, number: int) -> Response:
     bid = load_bid(bid_id, Permission.BID_READ)
-    content = build_receipt(receipt_data(bid, number))
+    # The receipt prints the audit event that recorded this submission.
+    with audit_footer(verification.submission_anchor(db_session(), _submission(bid, number))):
+        content = build_receipt(receipt_data(bid, number))
     return download(content, f"ontvangstbevestiging-{bid.tender.reference}-{number}.pdf")
 
 
 @bp.route("/inschrijvingen/<int:bid_id>/bijlagen/<int:attachment_id>")
 def attachment(bid_id: int, attachment_id: int) -> Response:
     bid = load_bid(bid_id, Permission.BID_READ)
-    stored = db_session().get(Attachment, attachment_id)
-    if stored is None or stored.bid_id != bid.id:
-        abort(404)
+    stored = load_attachment(bid, attachment_id)
     content = uploads.read(_storage(), stored.stored_name)
     return download(content, stored.original_filename)

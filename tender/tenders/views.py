@@ -131,7 +131,7 @@ def show(tender_id: int):  # type: ignore[no-untyped-def]
         button_form=EmptyForm(),
         total_weight=sum(c.weight for c in tender.criteria),
         award_report=award.award_report_document(db_session(), tender)
-        if can(current_user, Permission.AWARD_REPORT_READ)
+        if can(current_user, Permission.AWARD_REPORT_READ, tender, now)
         else None,
         bids_received=bids.submitted_count(db_session(), tender)
         if can(current_user, Permission.BID_COUNT)
