@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from tender import audit, clock, migrate
-from tender.accounts import service as accounts
+from tender.accounts import staff
 from tender.accounts.models import Role
 from tender.criteria import CriteriaError, load_criteria
 from tender.db import db_session
@@ -85,25 +85,35 @@ def tender_import(file: Path) -> None:
     type=click.Choice([r.value for r in Role if r != Role.PROVIDER]),
     help="Aanbieders registreren zichzelf in de webapplicatie.",
 )
-@click.password_option("--password", help="Minstens 12 tekens; wordt gevraagd als het ontbreekt.")
+@click.password_option(
+    "--password",
+    help="Tijdelijk wachtwoord, minstens 12 tekens; wordt gevraagd als het ontbreekt. "
+    "De gebruiker moet het bij de eerste keer inloggen wijzigen.",
+)
 def user_create(email: str, name: str, role: str, password: str) -> None:
-    """Create a staff account (inkoper, beoordelaar, adviesraad, beheerder)."""
+    """Create a staff account with a one-time password (changed at the first login).
+
+    The first inkoper is made here; any later inkoper waits for an inkoper's confirmation.
+    """
     session = db_session()
     try:
-        user = accounts.create_user(
-            session,
-            email=email,
-            name=name,
-            role=Role(role),
-            password=password,
-            actor=None,
-            now=clock.now(),
+        created = staff.create_by_operator(
+            session, email=email, name=name, role=Role(role), password=password, now=clock.now()
         )
     except DomainError as error:
         click.echo(str(error), err=True)
         sys.exit(1)
     session.commit()
-    click.echo(f"Account {user.email} ({user.role_label}) aangemaakt.")
+    user = created.user
+    click.echo(
+        f"Account {user.email} ({user.role_label}) aangemaakt. Het wachtwoord is tijdelijk: "
+        "bij de eerste keer inloggen kiest de gebruiker een eigen wachtwoord."
+    )
+    if created.pending is not None:
+        click.echo(
+            f"De rol {created.pending.role} wacht op bevestiging door een inkoper "
+            "(pagina Accounts en rollen)."
+        )
 
 
 @audit_cli.command("verify")

@@ -23,6 +23,13 @@ from typing import Any
 
 OUTBOX = "outbox"
 SMTP_TIMEOUT_SECONDS = 30
+# A message for its recipient's eyes only (an activation link): the outbox pages
+# show that it was sent, never its text.
+CONFIDENTIAL_HEADER = "X-Tender-Confidential"
+CONFIDENTIAL_NOTICE = (
+    "Dit bericht bevat een persoonlijke activeringslink en is alleen voor de ontvanger; "
+    "de tekst wordt hier niet getoond."
+)
 
 
 class MailNotSent(Exception):
@@ -46,7 +53,13 @@ def _enabled(value: Any) -> bool:
 
 
 def _message(
-    config: Mapping[str, Any], *, recipient: str, subject: str, body: str, now: datetime
+    config: Mapping[str, Any],
+    *,
+    recipient: str,
+    subject: str,
+    body: str,
+    now: datetime,
+    confidential: bool = False,
 ) -> EmailMessage:
     sender = config["MAIL_FROM"]
     message = EmailMessage()
@@ -55,6 +68,8 @@ def _message(
     message["Subject"] = subject
     message["Date"] = format_datetime(now.astimezone(UTC))
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    if confidential:
+        message[CONFIDENTIAL_HEADER] = "yes"
     message.set_content(body)
     return message
 
@@ -98,8 +113,11 @@ def send_mail(
     subject: str,
     body: str,
     now: datetime,
+    confidential: bool = False,
 ) -> None:
     """Send ``subject``/``body`` to every address in ``to``, one message each.
+
+    A ``confidential`` message is marked so that the outbox pages never show its body.
 
     Raises ``MailNotSent`` after writing the messages the SMTP server did not
     take to the outbox.
@@ -107,7 +125,14 @@ def send_mail(
     if isinstance(to, str):
         raise TypeError("to is a sequence of addresses, not one address")
     messages = [
-        _message(config, recipient=recipient, subject=subject, body=body, now=now)
+        _message(
+            config,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            now=now,
+            confidential=confidential,
+        )
         for recipient in dict.fromkeys(to)
     ]
     if not messages:
@@ -129,7 +154,7 @@ class OutboxMessage:
     recipient: str
     subject: str
     date: datetime | None
-    body: str
+    body: str  # CONFIDENTIAL_NOTICE instead of the text of a confidential message
 
 
 def _read(path: Path) -> OutboxMessage:
@@ -144,7 +169,11 @@ def _read(path: Path) -> OutboxMessage:
         recipient=str(message.get("To", "")),
         subject=str(message.get("Subject", "")),
         date=date,
-        body=text.get_content() if text is not None else "",
+        body=(
+            CONFIDENTIAL_NOTICE
+            if message.get(CONFIDENTIAL_HEADER)
+            else (text.get_content() if text is not None else "")
+        ),
     )
 
 

@@ -63,6 +63,10 @@ class Permission(StrEnum):
     AWARD_MANAGE = "award:manage"
     AWARD_REPORT_READ = "award_report:read"
     AWARD_LETTER_READ = "award_letter:read"
+    # Confirm (or refuse) the inkoper role another account waits for.
+    ROLE_CONFIRM = "role:confirm"
+    # The events of staff accounts and roles: who made whom what, and when.
+    ACCOUNT_LOG_READ = "account_log:read"
 
 
 ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
@@ -92,6 +96,8 @@ ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.GAP_DECIDE,
             Permission.AWARD_MANAGE,
             Permission.AWARD_REPORT_READ,
+            Permission.ROLE_CONFIRM,
+            Permission.ACCOUNT_LOG_READ,
         }
     ),
     Role.ADVISORY_COUNCIL: frozenset(
@@ -123,7 +129,7 @@ ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.EVALUATION_PROGRESS,
         }
     ),
-    Role.ADMINISTRATOR: frozenset({Permission.USER_MANAGE}),
+    Role.ADMINISTRATOR: frozenset({Permission.USER_MANAGE, Permission.ACCOUNT_LOG_READ}),
 }
 
 # The set-up of a tender is public from publication on (it is on TenderNed too);
@@ -234,6 +240,8 @@ def has_grant(user: Any, permission: Permission) -> bool:
 
 def can(user: Any, permission: Permission, obj: Any = None, now: datetime | None = None) -> bool:
     """May ``user`` exercise ``permission`` (on ``obj``, at ``now``)?"""
+    if user.role is None:  # a role waiting for confirmation grants nothing yet
+        return False
     if not has_grant(user, permission):
         return False
     rule = OBJECT_RULES.get(permission)

@@ -30,7 +30,8 @@ _LANDING = {
 @bp.route("/")
 @login_required
 def home():  # type: ignore[no-untyped-def]
-    return redirect(url_for(_LANDING[Role(current_user.role)]))
+    # An account without a role yet (waiting for confirmation) lands on its account page.
+    return redirect(url_for(_LANDING.get(current_user.role, "accounts.my_account")))
 
 
 @bp.route("/aanbieder")

@@ -115,7 +115,7 @@ def test_administrator_cannot_block_itself(client, session: Session, now: dateti
     assert admin.active
 
 
-def test_administrator_creates_staff_account_with_one_time_password(
+def test_administrator_creates_staff_account_with_an_activation_link(
     client,
     session: Session,
     now: datetime,  # type: ignore[no-untyped-def]
@@ -125,9 +125,10 @@ def test_administrator_creates_staff_account_with_one_time_password(
     data = {"name": "Eva Evaluator", "email": "eva@regio.example.org", "role": "beoordelaar"}
     response = client.post("/beheer/gebruikers/nieuw", data=data)
     html = response.get_data(as_text=True)
-    assert "Tijdelijk wachtwoord" in html
+    assert "activeringslink" in html and "Tijdelijk wachtwoord" not in html
     user = session.scalar(select(User).where(User.email == "eva@regio.example.org"))
     assert user is not None and user.role == Role.EVALUATOR
+    assert not user.must_change_password
     again = client.post("/beheer/gebruikers/nieuw", data=data)
     assert "Er bestaat al een account" in again.get_data(as_text=True)
     assert 'value="Eva Evaluator"' in again.get_data(as_text=True)

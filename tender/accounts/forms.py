@@ -83,11 +83,17 @@ class UserForm(DutchForm):
     email = EmailField(
         "E-mailadres", validators=[DataRequired(REQUIRED), Email("Vul een geldig e-mailadres in.")]
     )
-    role = SelectField("Rol", choices=STAFF_ROLE_CHOICES, validators=[DataRequired(REQUIRED)])
+    role = SelectField(
+        "Rol",
+        description="De rol inkoper gaat pas in als een andere inkoper die bevestigt.",
+        choices=STAFF_ROLE_CHOICES,
+        validators=[DataRequired(REQUIRED)],
+    )
 
 
-class PasswordChangeForm(DutchForm):
-    current = PasswordField("Huidig wachtwoord", validators=[DataRequired(REQUIRED)])
+class NewPasswordForm(DutchForm):
+    """A password the user chooses itself (activation link, forced change)."""
+
     password = PasswordField(
         "Nieuw wachtwoord",
         description="Minstens 12 tekens.",
@@ -102,4 +108,17 @@ class PasswordChangeForm(DutchForm):
             DataRequired(REQUIRED),
             EqualTo("password", message="De wachtwoorden zijn niet gelijk."),
         ],
+    )
+
+
+class PasswordChangeForm(NewPasswordForm):
+    current = PasswordField("Huidig wachtwoord", validators=[DataRequired(REQUIRED)])
+
+
+class RoleForm(DutchForm):
+    role = SelectField(
+        "Nieuwe rol",
+        description="De rol inkoper gaat pas in als een andere inkoper die bevestigt.",
+        choices=STAFF_ROLE_CHOICES,
+        validators=[DataRequired(REQUIRED)],
     )

@@ -1,4 +1,4 @@
-"""Users, their roles, and provider organisations."""
+"""Users, their roles, and provider organisations; activation links and role requests."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tender.db import Base, UTCDateTime
@@ -27,6 +27,7 @@ ROLE_LABELS = {
     Role.ADVISORY_COUNCIL: "Adviesraad",
     Role.ADMINISTRATOR: "Beheerder",
 }
+NO_ROLE_LABEL = "Geen rol"
 
 _ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
 
@@ -63,12 +64,18 @@ class User(UserMixin, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(String(20))
+    # None: no role yet, e.g. while the role inkoper waits for an inkoper's confirmation.
+    role: Mapped[Role | None] = mapped_column(String(20))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A password someone else chose (``flask user create``) works once: until the
+    # user has chosen its own, every page leads to the password form.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 
@@ -86,4 +93,76 @@ class User(UserMixin, Base):
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS[Role(self.role)]
+        return ROLE_LABELS[Role(self.role)] if self.role is not None else NO_ROLE_LABEL
+
+
+class AccountActivation(Base):
+    """A one-time link with which a user chooses its own password.
+
+    Only the SHA-256 of the token is stored; the token itself is in the e-mail alone.
+    """
+
+    __tablename__ = "account_activation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A newer link (or a reset) replaces every link still open.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class RoleRequestOutcome(StrEnum):
+    CONFIRMED = "bevestigd"
+    REJECTED = "afgewezen"
+    WITHDRAWN = "ingetrokken"
+
+
+_OUTCOME_VALUES = ", ".join(f"'{outcome.value}'" for outcome in RoleRequestOutcome)
+
+
+class RoleRequest(Base):
+    """A role (inkoper) asked for an account, which another inkoper must confirm.
+
+    ``requested_by_id`` None: asked through the command line (the operator).
+    """
+
+    __tablename__ = "role_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    role: Mapped[Role] = mapped_column(String(20))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[RoleRequestOutcome | None] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role_known"),
+        CheckConstraint(f"outcome IS NULL OR outcome IN ({_OUTCOME_VALUES})", name="outcome_known"),
+        # Nobody confirms a request for themselves, nor their own request.
+        CheckConstraint(
+            "outcome IS NULL OR outcome != 'bevestigd' OR (decided_by_id IS NOT NULL "
+            "AND decided_by_id != user_id "
+            "AND (requested_by_id IS NULL OR decided_by_id != requested_by_id))",
+            name="confirmed_by_another",
+        ),
+        # At most one open request per account.
+        Index(
+            "uq_role_request_open",
+            "user_id",
+            unique=True,
+            sqlite_where=text("outcome IS NULL"),
+            postgresql_where=text("outcome IS NULL"),
+        ),
+    )

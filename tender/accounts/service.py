@@ -65,46 +65,79 @@ def kvk_taken(session: Session, kvk: str) -> bool:
     )
 
 
+def unusable_password_hash() -> str:
+    """The hash of a random password nobody knows: the account cannot log in yet."""
+    return generate_password_hash(secrets.token_urlsafe(32), method=PASSWORD_HASH_METHOD)
+
+
+def record_account_event(
+    session: Session, *, user: User, action: str, actor: Any, now: datetime, **details: Any
+) -> None:
+    """One audit event about an account (shown on the page 'Accounts en rollen')."""
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        object_type="user",
+        object_id=user.id,
+        now=now,
+        details=details,
+    )
+
+
 def create_user(
     session: Session,
     *,
     email: str,
     name: str,
-    role: Role,
-    password: str,
+    role: Role | None,
+    password: str | None,
     actor: Any,
     now: datetime,
     organisation: Organisation | None = None,
     is_demo: bool = False,
+    must_change_password: bool = False,
 ) -> User:
-    """Create an account. Providers need an organisation, other roles must not have one."""
+    """Create an account. Providers need an organisation, other roles must not have one.
+
+    ``password`` None: nobody knows a working password yet (an activation link
+    follows). ``role`` None: no role yet (a role request follows). Only the operator
+    (``actor`` None: the command line, the demo) makes an inkoper directly; a person
+    asks for the role and another inkoper confirms it (``tender.accounts.roles``).
+    """
     if email_taken(session, email):
         raise AccountError(f"Er bestaat al een account met e-mailadres {normalise_email(email)}.")
-    if (problem := password_problem(password)) is not None:
+    if password is not None and (problem := password_problem(password)) is not None:
         raise AccountError(problem)
     if (role == Role.PROVIDER) != (organisation is not None):
         raise AccountError("Alleen een aanbieder hoort bij een organisatie.")
+    if role == Role.PROCUREMENT_OFFICER and actor is not None:
+        raise AccountError(
+            "De rol inkoper wordt pas toegekend als een andere inkoper die bevestigt."
+        )
     user = User(
         email=normalise_email(email),
         name=name.strip(),
         role=role,
-        password_hash=generate_password_hash(password, method=PASSWORD_HASH_METHOD),
+        password_hash=(
+            unusable_password_hash()
+            if password is None
+            else generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+        ),
         organisation=organisation,
         active=True,
         is_demo=is_demo,
+        must_change_password=must_change_password,
         created_at=now,
     )
     session.add(user)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="user.create",
-        object_type="user",
-        object_id=user.id,
-        now=now,
-        details={"email": user.email, "rol": str(role)},
-    )
+    details: dict[str, Any] = {"email": user.email, "rol": str(role) if role else "geen"}
+    if must_change_password:
+        details["wachtwoord"] = "tijdelijk; wijzigen bij eerste keer inloggen"
+    if role == Role.PROCUREMENT_OFFICER:
+        details["bevestigd"] = "door de beheerder van de server (opdrachtregel)"
+    record_account_event(session, user=user, action="user.create", actor=actor, now=now, **details)
     return user
 
 
@@ -170,18 +203,14 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime) 
 
 
 def set_password(session: Session, *, user: User, password: str, actor: Any, now: datetime) -> None:
+    """Set a password. Chosen by the user itself, it ends a forced change."""
     if (problem := password_problem(password)) is not None:
         raise AccountError(problem)
     user.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+    if actor is not None and actor.id == user.id:
+        user.must_change_password = False
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="user.password",
-        object_type="user",
-        object_id=user.id,
-        now=now,
-    )
+    record_account_event(session, user=user, action="user.password", actor=actor, now=now)
 
 
 def set_active(session: Session, *, user: User, active: bool, actor: Any, now: datetime) -> None:
@@ -189,12 +218,11 @@ def set_active(session: Session, *, user: User, active: bool, actor: Any, now: d
         raise AccountError("U kunt uw eigen account niet blokkeren.")
     user.active = active
     session.flush()
-    audit.record(
+    record_account_event(
         session,
-        actor=actor,
+        user=user,
         action="user.activate" if active else "user.deactivate",
-        object_type="user",
-        object_id=user.id,
+        actor=actor,
         now=now,
     )
 
@@ -203,3 +231,25 @@ def generate_password() -> str:
     """A random password that is easy to read out (no look-alike characters)."""
     alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
     return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(3))
+
+
+def staff_account_events(
+    session: Session, *, page: int, per_page: int, user: User | None = None
+) -> tuple[list[tuple[audit.AuditEvent, User]], int]:
+    """Events about staff accounts (newest first, one page) and how many there are.
+
+    Provider accounts are left out: before an opening, who registered could hint at
+    who bid. ``user`` narrows the list to one account.
+    """
+    query = (
+        select(audit.AuditEvent, User)
+        .join(User, audit.AuditEvent.object_id == User.id)
+        .where(audit.AuditEvent.object_type == "user", User.organisation_id.is_(None))
+    )
+    if user is not None:
+        query = query.where(User.id == user.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(
+        query.order_by(audit.AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return [(event, account) for event, account in rows], total

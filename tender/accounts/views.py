@@ -1,22 +1,48 @@
-"""Login, logout, provider registration, own password, and user management."""
+"""Login, logout, provider registration, own password, activation links, user management
+and the inkopers' confirmation of roles."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from collections.abc import Callable
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
+from werkzeug.wrappers.response import Response as WerkzeugResponse
 
-from tender import clock
+from tender import audit, clock, notifications
 from tender.access import get_or_404, require
-from tender.accounts import service
-from tender.accounts.forms import LoginForm, PasswordChangeForm, RegistrationForm, UserForm
-from tender.accounts.models import Role, User
+from tender.accounts import activation, roles, service, staff
+from tender.accounts.forms import (
+    LoginForm,
+    NewPasswordForm,
+    PasswordChangeForm,
+    RegistrationForm,
+    RoleForm,
+    UserForm,
+)
+from tender.accounts.models import Role, RoleRequest, User
+from tender.actions import attempt
 from tender.db import db_session
 from tender.permissions import Permission
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/beheer")
+
+EVENTS_PER_PAGE = 50
+# What a user whose password someone else chose may still reach before choosing its own.
+_BEFORE_OWN_PASSWORD = {"accounts.change_password", "accounts.logout", "static"}
+
+
+@bp.before_app_request
+def _own_password_first() -> WerkzeugResponse | None:
+    """A one-time password opens one page only: the form to choose one's own."""
+    if request.endpoint in _BEFORE_OWN_PASSWORD or not current_user.is_authenticated:
+        return None
+    if current_user.must_change_password:
+        return redirect(url_for("accounts.change_password"))
+    return None
 
 
 def _safe_next(target: str | None) -> str:
@@ -97,6 +123,8 @@ def change_password():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         if not check_password_hash(current_user.password_hash, form.current.data):
             form.current.errors = ["Het huidige wachtwoord is onjuist."]
+        elif form.password.data == form.current.data:
+            form.password.errors = ["Kies een ander wachtwoord dan het huidige."]
         else:
             session = db_session()
             service.set_password(
@@ -112,11 +140,121 @@ def change_password():  # type: ignore[no-untyped-def]
     return render_template("accounts/password.html", form=form)
 
 
+@bp.route("/account")
+@login_required
+def my_account():  # type: ignore[no-untyped-def]
+    pending = roles.open_request(db_session(), current_user)
+    return render_template("accounts/account.html", pending=pending)
+
+
+@bp.route("/account/activeren/<token>", methods=["GET", "POST"])
+def activate(token: str):  # type: ignore[no-untyped-def]
+    """The link from the activation e-mail: the user chooses its own password."""
+    if current_user.is_authenticated:
+        return render_template("accounts/activation_logged_in.html"), 403
+    session = db_session()
+    try:
+        link = activation.usable_activation(session, token=token, now=clock.now())
+    except activation.ActivationError as error:
+        status = 404 if isinstance(error, activation.UnknownLink) else 410
+        return render_template("accounts/activation_invalid.html", message=str(error)), status
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            activation.activate(session, token=token, password=form.password.data, now=clock.now())
+        except activation.ActivationError as error:
+            session.rollback()
+            return render_template("accounts/activation_invalid.html", message=str(error)), 410
+        session.commit()
+        flash("Uw wachtwoord is ingesteld. Log in met uw e-mailadres en dit wachtwoord.", "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/activate.html", form=form, user=link.user)
+
+
+@bp.route("/accounts")
+def account_events():  # type: ignore[no-untyped-def]
+    """Roles waiting for confirmation, and every event about staff accounts."""
+    require(Permission.ACCOUNT_LOG_READ)
+    session = db_session()
+    page = max(request.args.get("pagina", 1, type=int) or 1, 1)
+    events, total = service.staff_account_events(session, page=page, per_page=EVENTS_PER_PAGE)
+    return render_template(
+        "accounts/events.html",
+        requests=roles.open_requests(session),
+        events=events,
+        page=page,
+        pages=max((total + EVENTS_PER_PAGE - 1) // EVENTS_PER_PAGE, 1),
+        total=total,
+        action_labels=audit.ACTION_LABELS,
+    )
+
+
+def _decide(request_id: int, decide: Callable[..., None], success: str) -> WerkzeugResponse:
+    """An inkoper confirms or rejects a role request (``success`` may name {user}, {role})."""
+    require(Permission.ROLE_CONFIRM)
+    role_request = get_or_404(RoleRequest, request_id)
+    attempt(
+        lambda: decide(db_session(), request=role_request, actor=current_user, now=clock.now()),
+        success=success.format(user=role_request.user.name, role=role_request.role),
+    )
+    return redirect(url_for("accounts.account_events"))
+
+
+@bp.route("/accounts/rolverzoeken/<int:request_id>/bevestigen", methods=["POST"])
+def confirm_role(request_id: int) -> WerkzeugResponse:
+    return _decide(request_id, roles.confirm_request, "{user} is nu {role}.")
+
+
+@bp.route("/accounts/rolverzoeken/<int:request_id>/afwijzen", methods=["POST"])
+def reject_role(request_id: int) -> WerkzeugResponse:
+    return _decide(
+        request_id, roles.reject_request, "Het verzoek om {user} {role} te maken is afgewezen."
+    )
+
+
+def _send_activation(link: activation.ActivationLink) -> None:
+    """Mail the link to the user alone; the outbox pages do not show its text."""
+    url = url_for("accounts.activate", token=link.token, _external=True)
+    subject, body = activation.activation_mail(link, url)
+    try:
+        notifications.send_mail(
+            current_app.config,
+            instance_path=current_app.instance_path,
+            to=[link.user.email],
+            subject=subject,
+            body=body,
+            now=clock.now(),
+            confidential=True,
+        )
+    except notifications.MailNotSent:
+        flash(
+            "De mailserver nam de e-mail met de activeringslink niet aan. Het bericht staat in "
+            "de map outbox op de server; vraag de beheerder van de server het door te sturen.",
+            "error",
+        )
+
+
+def _staff_user(user_id: int) -> User:
+    """A staff account; provider accounts are not managed here."""
+    user = get_or_404(User, user_id)
+    if user.organisation_id is not None:
+        abort(404)
+    return user
+
+
 @admin_bp.route("/gebruikers")
 def users():  # type: ignore[no-untyped-def]
     require(Permission.USER_MANAGE)
-    all_users = db_session().scalars(select(User).order_by(User.role, User.name)).all()
-    return render_template("accounts/users.html", users=all_users)
+    session = db_session()
+    staff_users = session.scalars(
+        select(User).where(User.organisation_id.is_(None)).order_by(User.role, User.name)
+    ).all()
+    return render_template(
+        "accounts/users.html",
+        users=staff_users,
+        pending={r.user_id: r for r in roles.open_requests(session)},
+        awaiting=activation.awaiting_activation(session, now=clock.now()),
+    )
 
 
 @admin_bp.route("/gebruikers/nieuw", methods=["GET", "POST"])
@@ -125,14 +263,12 @@ def new_user():  # type: ignore[no-untyped-def]
     form = UserForm()
     if form.validate_on_submit():
         session = db_session()
-        password = service.generate_password()
         try:
-            user = service.create_user(
+            link = staff.invite_staff(
                 session,
                 email=form.email.data,
                 name=form.name.data,
                 role=Role(form.role.data),
-                password=password,
                 actor=current_user,
                 now=clock.now(),
             )
@@ -141,8 +277,85 @@ def new_user():  # type: ignore[no-untyped-def]
             flash(str(error), "error")
         else:
             session.commit()
-            return render_template("accounts/user_created.html", user=user, password=password)
+            _send_activation(link)
+            return render_template(
+                "accounts/user_created.html",
+                user=link.user,
+                expires_at=link.expires_at,
+                pending=roles.open_request(session, link.user),
+            )
     return render_template("accounts/user_new.html", form=form)
+
+
+def _render_user(user: User, form: RoleForm):  # type: ignore[no-untyped-def]
+    session = db_session()
+    events, _total = service.staff_account_events(
+        session, page=1, per_page=EVENTS_PER_PAGE, user=user
+    )
+    return render_template(
+        "accounts/user.html",
+        user=user,
+        form=form,
+        pending=roles.open_request(session, user),
+        awaiting=user.id in activation.awaiting_activation(session, now=clock.now()),
+        events=events,
+        action_labels=audit.ACTION_LABELS,
+    )
+
+
+@admin_bp.route("/gebruikers/<int:user_id>")
+def user_detail(user_id: int):  # type: ignore[no-untyped-def]
+    require(Permission.USER_MANAGE)
+    user = _staff_user(user_id)
+    return _render_user(user, RoleForm(data={"role": user.role}))
+
+
+@admin_bp.route("/gebruikers/<int:user_id>/rol", methods=["POST"])
+def change_role(user_id: int):  # type: ignore[no-untyped-def]
+    require(Permission.USER_MANAGE)
+    user = _staff_user(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _render_user(user, form)
+    session = db_session()
+    try:
+        pending = roles.request_role(
+            session, user=user, role=Role(form.role.data), actor=current_user, now=clock.now()
+        )
+    except service.AccountError as error:
+        session.rollback()
+        flash(str(error), "error")
+        return _render_user(user, form)
+    session.commit()
+    if pending is not None:
+        flash(
+            f"De rol {pending.role} voor {user.name} wacht op bevestiging door een inkoper.",
+            "success",
+        )
+    else:
+        flash(f"{user.name} heeft nu de rol {user.role_label}.", "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@admin_bp.route("/gebruikers/<int:user_id>/activeringslink", methods=["POST"])
+def reset_user(user_id: int) -> WerkzeugResponse:
+    require(Permission.USER_MANAGE)
+    user = _staff_user(user_id)
+    session = db_session()
+    try:
+        link = activation.reset_account(session, user=user, actor=current_user, now=clock.now())
+    except service.AccountError as error:
+        session.rollback()
+        flash(str(error), "error")
+    else:
+        session.commit()
+        _send_activation(link)
+        flash(
+            f"Het wachtwoord van {user.name} werkt niet meer; een nieuwe activeringslink is "
+            f"naar {user.email} gestuurd.",
+            "success",
+        )
+    return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
 @admin_bp.route("/gebruikers/<int:user_id>/status", methods=["POST"])

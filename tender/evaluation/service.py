@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tender import audit
+from tender.accounts import roles
 from tender.accounts.models import Organisation, Role, User
 from tender.bids import service as bid_service
 from tender.bids.models import Bid, BidStatus
@@ -133,6 +134,10 @@ def confirm_opening(
         raise EvaluationError(
             "De opening moet door een tweede inkoper worden bevestigd (vier-ogenprincipe)."
         )
+    if problem := roles.four_eyes_problem(
+        session, first_id=tender.opening_started_by_id, second=actor
+    ):
+        raise EvaluationError(f"U kunt deze opening niet bevestigen. {problem}")
     bids = received_bids(session, tender)
     numbers = list(range(1, len(bids) + 1))
     secrets.SystemRandom().shuffle(numbers)
