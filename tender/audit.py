@@ -2,10 +2,15 @@
 
 Every event stores the hash of the event before it; its own hash covers its
 content and that previous hash. Editing or deleting any row breaks the chain at
-that row, which ``verify_chain`` reports. (Removing the newest events leaves
-a shorter chain that still checks out; the published digests in documents and
-receipts are what anchor it.) ``prev_hash`` is unique, so two
-concurrent writers can never both extend the chain from the same event; on
+that row, which ``verify_chain`` reports. Removing the newest events would leave
+a shorter chain that still checks out, so the chain is anchored: every generated
+document records the head of the chain when it was made (``head``: the newest
+event's id and hash) in its row and prints it in its footer, and a receipt prints
+the event of its submission. ``missing_anchors`` checks that each recorded head is
+still in the chain with exactly that hash, so deleting (or replacing) events up to
+the newest anchored one is detected; the printed anchors let anyone holding a
+document check the same against a copy of the database. ``prev_hash`` is unique,
+so two concurrent writers can never both extend the chain from the same event; on
 PostgreSQL an advisory lock makes them wait for each other instead of failing.
 """
 
@@ -53,6 +58,7 @@ ACTION_LABELS = {
     "tender.deadline_moved": "Uiterste inschrijfdatum verplaatst",
     "tender.opening_moved": "Geplande opening verplaatst",
     "coverage.gap_decision": "Besluit over tekort in dekkend aanbod",
+    "tender.receipts_check_failed": "Ontvangen inschrijvingen wijken af van ontvangstbewijzen",
 }
 _ADVISORY_LOCK_KEY = 7_300_412  # arbitrary, constant: "the audit chain"
 
@@ -199,3 +205,71 @@ def verify(session: Session) -> BrokenLink | None:
         .execution_options(yield_per=1000, populate_existing=True)
     )
     return verify_chain(events)
+
+
+@dataclass(frozen=True)
+class AuditAnchor:
+    """A point in the chain: an event's id (its sequence number) and its hash."""
+
+    event_id: int
+    hash: str
+
+
+def head(session: Session) -> AuditAnchor | None:
+    """The newest event of the chain as this transaction sees it; None while it is empty."""
+    row = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    return AuditAnchor(event_id=row.id, hash=row.hash) if row is not None else None
+
+
+@dataclass(frozen=True)
+class AnchoredRecord:
+    """Something that recorded the chain's head, named for the report (e.g. a document)."""
+
+    label: str
+    anchor: AuditAnchor
+
+
+@dataclass(frozen=True)
+class MissingAnchor:
+    record: AnchoredRecord
+    reason: str
+
+
+def missing_anchors(session: Session, records: Iterable[AnchoredRecord]) -> list[MissingAnchor]:
+    """The records whose anchor is no longer in the chain as it was recorded.
+
+    An anchor is found when the chain still holds the event with that id and exactly
+    that hash. Together with ``verify`` (every event links to the one before it) this
+    proves that no event up to the newest anchor was removed or replaced.
+    """
+    records = list(records)
+    ids = sorted({record.anchor.event_id for record in records})
+    hashes: dict[int, str] = {}
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        batch = ids[start : start + 500]
+        rows = session.execute(
+            select(AuditEvent.id, AuditEvent.hash).where(AuditEvent.id.in_(batch))
+        )
+        hashes.update({row.id: row.hash for row in rows})
+    missing = []
+    for record in records:
+        found = hashes.get(record.anchor.event_id)
+        if found is None:
+            missing.append(
+                MissingAnchor(
+                    record,
+                    f"gebeurtenis {record.anchor.event_id} ontbreekt in het logboek "
+                    "(gebeurtenissen zijn verwijderd)",
+                )
+            )
+        elif found != record.anchor.hash:
+            missing.append(
+                MissingAnchor(
+                    record,
+                    f"gebeurtenis {record.anchor.event_id} heeft niet meer de vastgelegde hash "
+                    "(gebeurtenissen zijn verwijderd of vervangen)",
+                )
+            )
+    return missing

@@ -76,6 +76,38 @@ def tender_import(file: Path) -> None:
     click.echo(tender.reference)
 
 
+@tender_cli.command("verify")
+@click.argument("reference")
+def tender_verify(reference: str) -> None:
+    """Hash every received bid and file again and compare with the receipts; exit 1 on a
+    difference, which is also recorded in the audit trail."""
+    from tender.bids import uploads, verification
+
+    session = db_session()
+    tender = session.scalar(select(Tender).where(Tender.reference == reference))
+    if tender is None:
+        click.echo(f"Onbekende aanbesteding: {reference}.", err=True)
+        sys.exit(1)
+    check = verification.verify_received(
+        session,
+        tender=tender,
+        uploads_dir=uploads.uploads_dir(current_app.instance_path),
+        actor=None,
+        now=clock.now(),
+    )
+    session.commit()
+    if not check.ok:
+        click.echo(
+            f"{reference}: {len(check.problems)} afwijking(en) van de ontvangstbewijzen "
+            "(vastgelegd in het logboek):",
+            err=True,
+        )
+        for problem in check.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"{reference}: in orde, {check.summary()}.")
+
+
 @user_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
@@ -118,16 +150,31 @@ def user_create(email: str, name: str, role: str, password: str) -> None:
 
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Check the hash chain of the audit trail; exit 1 at the first broken link."""
+    """Check the hash chain and every document's record of its head; exit 1 on a fault."""
+    from tender.documents import service as documents
+
     session = db_session()
     broken = audit.verify(session)
+    anchors = documents.audit_anchors(session)
+    missing = audit.missing_anchors(session, anchors)
     if broken is not None:
         click.echo(
             f"Logboek beschadigd bij gebeurtenis {broken.event_id}: {broken.reason}.", err=True
         )
+    for problem in missing:
+        click.echo(
+            f"Logboek ingekort: {problem.record.label} legde het logboek vast t/m gebeurtenis "
+            f"{problem.record.anchor.event_id} (hash {problem.record.anchor.hash}), maar "
+            f"{problem.reason}.",
+            err=True,
+        )
+    if broken is not None or missing:
         sys.exit(1)
     count = session.scalar(select(func.count(audit.AuditEvent.id)))
-    click.echo(f"Logboek in orde: {count} gebeurtenissen, keten ongebroken.")
+    click.echo(
+        f"Logboek in orde: {count} gebeurtenissen, keten ongebroken; "
+        f"{len(anchors)} documenten verwijzen naar gebeurtenissen die er ongewijzigd zijn."
+    )
 
 
 @click.command("demo")
@@ -216,6 +263,7 @@ def documents_command(reference: str, out: Path) -> None:
     from tender.award import documents as award_documents
     from tender.award import service as award
     from tender.award.outcome import tender_outcome
+    from tender.documents.pdf import audit_footer
     from tender.timefmt import to_local
 
     session = db_session()
@@ -244,7 +292,9 @@ def documents_command(reference: str, out: Path) -> None:
         )
         sys.exit(1)
     started = time.perf_counter()
-    written = award_documents.write_all(snapshot, out, sent_at=sent_at, contracts=True)
+    # Like stored documents, the written ones print the audit chain's head.
+    with audit_footer(audit.head(session)):
+        written = award_documents.write_all(snapshot, out, sent_at=sent_at, contracts=True)
     seconds = time.perf_counter() - started
     click.echo(f"{len(written)} documenten geschreven naar {out} in {seconds:.1f} s.")
 

@@ -311,7 +311,7 @@ def _nearest(levels: list[int], value: float) -> int:
 
 
 def _open_bids(
-    session: Session, tender: Tender, staff: dict[str, User], documents_dir: Path
+    session: Session, tender: Tender, staff: dict[str, User], instance_path: str
 ) -> None:
     deadline = tender.submission_deadline
     assert deadline is not None
@@ -324,7 +324,8 @@ def _open_bids(
         tender=tender,
         actor=staff["inkoper2"],
         now=deadline + timedelta(hours=1, minutes=5),
-        storage_dir=documents_dir,
+        storage_dir=documents.documents_dir(instance_path),
+        uploads_dir=uploads_dir(instance_path),
     )
 
 
@@ -460,7 +461,7 @@ def build(
             )
             result.bids += 1
     if in_the_past and instance_path is not None:
-        _open_bids(session, tender, staff, documents.documents_dir(instance_path))
+        _open_bids(session, tender, staff, instance_path)
         if phase == "scored":
             _score_bids(session, tender, staff)
     session.flush()

@@ -245,6 +245,7 @@ def make_opened_tender(  # type: ignore[no-untyped-def]
         actor=officers[1],
         now=opened_at,
         storage_dir=documents_dir(instance_path),
+        uploads_dir=uploads_dir(instance_path),
     )
     return tender, providers, officers, opened_at
 

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from tender import audit
 from tender.audit import AuditEvent, AuditTrailIsAppendOnly
+from tender.documents import service as documents
+from tender.documents.models import Document
 
 
 def _events(session: Session) -> list[AuditEvent]:
@@ -85,3 +87,70 @@ def test_orm_refuses_to_change_or_delete_events(session: Session, now: datetime)
     session.delete(_events(session)[0])
     with pytest.raises(AuditTrailIsAppendOnly):
         session.flush()
+
+
+# -- anchors: documents record the chain's head, so removing the newest events shows -----
+
+
+def _document_at_head(app: Flask, session: Session, now: datetime) -> Document:
+    tender = make_published_tender(session, now=now)
+    document = documents.store_document(
+        session,
+        storage_dir=documents.documents_dir(app.instance_path),
+        tender_id=tender.id,
+        kind=documents.QA_NOTA,
+        filename="nota-van-inlichtingen-1.pdf",
+        build=lambda: b"%PDF-1.4 nota",
+        now=now,
+    )
+    session.commit()
+    return document
+
+
+def test_a_document_records_the_head_of_the_chain(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    document = _document_at_head(app, session, now)
+    newest = _events(session)[-1]
+    assert (document.audit_seq, document.audit_hash) == (newest.id, newest.hash)
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "1 documenten verwijzen naar gebeurtenissen die er ongewijzigd zijn" in result.output
+
+
+def test_deleting_the_newest_events_after_a_document_is_detected(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    document = _document_at_head(app, session, now)
+    events = _events(session)
+    # Later activity, then someone removes the newest rows, back to before the document.
+    audit.record(session, actor=None, action="tender.state", object_type="tender",
+                 object_id=document.tender_id, now=now)  # fmt: skip
+    session.commit()
+    session.execute(text("DELETE FROM audit_event WHERE id >= :id"), {"id": events[-2].id})
+    session.commit()
+    assert audit.verify(session) is None  # the shortened chain itself still checks out
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"document {document.id} ‘nota-van-inlichtingen-1.pdf’" in result.output
+    assert f"gebeurtenis {events[-1].id} ontbreekt in het logboek" in result.output
+
+
+def test_deleted_events_replaced_by_new_ones_are_detected(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    document = _document_at_head(app, session, now)
+    anchored = _events(session)[-1]
+    session.execute(text("DELETE FROM audit_event WHERE id >= :id"), {"id": anchored.id})
+    session.commit()
+    session.expunge_all()  # forget the deleted rows, as a new process would
+    # New events extend the shortened chain (SQLite even reuses the freed ids).
+    for _ in range(2):
+        audit.record(session, actor=None, action="tender.state", object_type="tender",
+                     object_id=document.tender_id, now=now)  # fmt: skip
+    session.commit()
+    assert audit.verify(session) is None
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"document {document.id}" in result.output
+    assert f"gebeurtenis {anchored.id}" in result.output

@@ -10,8 +10,10 @@ import pytest
 from pypdf import PdfReader
 
 from tender.documents.opening_record import (
+    FailedCheck,
     OpenedBid,
     OpeningRecordData,
+    ReceiptCheck,
     build_opening_record,
 )
 
@@ -72,6 +74,10 @@ def _data(**changes: object) -> OpeningRecordData:
         "opened_by": "Bram de Vries",
         "bids": BIDS,
         "withdrawn": (WITHDRAWN,),
+        "receipt_check": ReceiptCheck(
+            statement="3 inschrijvingen en 5 bestanden komen overeen met de ontvangstbewijzen",
+            earlier_failures=(),
+        ),
     }
     fields.update(changes)
     return OpeningRecordData(**fields)  # type: ignore[arg-type]
@@ -238,3 +244,32 @@ def test_metadata_names_the_document_and_the_authority(record_pdf: bytes) -> Non
     assert metadata is not None
     assert metadata.title == "Proces-verbaal van opening"
     assert metadata.author == AUTHORITY
+
+
+def test_states_the_check_against_the_receipts(record_text: str) -> None:
+    text = _flat(record_text)
+    assert (
+        "Controle ontvangen inschrijvingen: 3 inschrijvingen en 5 bestanden komen overeen met "
+        "de ontvangstbewijzen." in text
+    )
+    assert "Geen eerdere controle heeft een afwijking gevonden." in text
+
+
+def test_lists_every_earlier_failed_check_with_its_time() -> None:
+    problem = (
+        "Inschrijving met intern nummer 12 (indiening 2, ontvangen 24-11-2026 11:59:58): het "
+        "bewijsstuk bij eis E2 is na ontvangst gewijzigd."
+    )
+    check = ReceiptCheck(
+        statement="3 inschrijvingen en 5 bestanden komen overeen met de ontvangstbewijzen",
+        earlier_failures=(
+            FailedCheck(datetime(2026, 11, 24, 12, 30, 5, tzinfo=UTC), (problem,)),
+            FailedCheck(datetime(2026, 11, 24, 12, 45, 0, tzinfo=UTC), (problem, problem)),
+        ),
+    )
+    text = _flat("\n".join(_pages(build_opening_record(_data(receipt_check=check)))))
+    assert "Eerdere controles vonden afwijkingen" in text
+    assert "Controle van 24-11-2026 13:30:05" in text
+    assert "Controle van 24-11-2026 13:45:00" in text
+    assert text.count(problem) == 3
+    assert "Geen eerdere controle" not in text

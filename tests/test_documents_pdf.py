@@ -9,6 +9,8 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader
 
+from tender.audit import AuditAnchor
+from tender.documents.pdf import audit_footer
 from tender.documents.qa_nota import QaNotaData, QaNotaItem, build_qa_nota, deadline_notice
 from tender.documents.receipt import ReceiptData, build_receipt
 
@@ -247,3 +249,16 @@ def test_text_font_is_embedded(receipt_pdf: bytes) -> None:
         if "/FontDescriptor" in font and "/FontFile2" in font["/FontDescriptor"]
     ]
     assert any("Vera" in name for name in embedded)
+
+
+def test_audit_footer_prints_the_chains_head_on_every_page(nota_pdf: bytes) -> None:
+    anchor = AuditAnchor(event_id=1234, hash=hashlib.sha256(b"event 1234").hexdigest())
+    with audit_footer(anchor):
+        anchored = build_qa_nota(_nota())
+    pages = _pages(anchored)
+    assert len(pages) > 1
+    for page in pages:
+        assert f"Logboek t/m gebeurtenis 1234, hash {anchor.hash}" in page
+    # Outside the footer's scope nothing is printed, and the anchor is part of the bytes.
+    assert not any("Logboek t/m" in page for page in _pages(nota_pdf))
+    assert build_qa_nota(_nota()) == nota_pdf != anchored

@@ -31,7 +31,7 @@ def _store(session: Session, storage_dir: Path, now: datetime, **changes: object
         "tender_id": tender.id,
         "kind": documents.RECEIPT,
         "filename": FILENAME,
-        "content": CONTENT,
+        "build": lambda: CONTENT,
         "now": now,
     }
     arguments.update(changes)
@@ -77,7 +77,7 @@ def test_stored_name_is_random_and_reveals_nothing_of_the_file_name(
         tender_id=first.tender_id,
         kind=documents.RECEIPT,
         filename=FILENAME,
-        content=CONTENT,
+        build=lambda: CONTENT,
         now=now,
     )
     assert first.stored_name != second.stored_name

@@ -64,7 +64,12 @@ def test_opening_needs_two_different_officers(app: Flask, now: datetime) -> None
     evaluation.start_opening(db, tender=tender, actor=first, now=after)
     with pytest.raises(evaluation.EvaluationError, match="vier-ogen"):
         evaluation.confirm_opening(
-            db, tender=tender, actor=first, now=after, storage_dir=app.instance_path
+            db,
+            tender=tender,
+            actor=first,
+            now=after,
+            storage_dir=app.instance_path,
+            uploads_dir=app.instance_path,
         )
     assert tender.state == TenderState.CLOSED
     db.close()

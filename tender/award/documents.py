@@ -103,7 +103,7 @@ def _store_step(
             tender_id=tender_id,
             kind=kind,
             filename=name,
-            content=build(),
+            build=build,
             now=clock.now(),
             actor_id=actor_id,
             bid_id=bid_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tender.db import Base, UTCDateTime
@@ -27,5 +27,14 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The audit chain's head when the document was made (also printed in its footer),
+    # so that deleting the newest audit events is detected (``tender.audit``). Empty
+    # for documents made before anchoring existed, or while the chain was empty.
+    audit_seq: Mapped[int | None] = mapped_column(Integer)
+    audit_hash: Mapped[str | None] = mapped_column(String(64))
 
     tender: Mapped[Tender] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("(audit_seq IS NULL) = (audit_hash IS NULL)", name="audit_anchor_complete"),
+    )

@@ -5,6 +5,8 @@ opening (four-eyes principle). For every bid it states the time of receipt to th
 second and the full SHA-256 digest of the submission that counts, the same digest
 as on the provider's receipt, so that anyone can later show that the bid that was
 opened and scored is the one that was received (EU Directive 2014/24, Annex IV).
+It also states that every submission and file was hashed again and matched its
+receipt just before opening, and lists any earlier check that found a difference.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from tender.documents.pdf import (
     TEXT_GREY,
     TEXT_WIDTH,
     TITLE,
+    bullet_list,
     facts_table,
     markup,
     render,
@@ -64,6 +67,22 @@ class OpenedBid:
 
 
 @dataclass(frozen=True)
+class FailedCheck:
+    """An earlier check of the received bids that found differences from the receipts."""
+
+    checked_at: datetime  # aware, UTC
+    problems: tuple[str, ...]  # Dutch, naming bids only by internal number and time
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    """The check made just before opening, and the failed checks before it."""
+
+    statement: str  # e.g. "3 inschrijvingen en 7 bestanden komen overeen met de ..."
+    earlier_failures: tuple[FailedCheck, ...]
+
+
+@dataclass(frozen=True)
 class OpeningRecordData:
     tender_reference: str
     tender_title: str
@@ -76,6 +95,7 @@ class OpeningRecordData:
     opened_by: str
     bids: tuple[OpenedBid, ...]
     withdrawn: tuple[OpenedBid, ...]
+    receipt_check: ReceiptCheck
 
 
 def _count(number: int, singular: str, plural: str) -> str:
@@ -184,6 +204,34 @@ def _withdrawn_section(data: OpeningRecordData) -> list[Flowable]:
     return story
 
 
+def _receipt_check_section(check: ReceiptCheck) -> list[Flowable]:
+    story: list[Flowable] = [
+        *section_heading("Controle op de ontvangstbewijzen"),
+        Paragraph(f"<b>Controle ontvangen inschrijvingen:</b> {markup(check.statement)}.", BODY),
+        Paragraph(
+            "Vlak vóór de opening is van elke ontvangen inschrijving de opgeslagen inhoud van "
+            "de indiening die telt, en elk bestand dat zij noemt, opnieuw gehasht (SHA-256) en "
+            "vergeleken met de vingerafdrukken op de ontvangstbewijzen en in het logboek.",
+            BODY,
+        ),
+    ]
+    if not check.earlier_failures:
+        story.append(Paragraph("Geen eerdere controle heeft een afwijking gevonden.", BODY))
+        return story
+    story.append(
+        Paragraph(
+            "Eerdere controles vonden afwijkingen; de opening is pas doorgegaan toen de "
+            "controle hierboven geen afwijking meer vond:",
+            BODY,
+        )
+    )
+    for failure in check.earlier_failures:
+        checked = format_datetime_seconds(failure.checked_at)
+        story.append(Paragraph(f"<b>Controle van {checked}</b> (Nederlandse tijd)", BODY))
+        story += bullet_list(failure.problems)
+    return story
+
+
 def _totals_text(data: OpeningRecordData) -> str:
     opened = len(data.bids)
     submissions = sum(bid.submissions for bid in data.bids)
@@ -242,6 +290,7 @@ def build_opening_record(data: OpeningRecordData) -> bytes:
             BODY,
         ),
         *_received_section(data),
+        *_receipt_check_section(data.receipt_check),
         *_withdrawn_section(data),
         *section_heading("Totaal"),
         Paragraph(_totals_text(data), BODY),

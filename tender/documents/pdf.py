@@ -4,11 +4,19 @@ Every document builder (receipt, nota van inlichtingen, opening record, award
 letter, report, contract) composes a story of flowables from the styles here and
 hands it to ``render()``. Output is byte-for-byte reproducible for the same input
 (ReportLab's ``invariant`` mode), so a document's SHA-256 is stable.
+
+Documents rendered inside ``audit_footer(anchor)`` print the audit chain's head in
+the footer of every page. It is set there rather than passed through every builder
+because it is not the document's content but a fact about the moment it was made:
+``documents.service.store_document`` (and the few places that hand out a document
+without storing it) read the head and render under it, so no builder can forget it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -34,6 +42,8 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+
+from tender.audit import AuditAnchor
 
 # Bitstream Vera ships with ReportLab, so the font is always there and is embedded
 # (subset) in every PDF; it covers the Dutch diacritics, the euro sign and en dashes.
@@ -132,6 +142,24 @@ _BAND_REGION = ParagraphStyle(
 )
 _FOOTER_SIZE = 7.5
 _FOOTER_Y = 12 * mm
+_ANCHOR_SIZE = 6.5
+_ANCHOR_Y = _FOOTER_Y - 3.5 * mm
+_AUDIT_ANCHOR: ContextVar[AuditAnchor | None] = ContextVar("audit_anchor", default=None)
+
+
+def anchor_text(anchor: AuditAnchor) -> str:
+    """The footer line that ties a document to the audit chain (full hash, to compare)."""
+    return f"Logboek t/m gebeurtenis {anchor.event_id}, hash {anchor.hash}"
+
+
+@contextmanager
+def audit_footer(anchor: AuditAnchor | None) -> Iterator[None]:
+    """Documents rendered inside print ``anchor`` (the audit chain's head) on every page."""
+    token = _AUDIT_ANCHOR.set(anchor)
+    try:
+        yield
+    finally:
+        _AUDIT_ANCHOR.reset(token)
 
 
 def markup(text: str) -> str:
@@ -320,6 +348,7 @@ class MunicipalLetter(BaseDocTemplate):
         self.authority = authority
         self.region = region
         self.reference = reference
+        self.audit_anchor = _AUDIT_ANCHOR.get()
         self.addPageTemplates(
             [
                 PageTemplate(
@@ -370,6 +399,9 @@ class MunicipalLetter(BaseDocTemplate):
         canvas.setFont(FONT, _FOOTER_SIZE)
         canvas.setFillColor(TEXT_GREY)
         canvas.drawString(MARGIN_LEFT, _FOOTER_Y, f"{doc.title} · kenmerk {self.reference}")
+        if self.audit_anchor is not None:
+            canvas.setFont(FONT, _ANCHOR_SIZE)
+            canvas.drawString(MARGIN_LEFT, _ANCHOR_Y, anchor_text(self.audit_anchor))
         canvas.restoreState()
 
 

@@ -2,7 +2,9 @@
 
 Files get a random name, so nothing about a bidder or a document can be read from
 the file system, and a name can never be guessed or steered by user input. The
-digest recorded at creation is checked on every read.
+digest recorded at creation is checked on every read. Each document also records
+the audit chain's head at the moment it was made, and prints it in its footer,
+so that removing the newest audit events is detected (``tender.audit``).
 """
 
 from __future__ import annotations
@@ -12,12 +14,16 @@ import hashlib
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tender import audit
 from tender.documents.models import Document
+from tender.documents.pdf import audit_footer
 from tender.errors import DomainError
 
 RECEIPT = "receipt"
@@ -69,19 +75,23 @@ def store_document(
     tender_id: int,
     kind: str,
     filename: str,
-    content: bytes,
+    build: Callable[[], bytes],
     now: datetime,
     actor_id: int | None = None,
     bid_id: int | None = None,
 ) -> Document:
-    """Write ``content`` under a random name in ``storage_dir`` and record it.
+    """Make the document with ``build``, write it under a random name and record it.
 
-    The row is added and flushed, not committed. If the flush fails the file is
-    removed again; a file whose transaction is rolled back later stays behind,
-    unreferenced and harmless.
+    ``build`` runs under the audit chain's current head (``audit_footer``), which
+    the PDF prints and the row records. The row is added and flushed, not
+    committed. If the flush fails the file is removed again; a file whose
+    transaction is rolled back later stays behind, unreferenced and harmless.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown document kind {kind!r}")
+    anchor = audit.head(session)
+    with audit_footer(anchor):
+        content = build()
     stored_name = secrets.token_hex(16)
     path = storage_dir / stored_name
     _write_atomically(path, content)
@@ -95,6 +105,8 @@ def store_document(
         size_bytes=len(content),
         created_at=now,
         created_by_id=actor_id,
+        audit_seq=anchor.event_id if anchor else None,
+        audit_hash=anchor.hash if anchor else None,
     )
     session.add(document)
     try:
@@ -103,6 +115,22 @@ def store_document(
         path.unlink(missing_ok=True)
         raise
     return document
+
+
+def audit_anchors(session: Session) -> list[audit.AnchoredRecord]:
+    """Every stored document's record of the audit chain's head, for ``audit verify``."""
+    rows = session.execute(
+        select(Document.id, Document.filename, Document.audit_seq, Document.audit_hash)
+        .where(Document.audit_seq.is_not(None))
+        .order_by(Document.id)
+    )
+    return [
+        audit.AnchoredRecord(
+            label=f"document {row.id} ‘{row.filename}’",
+            anchor=audit.AuditAnchor(event_id=row.audit_seq, hash=row.audit_hash),
+        )
+        for row in rows
+    ]
 
 
 def read_document(document: Document, *, storage_dir: Path) -> bytes:

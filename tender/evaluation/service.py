@@ -26,9 +26,15 @@ from tender import audit
 from tender.accounts import roles
 from tender.accounts.models import Organisation, Role, User
 from tender.bids import service as bid_service
+from tender.bids import verification
 from tender.bids.models import Bid, BidStatus
 from tender.documents import service as documents
-from tender.documents.opening_record import OpenedBid, OpeningRecordData, build_opening_record
+from tender.documents.opening_record import (
+    OpenedBid,
+    OpeningRecordData,
+    ReceiptCheck,
+    build_opening_record,
+)
 from tender.errors import DomainError
 from tender.evaluation.models import (
     CommitteeMember,
@@ -121,12 +127,21 @@ def start_opening(session: Session, *, tender: Tender, actor: User, now: datetim
 
 
 def confirm_opening(
-    session: Session, *, tender: Tender, actor: User, now: datetime, storage_dir: Path
+    session: Session,
+    *,
+    tender: Tender,
+    actor: User,
+    now: datetime,
+    storage_dir: Path,
+    uploads_dir: Path,
 ) -> list[Bid]:
     """A second, different procurement officer confirms: the bids become readable.
 
-    Every received bid gets its blind code, in random order so that codes do not
-    reveal the order of submission. The record of opening is written and stored.
+    Before anything changes, every received submission and file is hashed again and
+    compared with its receipt; a difference stops the opening (``ReceiptMismatch``,
+    after recording the failed check, which the caller commits). Every received bid
+    gets its blind code, in random order so that codes do not reveal the order of
+    submission. The record of opening is written and stored.
     """
     if tender.state != TenderState.CLOSED or tender.opening_started_at is None:
         raise EvaluationError("Er is geen opening gestart om te bevestigen.")
@@ -138,6 +153,11 @@ def confirm_opening(
         session, first_id=tender.opening_started_by_id, second=actor
     ):
         raise EvaluationError(f"U kunt deze opening niet bevestigen. {problem}")
+    check = verification.verify_received(
+        session, tender=tender, uploads_dir=uploads_dir, actor=actor, now=now
+    )
+    if not check.ok:
+        raise verification.ReceiptMismatch(verification.refusal(check))
     bids = received_bids(session, tender)
     numbers = list(range(1, len(bids) + 1))
     secrets.SystemRandom().shuffle(numbers)
@@ -156,6 +176,7 @@ def confirm_opening(
         gestart_door=tender.opening_started_by_id,
         inschrijvingen=len(bids),
         digests={str(b.id): b.digest for b in bids},
+        controle=check.summary(),
     )
     documents.store_document(
         session,
@@ -163,14 +184,20 @@ def confirm_opening(
         tender_id=tender.id,
         kind=documents.OPENING_RECORD,
         filename=f"proces-verbaal-opening-{tender.reference}.pdf",
-        content=build_opening_record(opening_record_data(session, tender)),
+        build=lambda: build_opening_record(
+            opening_record_data(
+                session, tender, receipt_check=verification.receipt_check(session, tender, check)
+            )
+        ),
         now=now,
         actor_id=actor.id,
     )
     return bids
 
 
-def opening_record_data(session: Session, tender: Tender) -> OpeningRecordData:
+def opening_record_data(
+    session: Session, tender: Tender, *, receipt_check: ReceiptCheck
+) -> OpeningRecordData:
     """What the record of opening states: every bid received and withdrawn, who opened."""
 
     def opened(bid: Bid) -> OpenedBid:
@@ -201,6 +228,7 @@ def opening_record_data(session: Session, tender: Tender) -> OpeningRecordData:
         opened_by=f"{confirmer.name} ({confirmer.email})",
         bids=tuple(opened(b) for b in received),
         withdrawn=tuple(opened(b) for b in withdrawn_bids(session, tender)),
+        receipt_check=receipt_check,
     )
 
 

@@ -27,6 +27,7 @@ from tender.accounts.models import Role, User
 from tender.actions import attempt
 from tender.bids import uploads
 from tender.bids.models import Attachment, Bid
+from tender.bids.verification import ReceiptMismatch
 from tender.db import db_session
 from tender.documents import service as documents
 from tender.documents.models import Document
@@ -112,7 +113,11 @@ def confirm_opening(tender_id: int) -> WerkzeugResponse:
                 actor=current_user,
                 now=clock.now(),
                 storage_dir=documents.documents_dir(current_app.instance_path),
+                uploads_dir=uploads.uploads_dir(current_app.instance_path),
             )
+        except ReceiptMismatch as error:
+            session.commit()  # only the record of the failed check; nothing was opened
+            flash(str(error), "error")
         except DomainError as error:
             _flash_error(error)
         else:

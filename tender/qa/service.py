@@ -335,7 +335,7 @@ def publish_round(
         tender_id=tender.id,
         kind=QA_NOTA,
         filename=filename,
-        content=build_qa_nota(nota_data(qa_round)),
+        build=lambda: build_qa_nota(nota_data(qa_round)),
         now=now,
         actor_id=actor.id,
     )
