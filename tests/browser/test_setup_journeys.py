@@ -1,5 +1,6 @@
-"""Setting up: a tender from criteria file to publication, a provider's registration, a new
-evaluator account. Each form is first filled in wrongly: nothing typed may be lost."""
+"""Setting up: a tender from criteria file to publication, a provider's registration. Each
+form is first filled in wrongly: nothing typed may be lost. (New staff accounts:
+test_account_activation_journey.)"""
 
 from __future__ import annotations
 
@@ -148,38 +149,3 @@ def test_provider_registers_its_organisation_after_correcting_the_kvk_number(
     expect(page.get_by_role("heading", level=1)).to_have_text("Wijkzorg Lopik B.V.")
     expect(page.get_by_text("12345678")).to_be_visible()
     expect(page.locator(".role-badge")).to_have_text("Aanbieder")
-
-
-def test_beheerder_creates_an_evaluator_who_can_log_in_with_the_one_time_password(
-    page: Page,
-    demo: DemoData,
-    log_in: LogIn,
-    log_out: Callable[[], None],
-    check_a11y: Callable[[], None],
-) -> None:
-    log_in(*demo.login("beheerder"))
-    page.get_by_role("link", name="Nieuwe gebruiker").click()
-    check_a11y()
-    page.get_by_label("Naam").fill("Eva Evaluator")
-    page.get_by_label("E-mailadres").fill("eva@houten.example.nl")
-    page.get_by_label("Rol").select_option(label="Beoordelaar")
-    page.get_by_role("button", name="Account aanmaken").click()
-    check_a11y()
-
-    expect(page.get_by_role("heading", level=1)).to_have_text("Account aangemaakt")
-    expect(page.get_by_role("status")).to_contain_text("Eva Evaluator (Beoordelaar)")
-    password = page.locator("dd code").inner_text()
-    assert len(password) >= 12
-
-    page.get_by_role("link", name="Terug naar gebruikers").click()
-    check_a11y()
-    row = page.get_by_role("row").filter(has_text="eva@houten.example.nl")
-    expect(row).to_contain_text("Beoordelaar")
-    expect(row).to_contain_text("actief")
-    # The password is shown once only.
-    expect(page.get_by_text(password)).to_have_count(0)
-
-    log_out()
-    log_in("eva@houten.example.nl", password)
-    expect(page).to_have_url(re.compile(r"/beoordelaar$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Beoordelen")
