@@ -155,6 +155,11 @@ OPENED_STATES = frozenset(
 )
 
 
+def bids_sealed(tender: Tender) -> bool:
+    """Until the two-person opening no one but the bidder learns who bid (DOMAIN 5.2)."""
+    return tender.state not in OPENED_STATES
+
+
 # The award decision is known outside the procurement team once the letters are
 # released (state voorlopig gegund): the bidders learn it first, at the same moment as
 # the award report is released. Before that the report is a CONCEPT.

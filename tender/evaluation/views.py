@@ -42,7 +42,13 @@ from tender.evaluation.forms import (
     ScoreForm,
 )
 from tender.evaluation.models import CommitteeMember, ConsensusScore, Score
-from tender.permissions import CommitteeContext, MembershipContext, Permission, can
+from tender.permissions import (
+    CommitteeContext,
+    MembershipContext,
+    Permission,
+    bids_sealed,
+    can,
+)
 from tender.tenders.forms import EmptyForm
 from tender.tenders.models import Criterion, Tender, TenderState
 from tender.timefmt import format_datetime
@@ -320,6 +326,13 @@ def progress(tender_id: int) -> str:
     session = db_session()
     member = service.membership(session, tender, current_user)
     require(Permission.EVALUATION_PROGRESS, MembershipContext(member))
+    if bids_sealed(tender):  # who bid stays unknown until the opening: only the count
+        return render_template(
+            "evaluation/progress_sealed.html",
+            tender=tender,
+            officer=current_user.role == Role.PROCUREMENT_OFFICER,
+            received=len(service.received_bids(session, tender)),
+        )
     return render_template(
         "evaluation/progress.html",
         tender=tender,

@@ -388,6 +388,14 @@ def provider_addresses(session: Session) -> list[str]:
     )
 
 
+def staff_addresses(session: Session) -> set[str]:
+    """The e-mail addresses of every staff account (anyone but a provider), lowercased."""
+    return {
+        email.lower()
+        for email in session.scalars(select(User.email).where(User.role != Role.PROVIDER))
+    }
+
+
 def round_notification(tender: Tender, qa_round: QaRound, *, nota_url: str) -> tuple[str, str]:
     """(subject, body) of the message announcing a published round."""
     count = len(qa_round.questions)

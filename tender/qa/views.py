@@ -7,6 +7,8 @@ asks to see it (which is written to the audit trail).
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import (
     Blueprint,
     abort,
@@ -207,7 +209,7 @@ def _notify_providers(tender: Tender, qa_round: QaRound) -> None:
         flash(
             f"De e-mail aan {error.unsent} aanbieder(s) kon niet worden verzonden "
             f"({error.cause}). De berichten staan in de uitgaande berichten; "
-            "stuur ze zelf door of probeer het later opnieuw.",
+            "laat de beheerder van de server ze opnieuw verzenden.",
             "warning",
         )
     except OSError:
@@ -268,10 +270,23 @@ def publish(tender_id: int):  # type: ignore[no-untyped-def]
     )
 
 
+HIDDEN_RECIPIENT = "een aanbieder (adres niet getoond)"
+
+
+def _shown(messages: list[notifications.OutboxMessage]) -> list[notifications.OutboxMessage]:
+    """Messages with every address that is not a staff account's hidden: a list of
+    providers' addresses would tell who (probably) bid before the opening."""
+    staff = service.staff_addresses(db_session())
+    return [
+        m if m.recipient.lower() in staff else dataclasses.replace(m, recipient=HIDDEN_RECIPIENT)
+        for m in messages
+    ]
+
+
 @bp.route("/uitgaande-berichten")
 def outbox():  # type: ignore[no-untyped-def]
     require(Permission.OUTBOX_READ)
-    messages = notifications.outbox_messages(current_app.instance_path)
+    messages = _shown(notifications.outbox_messages(current_app.instance_path))
     return render_template("qa/outbox.html", messages=messages)
 
 
@@ -281,4 +296,4 @@ def outbox_message(name: str):  # type: ignore[no-untyped-def]
     message = notifications.outbox_message(current_app.instance_path, name)
     if message is None:
         abort(404)
-    return render_template("qa/outbox_message.html", message=message)
+    return render_template("qa/outbox_message.html", message=_shown([message])[0])

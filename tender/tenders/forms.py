@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from datetime import date, time, timedelta
 
+from flask_wtf.file import FileField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from tender.audit_trail import LogFilter
 from tender.forms import DutchForm, MomentsForm
+from tender.timefmt import local_to_utc
 
 REQUIRED = "Dit veld is verplicht."
 
@@ -56,3 +61,52 @@ class WithdrawForm(DutchForm):
 
 class EmptyForm(DutchForm):
     """A form with only the CSRF token, for buttons that POST."""
+
+
+class AuditFilterForm(DutchForm):
+    """The Logboek's filters, read from the query string (GET, no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    # The fields that stay while bids are sealed.
+    SEALED_FIELDS = ("since", "until", "page")
+
+    actor = StringField(
+        "Wie",
+        description="E-mailadres of een deel ervan.",
+        validators=[Optional(), Length(max=254)],
+    )
+    action = SelectField("Wat", choices=[SelectChoice("", "Alle gebeurtenissen")], default="")
+    bid = SelectField("Inschrijving", choices=[SelectChoice("", "Alle inschrijvingen")], default="")
+    since = DateField("Vanaf datum", validators=[Optional()], format="%Y-%m-%d")
+    until = DateField("Tot en met datum", validators=[Optional()], format="%Y-%m-%d")
+    page = IntegerField(
+        "Pagina",
+        validators=[Optional(), NumberRange(min=1, message="Kies pagina 1 of hoger.")],
+    )
+
+    EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        valid = super().validate(extra_validators)
+        for day in (self.since, self.until):
+            if day.data is not None and not self.EARLIEST <= day.data <= self.LATEST:
+                day.errors = [*day.errors, "Kies een datum tussen 2000 en 2099."]
+                valid = False
+        since, until = self.since.data, self.until.data
+        if valid and since is not None and until is not None and since > until:
+            self.until.errors = ["Kies een einddatum op of na de begindatum."]
+            valid = False
+        return valid
+
+    def log_filter(self) -> LogFilter:
+        """The filter as a query: whole days in Europe/Amsterdam, as UTC instants."""
+        since, until = self.since.data, self.until.data
+        return LogFilter(
+            actor=(self.actor.data or "").strip(),
+            action=self.action.data or "",
+            bid_id=int(self.bid.data) if self.bid.data else None,
+            since=local_to_utc(since, time()) if since else None,
+            until=local_to_utc(until + timedelta(days=1), time()) if until else None,
+        )

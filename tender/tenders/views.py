@@ -16,20 +16,23 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from tender import PROJECT_ROOT, clock, timefmt
+from tender import audit_trail as trail
 from tender.access import load_tender, require
-from tender.audit import ACTION_LABELS, AuditEvent
+from tender.audit import ACTION_LABELS
 from tender.award import service as award
 from tender.bids import service as bids
 from tender.criteria import CriteriaError, load_criteria_text
 from tender.db import db_session
 from tender.downloads import download
 from tender.errors import DomainError
-from tender.permissions import Permission, can
+from tender.permissions import Permission, bids_sealed, can
 from tender.tenders import service
 from tender.tenders.forms import (
+    AuditFilterForm,
     CreateTenderForm,
     EmptyForm,
     ReplaceConfigurationForm,
@@ -263,15 +266,29 @@ def withdraw(tender_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:tender_id>/logboek")
 def audit_trail(tender_id: int):  # type: ignore[no-untyped-def]
     tender = load_tender(tender_id, Permission.AUDIT_READ)
-    events = (
-        db_session()
-        .scalars(
-            select(AuditEvent)
-            .where(AuditEvent.tender_id == tender.id)
-            .order_by(AuditEvent.id.desc())
+    session = db_session()
+    sealed = bids_sealed(tender)
+    args = request.args
+    if sealed:  # who, what and which bid would tell who bid: only the period and page
+        args = MultiDict(
+            (key, value)
+            for key, value in request.args.items(multi=True)
+            if key in AuditFilterForm.SEALED_FIELDS
         )
-        .all()
+    form = AuditFilterForm(formdata=args)
+    if not sealed:
+        form.action.choices += [
+            SelectChoice(action, ACTION_LABELS.get(action, action))
+            for action in trail.logged_actions(session, tender)
+        ]
+        form.bid.choices += [SelectChoice(*choice) for choice in trail.bid_choices(session, tender)]
+    valid = form.validate()
+    page = (
+        trail.events_page(session, tender, form.log_filter(), page=form.page.data or 1)
+        if valid
+        else None
     )
+    query = {key: value for key, value in args.items() if value and key != "page"}
     return render_template(
-        "tenders/audit.html", tender=tender, events=events, action_labels=ACTION_LABELS
+        "tenders/audit.html", tender=tender, form=form, result=page, sealed=sealed, query=query
     )
