@@ -45,6 +45,7 @@ class Provider:
     kvk: str
     website: str
     digest: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def _set_up(live_app: Flask) -> Setting:
                         organisation.kvk_number,
                         urlsplit(organisation.website).hostname or organisation.website,
                         submission.digest,
+                        user.email,
                     )
                 )
             inkopers = [
@@ -170,6 +172,19 @@ def test_two_inkopers_open_a_committee_scores_blind_and_the_chair_records_consen
     check_a11y()
     expect(page.get_by_role("status")).to_contain_text("De opening is gestart.")
     expect(page.get_by_role("button", name="Opening bevestigen")).to_have_count(0)
+
+    def logbook() -> None:
+        page.locator(".breadcrumb").get_by_role("link").click()
+        check_a11y()
+        page.get_by_role("link", name="Logboek", exact=True).click()
+        check_a11y()
+
+    # Sealed: the Logboek shows that bids changed, never whose or what.
+    logbook()
+    expect(page.get_by_text("een inschrijving is gewijzigd").first).to_be_visible()
+    expect(page.get_by_label("Wie")).to_have_count(0)
+    for provider in setting.providers:
+        expect(page.get_by_text(provider.email)).to_have_count(0)
     log_out()
 
     # -- Inkoper B confirms; the record of opening lists every bid. ------------------------
@@ -189,6 +204,17 @@ def test_two_inkopers_open_a_committee_scores_blind_and_the_chair_records_consen
         assert provider.name in record, provider.name
         assert provider.kvk in record, provider.kvk
         assert provider.digest in record, provider.digest
+
+    # Opened: the Logboek shows who did what, filtered on one provider.
+    logbook()
+    page.get_by_label("Wie").fill(first.email)
+    page.get_by_label("Vanaf datum").fill("2000-01-01")
+    page.get_by_role("button", name="Filter toepassen").click()
+    check_a11y()
+    expect(page.get_by_label("Wie")).to_have_value(first.email)
+    events = page.get_by_role("table", name="Gebeurtenissen, nieuwste eerst")
+    expect(events.get_by_text(first.email).first).to_be_visible()
+    expect(events.get_by_text(second.email)).to_have_count(0)
 
     # -- ... and checks the requirements of both bids. --------------------------------------
     page.locator(".breadcrumb").get_by_role("link").click()
