@@ -2,8 +2,9 @@
 
 The audit trail (``tender.audit``) stores every event in full. Until the
 two-person opening the Logboek must not let anyone learn who bid or anything of a
-bid (DOMAIN 5.2): ``shown_event`` is the one rule that decides how an event is
-shown, and ``events_page`` is the one query the Logboek runs.
+bid (DOMAIN 5.2); after it, a provider's edits that it never submitted stay its own
+(DOMAIN 5.1). ``shown_event`` is the one rule that decides how an event is shown,
+and ``events_page`` is the one query the Logboek runs.
 """
 
 from __future__ import annotations
@@ -18,15 +19,18 @@ from sqlalchemy.orm import Session, selectinload
 
 from tender.accounts.models import Role, User
 from tender.audit import ACTION_LABELS, AuditEvent
-from tender.bids.models import Bid
+from tender.bids.models import Bid, BidStatus, BidSubmission
 from tender.permissions import bids_sealed
 from tender.tenders.models import Tender
 
 MASKED_LABEL = "een inschrijving is gewijzigd"
+UNSUBMITTED_LABEL = "wijziging die niet is ingediend"
 PAGE_SIZE = 100
 
 # Events about these objects belong to a bidder, whoever caused them.
 _BIDDER_OBJECTS = frozenset({"bid", "organisation"})
+# A provider's bid events that carry no content of the working copy.
+_CONTENT_FREE = frozenset({"bid.submit", "bid.withdraw"})
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class ShownEvent:
 
     @property
     def masked(self) -> bool:
-        return self.action is None
+        return self.actor is None
 
 
 def is_masked(*, sealed: bool, object_type: str, actor_role: str | None) -> bool:
@@ -53,15 +57,52 @@ def is_masked(*, sealed: bool, object_type: str, actor_role: str | None) -> bool
     return sealed and (object_type in _BIDDER_OBJECTS or actor_role == Role.PROVIDER)
 
 
-def shown_event(event: AuditEvent, *, actor_role: str | None, sealed: bool) -> ShownEvent:
+def is_unsubmitted_edit(
+    *,
+    object_type: str,
+    action: str,
+    actor_role: str | None,
+    occurred_at: datetime,
+    counted_until: datetime | None,
+) -> bool:
+    """Whether a provider's bid event belongs to a working copy that was never received:
+    made after the submission that counts (``counted_until``), or on a bid of which no
+    submission counts (None: never submitted, or withdrawn)."""
+    return (
+        object_type == "bid"
+        and actor_role == Role.PROVIDER
+        and action not in _CONTENT_FREE
+        and (counted_until is None or occurred_at > counted_until)
+    )
+
+
+def shown_event(
+    event: AuditEvent,
+    *,
+    actor_role: str | None,
+    sealed: bool,
+    counted_until: datetime | None,
+) -> ShownEvent:
     """The event as the Logboek shows it.
 
     A masked event keeps only its number and time: no actor, action, object, details
-    or hash (the hash of a guessable content would confirm a guess of the actor).
+    or hash (the hash of a guessable content would confirm a guess of the actor). An
+    unsubmitted edit, after the opening, shows who and when, but nothing of the edit.
+    ``counted_until``: for a bid event, when the bid's counting submission was received.
     """
     if is_masked(sealed=sealed, object_type=event.object_type, actor_role=actor_role):
         return ShownEvent(id=event.id, occurred_at=event.occurred_at, label=MASKED_LABEL,
                           actor=None, action=None, object=None)  # fmt: skip
+    if is_unsubmitted_edit(
+        object_type=event.object_type,
+        action=event.action,
+        actor_role=actor_role,
+        occurred_at=event.occurred_at,
+        counted_until=counted_until,
+    ):
+        return ShownEvent(id=event.id, occurred_at=event.occurred_at, label=UNSUBMITTED_LABEL,
+                          actor=event.actor_label, action=None,
+                          object=f"{event.object_type} {event.object_id}")  # fmt: skip
     return ShownEvent(
         id=event.id,
         occurred_at=event.occurred_at,
@@ -138,13 +179,39 @@ def events_page(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
+    counted = (
+        {}
+        if sealed
+        else _counted_until(session, {e.object_id for e, _ in rows if e.object_type == "bid"})
+    )
     return EventPage(
-        events=[shown_event(event, actor_role=role, sealed=sealed) for event, role in rows],
+        events=[
+            shown_event(
+                event,
+                actor_role=role,
+                sealed=sealed,
+                counted_until=counted.get(event.object_id) if event.object_type == "bid" else None,
+            )
+            for event, role in rows
+        ],
         total=total,
         page=page,
         pages=pages,
         sealed=sealed,
     )
+
+
+def _counted_until(session: Session, bid_ids: set[int | None]) -> dict[int, datetime]:
+    """When the submission that counts was received, for each of the bids that has one."""
+    if not bid_ids:
+        return {}
+    rows = session.execute(
+        select(BidSubmission.bid_id, func.max(BidSubmission.received_at))
+        .join(Bid, Bid.id == BidSubmission.bid_id)
+        .where(BidSubmission.bid_id.in_(bid_ids), Bid.status == BidStatus.SUBMITTED)
+        .group_by(BidSubmission.bid_id)
+    )
+    return {bid_id: received_at for bid_id, received_at in rows}
 
 
 def logged_actions(session: Session, tender: Tender) -> list[str]:

@@ -69,7 +69,7 @@ def test_while_sealed_events_of_bids_and_providers_are_masked(
 
 
 def test_a_masked_event_keeps_only_its_number_and_time() -> None:
-    shown = shown_event(_event(), actor_role=Role.PROVIDER, sealed=True)
+    shown = shown_event(_event(), actor_role=Role.PROVIDER, sealed=True, counted_until=None)
     assert shown.masked and shown.label == MASKED_LABEL == "een inschrijving is gewijzigd"
     assert (shown.id, shown.occurred_at) == (7, datetime(2026, 11, 24, 13, 0, tzinfo=UTC))
     assert shown.actor is None and shown.action is None and shown.object is None
@@ -77,11 +77,45 @@ def test_a_masked_event_keeps_only_its_number_and_time() -> None:
 
 
 def test_an_opened_event_is_shown_in_full() -> None:
-    shown = shown_event(_event(), actor_role=Role.PROVIDER, sealed=False)
+    event = _event()  # made before the submission that counts
+    shown = shown_event(
+        event, actor_role=Role.PROVIDER, sealed=False, counted_until=event.occurred_at
+    )
     assert not shown.masked
     assert shown.actor == "planning@aanbieder.example" and shown.action == "bid.plan"
     assert shown.object == "bid 12" and shown.details == {"criterium": "K1", "woorden": 480}
     assert shown.hash == "b" * 64
+
+
+SUBMITTED_AT = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("action", "actor_role", "occurred_at", "counted_until", "hidden"),
+    [
+        ("bid.network", Role.PROVIDER, SUBMITTED_AT - timedelta(minutes=1), SUBMITTED_AT, False),
+        ("bid.network", Role.PROVIDER, SUBMITTED_AT + timedelta(minutes=1), SUBMITTED_AT, True),
+        ("bid.plan", Role.PROVIDER, SUBMITTED_AT, None, True),  # never submitted or withdrawn
+        ("bid.submit", Role.PROVIDER, SUBMITTED_AT, SUBMITTED_AT, False),
+        ("bid.withdraw", Role.PROVIDER, SUBMITTED_AT + timedelta(days=1), None, False),
+        ("bid.view", Role.PROCUREMENT_OFFICER, SUBMITTED_AT + timedelta(days=9), None, False),
+    ],
+)
+def test_after_opening_an_edit_that_was_never_submitted_shows_nothing_of_the_edit(
+    action: str,
+    actor_role: Role,
+    occurred_at: datetime,
+    counted_until: datetime | None,
+    hidden: bool,
+) -> None:
+    event = _event(action=action, occurred_at=occurred_at)
+    shown = shown_event(event, actor_role=actor_role, sealed=False, counted_until=counted_until)
+    if hidden:
+        assert shown.label == "wijziging die niet is ingediend" and not shown.masked
+        assert shown.actor == event.actor_label and shown.object == "bid 12"
+        assert shown.action is None and shown.details == {} and shown.hash is None
+    else:
+        assert shown.action == action and shown.details == event.details
 
 
 @pytest.mark.parametrize("state", list(TenderState))
@@ -165,6 +199,39 @@ def test_after_opening_the_logbook_shows_who_did_what(
     for provider in providers:
         assert provider.email in everything
     assert "bid.submit" in everything and "bewijs-" in everything and 'id="actor"' in page
+
+
+def test_after_opening_the_logbook_does_not_show_an_edit_made_after_submitting(
+    app: Flask, client: FlaskClient, session: Session, now: datetime
+) -> None:
+    from tender.documents.service import documents_dir
+    from tender.evaluation import service as evaluation
+    from tender.tenders import service as tenders
+
+    tender = make_published_tender(session, now=now)
+    provider = _submitted_bid(app, session, tender, now)
+    bid = bids.organisation_bids(session, provider.organisation_id)[tender.id]
+    later = now + timedelta(hours=2)
+    bids.add_network_partner(
+        session, bid=bid, municipality=tender.lots[0].municipalities[0],
+        name="Stichting Nooit Ingediend", kind="welzijn", cooperation="Later bedacht.",
+        actor=provider, now=later,
+    )  # fmt: skip
+    officers = [make_user(session, Role.PROCUREMENT_OFFICER, now=now) for _ in range(2)]
+    opened_at = tender.submission_deadline + timedelta(hours=1)
+    tenders.close_if_due(session, tender=tender, now=opened_at)
+    evaluation.start_opening(session, tender=tender, actor=officers[0], now=opened_at)
+    evaluation.confirm_opening(
+        session, tender=tender, actor=officers[1], now=opened_at,
+        storage_dir=documents_dir(app.instance_path), uploads_dir=uploads_dir(app.instance_path),
+    )  # fmt: skip
+    session.commit()
+    clock.set_clock(lambda: opened_at)
+    login(client, officers[0])
+    page = _logbook(client, tender, f"?bid={bid.id}")
+    assert "Welzijn" in page  # the partners it did submit
+    assert "Stichting Nooit Ingediend" not in page
+    assert "wijziging die niet is ingediend" in page and provider.email in page
 
 
 def _many_events(session: Session, tender: Tender, count: int, start: datetime) -> None:
