@@ -1,6 +1,7 @@
 """Coverage, end to end on a scored demo: the inkoper reads the matrix, opens a cell's
 details, records a decision on a gap (a too short one first: the text stays); the
-adviesraad reads the same page without forms. Every page is scanned by axe."""
+adviesraad reads the same matrix as counts, without names, reasons or forms, and no award
+report before the decision. Every page is scanned by axe."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from tender import clock
+from tender.bids.models import Bid
 from tender.db import db_session
 from tender.demo import build as build_demo
 
@@ -19,7 +22,8 @@ if TYPE_CHECKING:
     from tests.browser.conftest import LogIn
 
 
-def _scored_demo(live_app: Flask) -> tuple[int, dict[str, tuple[str, str]]]:
+def _scored_demo(live_app: Flask) -> tuple[int, dict[str, tuple[str, str]], list[str]]:
+    """(tender id, e-mail and password per role, what identifies each bidder)."""
     with live_app.app_context():
         session = db_session()
         result = build_demo(
@@ -34,7 +38,13 @@ def _scored_demo(live_app: Flask) -> tuple[int, dict[str, tuple[str, str]]]:
         logins = {}
         for role, email, password in result.credentials:
             logins.setdefault(role.lower(), (email, password))
-        return result.tender.id, logins
+        bids = session.scalars(select(Bid).where(Bid.tender_id == result.tender.id)).all()
+        identities = [
+            text
+            for bid in bids
+            for text in (bid.organisation.name, bid.organisation.kvk_number, bid.blind_code)
+        ]
+        return result.tender.id, logins, identities
 
 
 def test_officer_decides_a_gap_and_the_council_reads_along(
@@ -44,7 +54,7 @@ def test_officer_decides_a_gap_and_the_council_reads_along(
     visit: Callable[[str], None],
     check_a11y: Callable[[], None],
 ) -> None:
-    tender_id, logins = _scored_demo(live_app)
+    tender_id, logins, identities = _scored_demo(live_app)
     log_in(*logins["inkoper"])
     visit(f"/aanbestedingen/{tender_id}")
     page.get_by_role("link", name=re.compile("^Dekking")).click()
@@ -75,6 +85,15 @@ def test_officer_decides_a_gap_and_the_council_reads_along(
     page.context.clear_cookies()
     log_in(*logins["adviesraad"])
     visit(f"/aanbestedingen/{tender_id}/dekking")
-    expect(page.get_by_role("table", name=re.compile("^Dekking perceel IB"))).to_be_visible()
+    matrix = page.get_by_role("table", name=re.compile("^Dekking perceel IB"))
+    expect(matrix).to_be_visible()
     expect(page.get_by_text("Aanvullende contractering door de RBL.").first).to_be_visible()
     expect(page.locator("textarea")).to_have_count(0)
+    # Counts per cell and per network, nothing to open, nothing that tells who bid.
+    expect(matrix.locator("details")).to_have_count(0)
+    expect(matrix.get_by_text(re.compile(r"^\d+ aangemeld"))).to_have_count(25)
+    networks = page.get_by_role("table", name=re.compile("^Lokale netwerken perceel IB"))
+    expect(networks.get_by_role("cell", name=re.compile(r"^\d+$"))).to_have_count(5)
+    main = page.locator("main").inner_text()
+    assert [identity for identity in identities if identity in main] == []
+    expect(page.get_by_role("link", name="Gunningsadvies (PDF)")).to_have_count(0)
