@@ -268,3 +268,20 @@ def test_account_and_role_events_are_visible_to_inkopers_not_to_others(
     session.commit()
     for user in [*others, provider]:
         assert _client(app, user).get("/accounts").status_code == 403
+
+
+def test_demo_accounts_log_in_directly_and_its_inkopers_may_open_together(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    from tender import demo
+
+    result = demo.build(session, criteria_path=None, bids=0, now=now)
+    session.commit()
+    staff = {u.email: u for u in session.scalars(select(User).where(User.is_demo.is_(True)))}
+    assert not any(u.must_change_password for u in staff.values())
+    first, second = staff["inkoper@demo.example"], staff["inkoper2@demo.example"]
+    assert roles.four_eyes_problem(session, first_id=first.id, second=second) is None
+    _role, email, password = result.credentials[1]
+    client = app.test_client()
+    client.post("/inloggen", data={"email": email, "password": password})
+    assert client.get("/aanbestedingen/").status_code == 200
