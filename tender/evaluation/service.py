@@ -26,8 +26,9 @@ from tender import audit
 from tender.accounts import roles
 from tender.accounts.models import Organisation, Role, User
 from tender.bids import service as bid_service
-from tender.bids import verification
+from tender.bids import submitted, verification
 from tender.bids.models import Bid, BidStatus
+from tender.bids.submitted import SubmittedBid, SubmittedFile
 from tender.documents import service as documents
 from tender.documents.opening_record import (
     OpenedBid,
@@ -200,16 +201,18 @@ def opening_record_data(
 ) -> OpeningRecordData:
     """What the record of opening states: every bid received and withdrawn, who opened."""
 
-    def opened(bid: Bid) -> OpenedBid:
-        submission = bid.latest_submission
+    def opened(bid: Bid, version: SubmittedBid | None) -> OpenedBid:
         return OpenedBid(
             blind_code=bid.blind_code,
-            organisation_name=bid.organisation_name,
-            kvk_number=bid.kvk_number,
-            received_at=submission.received_at if submission else None,
-            digest=submission.digest if submission else None,
+            organisation_name=version.organisation.name if version else bid.organisation.name,
+            kvk_number=version.organisation.kvk_number if version else bid.organisation.kvk_number,
+            received_at=version.received_at if version else None,
+            digest=version.digest if version else None,
             submissions=len(bid.submissions),
         )
+
+    def last_withdrawn(bid: Bid) -> SubmittedBid | None:
+        return submitted.version_of(bid, bid.submissions[-1]) if bid.submissions else None
 
     received = sorted(received_bids(session, tender), key=lambda b: b.blind_number or 0)
     starter = session.get(User, tender.opening_started_by_id)
@@ -226,8 +229,8 @@ def opening_record_data(
         opening_started_by=f"{starter.name} ({starter.email})",
         opened_at=tender.opened_at,
         opened_by=f"{confirmer.name} ({confirmer.email})",
-        bids=tuple(opened(b) for b in received),
-        withdrawn=tuple(opened(b) for b in withdrawn_bids(session, tender)),
+        bids=tuple(opened(b, submitted.submitted_version(b)) for b in received),
+        withdrawn=tuple(opened(b, last_withdrawn(b)) for b in withdrawn_bids(session, tender)),
         receipt_check=receipt_check,
     )
 
@@ -481,16 +484,15 @@ def evaluators_for(members: Sequence[CommitteeMember], bid: Bid) -> list[Committ
 # -- blind content -------------------------------------------------------------------------
 
 
-def identifying_terms(bid: Bid) -> list[str]:
-    """Name, KvK number and web domain as submitted, plus the registered ones."""
-    terms = set(bid_service.identifying_terms(bid))
-    submission = bid.latest_submission
-    if submission is not None:
-        organisation = submission.canonical["organisatie"]
-        terms.update(
-            t for t in (organisation["organisation_name"], organisation["kvk_number"]) if t
-        )
-    return sorted(terms, key=len, reverse=True)
+def identifying_terms(version: SubmittedBid, organisation: Organisation) -> list[str]:
+    """Name, KvK number and web domain as submitted and as registered, longest first."""
+    terms = bid_service.identity_terms(
+        names=(version.organisation.name, organisation.name),
+        kvk_numbers=(version.organisation.kvk_number, organisation.kvk_number),
+        websites=(version.organisation.website, organisation.website),
+    )
+    terms += [version.organisation.name]
+    return sorted(set(terms), key=len, reverse=True)
 
 
 def redact(text: str, terms: Sequence[str]) -> str:
@@ -505,22 +507,17 @@ def redact(text: str, terms: Sequence[str]) -> str:
 class BlindPlan:
     criterion_code: str
     text: str
-    attachment_sha256: str | None
+    attachment: SubmittedFile | None
 
 
-def blind_plans(bid: Bid) -> dict[str, BlindPlan]:
+def blind_plans(version: SubmittedBid, organisation: Organisation) -> dict[str, BlindPlan]:
     """The submitted plans per criterion code, redacted for the committee."""
-    submission = bid.latest_submission
-    if submission is None:
-        return {}
-    terms = identifying_terms(bid)
+    terms = identifying_terms(version, organisation)
     return {
-        plan["criterium"]: BlindPlan(
-            criterion_code=plan["criterium"],
-            text=redact(plan["tekst"], terms),
-            attachment_sha256=plan["bijlage"]["sha256"] if plan["bijlage"] else None,
+        code: BlindPlan(
+            criterion_code=code, text=redact(plan.text, terms), attachment=plan.attachment
         )
-        for plan in submission.canonical["plannen"]
+        for code, plan in version.plans.items()
     }
 
 

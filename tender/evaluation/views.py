@@ -22,11 +22,11 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tender import audit, clock
-from tender.access import get_or_404, load_bid, load_tender, require
+from tender.access import get_or_404, load_bid, load_tender, require, submitted_version
 from tender.accounts.models import Role, User
 from tender.actions import attempt
-from tender.bids import uploads
-from tender.bids.models import Attachment, Bid
+from tender.bids import submitted, uploads
+from tender.bids.models import Bid
 from tender.bids.verification import ReceiptMismatch
 from tender.db import db_session
 from tender.documents import service as documents
@@ -161,7 +161,7 @@ def requirement_overview(tender_id: int) -> str:
     return render_template(
         "evaluation/requirements.html",
         tender=tender,
-        bids=sorted(service.received_bids(session, tender), key=lambda b: b.blind_number or 0),
+        bids=submitted.received_versions(session, tender),
         checks=service.requirement_checks(session, tender),
     )
 
@@ -173,6 +173,7 @@ def requirement_check(tender_id: int, bid_id: int):  # type: ignore[no-untyped-d
     bid = load_bid(bid_id, Permission.BID_READ)
     if bid.tender_id != tender.id:
         abort(404)
+    version = submitted_version(bid)
     session = db_session()
     form = EmptyForm()
     errors: dict[int, str] = {}
@@ -207,7 +208,12 @@ def requirement_check(tender_id: int, bid_id: int):  # type: ignore[no-untyped-d
         bid=bid,
         form=form,
         errors=errors,
-        declarations={d.requirement_id: d for d in bid.requirement_declarations},
+        version=version,
+        evidence={
+            code: submitted.stored_file(session, version, declaration.evidence)
+            for code, declaration in version.declarations.items()
+            if declaration.evidence is not None
+        },
         checks={r.id: checks.get((bid.id, r.id)) for r in tender.requirements},
     )
 
@@ -298,7 +304,7 @@ def remove_member(tender_id: int, member_id: int) -> WerkzeugResponse:
 def _progress(session, tender: Tender) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     members = service.committee(session, tender)
     excluded = service.excluded_bid_ids(session, tender)
-    bids = sorted(service.received_bids(session, tender), key=lambda b: b.blind_number or 0)
+    bids = submitted.received_versions(session, tender)
     scores = session.scalars(select(Score).join(Score.bid).where(Bid.tender_id == tender.id)).all()
     consensus = session.scalars(
         select(ConsensusScore).join(ConsensusScore.bid).where(Bid.tender_id == tender.id)
@@ -360,13 +366,13 @@ def complete(tender_id: int) -> WerkzeugResponse:
 
 def _export_rows(session, tender: Tender) -> tuple[list[list[Any]], list[list[Any]]]:  # type: ignore[no-untyped-def]
     criteria = {c.id: c.code for c in tender.criteria}
-    bids = {b.id: b for b in service.received_bids(session, tender)}
+    bids = {v.bid_id: v for v in submitted.received_versions(session, tender)}
     users = {u.id: u for u in session.scalars(select(User))}
     individual = [
         [
             bids[s.bid_id].blind_code,
-            bids[s.bid_id].organisation_name,
-            bids[s.bid_id].kvk_number,
+            bids[s.bid_id].organisation.name,
+            bids[s.bid_id].organisation.kvk_number,
             criteria[s.criterion_id],
             users[s.evaluator_id].name,
             s.score,
@@ -379,8 +385,8 @@ def _export_rows(session, tender: Tender) -> tuple[list[list[Any]], list[list[An
     consensus = [
         [
             bids[c.bid_id].blind_code,
-            bids[c.bid_id].organisation_name,
-            bids[c.bid_id].kvk_number,
+            bids[c.bid_id].organisation.name,
+            bids[c.bid_id].organisation.kvk_number,
             criteria[c.criterion_id],
             c.score,
             c.motivation,
@@ -614,7 +620,7 @@ def score_bid(tender_id: int, number: int):  # type: ignore[no-untyped-def]
         tender=tender,
         member=member,
         bid=bid,
-        plans=service.blind_plans(bid),
+        plans=service.blind_plans(submitted_version(bid), bid.organisation),
         forms=_score_forms(tender, own, posted),
         own=own,
         consensus=service.consensus_for(session, bid),
@@ -631,14 +637,11 @@ def plan_attachment(tender_id: int, number: int, criterion_id: int) -> Response:
     tender, member = _committee_tender(tender_id)
     bid, _ = _committee_bid(tender, member, number, Permission.BID_EVALUATE)
     criterion = get_or_404(Criterion, criterion_id)
-    plan = service.blind_plans(bid).get(criterion.code)
-    if criterion.tender_id != tender.id or plan is None or plan.attachment_sha256 is None:
+    version = submitted_version(bid)
+    plan = version.plans.get(criterion.code)
+    if criterion.tender_id != tender.id or plan is None or plan.attachment is None:
         abort(404)
-    attachment = db_session().scalar(
-        select(Attachment).where(
-            Attachment.bid_id == bid.id, Attachment.sha256 == plan.attachment_sha256
-        )
-    )
+    attachment = submitted.stored_file(db_session(), version, plan.attachment)
     if attachment is None:
         abort(404)
     content = uploads.read(uploads.uploads_dir(current_app.instance_path), attachment.stored_name)
@@ -723,7 +726,7 @@ def consensus(tender_id: int, number: int):  # type: ignore[no-untyped-def]
         tender=tender,
         member=member,
         bid=bid,
-        plans=service.blind_plans(bid),
+        plans=service.blind_plans(submitted_version(bid), bid.organisation),
         is_open=is_open,
         scores=by_criterion,
         spread={cid: service.spread(items) for cid, items in by_criterion.items()},
