@@ -12,14 +12,17 @@ from typing import Any, NoReturn, TypeVar
 
 from flask import abort, request
 from flask_login import current_user
+from sqlalchemy import select
 
 from tender import audit, clock
 from tender.bids import submitted
 from tender.bids.models import Attachment, Bid
 from tender.bids.submitted import SubmittedBid
 from tender.db import db_session
+from tender.evaluation import service as evaluation
+from tender.evaluation.models import CommitteeMember
 from tender.extensions import login_manager
-from tender.permissions import Permission, can, has_grant
+from tender.permissions import CommitteeContext, Permission, can, has_grant
 from tender.tenders import service as tenders
 from tender.tenders.models import Tender
 
@@ -128,3 +131,50 @@ def load_attachment(bid: Bid, attachment_id: int) -> Attachment:
         if stored.sha256 not in digests:
             abort(404)
     return stored
+
+
+def load_membership(tender_id: int) -> tuple[Tender, CommitteeMember]:
+    """The tender and the current user's membership of its committee, or 403."""
+    require(Permission.EVALUATOR_PORTAL)
+    tender = get_or_404(Tender, tender_id)
+    member = evaluation.membership(db_session(), tender, current_user)
+    if member is None:
+        abort(403)
+    return tender, member
+
+
+def load_blind_bid(
+    tender: Tender, member: CommitteeMember, number: int, permission: Permission
+) -> tuple[Bid, set[int]]:
+    """The bid with this blind number, if the member may see it; refusals are audited."""
+    session = db_session()
+    bid = session.scalar(select(Bid).where(Bid.tender_id == tender.id, Bid.blind_number == number))
+    excluded = frozenset(evaluation.excluded_bid_ids(session, tender))
+    if bid is None or not can(
+        current_user, permission, CommitteeContext(member, bid, excluded), clock.now()
+    ):
+        audit.record(
+            session,
+            actor=current_user,
+            action="bid.access_refused",
+            object_type="bid",
+            object_id=bid.id if bid else None,
+            tender_id=tender.id,
+            now=clock.now(),
+            details={"route": request.endpoint, "inschrijving": number},
+        )
+        session.commit()
+        abort(403 if bid is not None else 404)
+    if request.method == "GET":
+        audit.record(
+            session,
+            actor=current_user,
+            action="bid.view",
+            object_type="bid",
+            object_id=bid.id,
+            tender_id=tender.id,
+            now=clock.now(),
+            details={"route": request.endpoint},
+        )
+        session.commit()
+    return bid, set(excluded)

@@ -22,7 +22,15 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tender import audit, clock
-from tender.access import get_or_404, load_bid, load_tender, require, submitted_version
+from tender.access import (
+    get_or_404,
+    load_bid,
+    load_blind_bid,
+    load_membership,
+    load_tender,
+    require,
+    submitted_version,
+)
 from tender.accounts.models import Role, User
 from tender.actions import attempt
 from tender.bids import submitted, uploads
@@ -446,53 +454,9 @@ def export(tender_id: int, kind: str) -> Response:
 # -- the committee: declaration, blind scoring, consensus ---------------------------------------
 
 
-def _committee_tender(tender_id: int) -> tuple[Tender, CommitteeMember]:
-    require(Permission.EVALUATOR_PORTAL)
-    tender = get_or_404(Tender, tender_id)
-    member = service.membership(db_session(), tender, current_user)
-    if member is None:
-        abort(403)
-    return tender, member
-
-
-def _committee_bid(tender: Tender, member: CommitteeMember, number: int, permission: Permission):  # type: ignore[no-untyped-def]
-    """The bid with this blind number, if the member may see it; refusals are audited."""
-    session = db_session()
-    bid = session.scalar(select(Bid).where(Bid.tender_id == tender.id, Bid.blind_number == number))
-    excluded = frozenset(service.excluded_bid_ids(session, tender))
-    if bid is None or not can(
-        current_user, permission, CommitteeContext(member, bid, excluded), clock.now()
-    ):
-        audit.record(
-            session,
-            actor=current_user,
-            action="bid.access_refused",
-            object_type="bid",
-            object_id=bid.id if bid else None,
-            tender_id=tender.id,
-            now=clock.now(),
-            details={"route": request.endpoint, "inschrijving": number},
-        )
-        session.commit()
-        abort(403 if bid is not None else 404)
-    if request.method == "GET":
-        audit.record(
-            session,
-            actor=current_user,
-            action="bid.view",
-            object_type="bid",
-            object_id=bid.id,
-            tender_id=tender.id,
-            now=clock.now(),
-            details={"route": request.endpoint},
-        )
-        session.commit()
-    return bid, set(excluded)
-
-
 @committee_bp.route("/")
 def tender_home(tender_id: int) -> str:
-    tender, member = _committee_tender(tender_id)
+    tender, member = load_membership(tender_id)
     session = db_session()
     queue: list[dict[str, Any]] = []
     if member.declaration is not None and tender.state in service.READING_STATES:
@@ -525,7 +489,7 @@ def tender_home(tender_id: int) -> str:
 
 @committee_bp.route("/verklaring", methods=["GET", "POST"])
 def declaration(tender_id: int):  # type: ignore[no-untyped-def]
-    tender, member = _committee_tender(tender_id)
+    tender, member = load_membership(tender_id)
     form = DeclarationForm()
     if member.declaration is None and form.validate_on_submit():
         numbers = service.KVK_IN_TEXT.findall(form.conflict_kvk_numbers.data or "")
@@ -580,8 +544,8 @@ def _score_forms(
 
 @committee_bp.route("/inschrijving/<int:number>", methods=["GET", "POST"])
 def score_bid(tender_id: int, number: int):  # type: ignore[no-untyped-def]
-    tender, member = _committee_tender(tender_id)
-    bid, excluded = _committee_bid(tender, member, number, Permission.BID_EVALUATE)
+    tender, member = load_membership(tender_id)
+    bid, excluded = load_blind_bid(tender, member, number, Permission.BID_EVALUATE)
     session = db_session()
     posted = None
     if request.method == "POST":
@@ -634,8 +598,8 @@ def score_bid(tender_id: int, number: int):  # type: ignore[no-untyped-def]
 
 @committee_bp.route("/inschrijving/<int:number>/bijlage/<int:criterion_id>.pdf")
 def plan_attachment(tender_id: int, number: int, criterion_id: int) -> Response:
-    tender, member = _committee_tender(tender_id)
-    bid, _ = _committee_bid(tender, member, number, Permission.BID_EVALUATE)
+    tender, member = load_membership(tender_id)
+    bid, _ = load_blind_bid(tender, member, number, Permission.BID_EVALUATE)
     criterion = get_or_404(Criterion, criterion_id)
     version = submitted_version(bid)
     plan = version.plans.get(criterion.code)
@@ -650,8 +614,8 @@ def plan_attachment(tender_id: int, number: int, criterion_id: int) -> Response:
 
 @committee_bp.route("/consensus/<int:number>", methods=["GET", "POST"])
 def consensus(tender_id: int, number: int):  # type: ignore[no-untyped-def]
-    tender, member = _committee_tender(tender_id)
-    bid, excluded = _committee_bid(tender, member, number, Permission.BID_EVALUATE)
+    tender, member = load_membership(tender_id)
+    bid, excluded = load_blind_bid(tender, member, number, Permission.BID_EVALUATE)
     session = db_session()
     members = service.committee(session, tender)
     scores = service.scores_for(session, bid)
@@ -739,8 +703,8 @@ def consensus(tender_id: int, number: int):  # type: ignore[no-untyped-def]
 
 @committee_bp.route("/consensus/<int:number>/openen", methods=["POST"])
 def open_consensus(tender_id: int, number: int) -> WerkzeugResponse:
-    tender, member = _committee_tender(tender_id)
-    bid, _excluded = _committee_bid(tender, member, number, Permission.CONSENSUS_WRITE)
+    tender, member = load_membership(tender_id)
+    bid, _excluded = load_blind_bid(tender, member, number, Permission.CONSENSUS_WRITE)
     form = OpenConsensusForm()
     if form.validate_on_submit():
         try:
