@@ -59,6 +59,10 @@ ACTION_LABELS = {
     "tender.opening_moved": "Geplande opening verplaatst",
     "coverage.gap_decision": "Besluit over tekort in dekkend aanbod",
     "tender.receipts_check_failed": "Ontvangen inschrijvingen wijken af van ontvangstbewijzen",
+    "attachment.sanitised": "Geschoonde kopie van een bijlage gemaakt voor de commissie",
+    "attachment.preview": "Geredigeerde bijlage bekeken (voorbeeld)",
+    "attachment.released": "Geredigeerde bijlage vrijgegeven voor de commissie",
+    "attachment.withheld": "Bijlage geweigerd voor de commissie",
 }
 _ADVISORY_LOCK_KEY = 7_300_412  # arbitrary, constant: "the audit chain"
 

@@ -53,6 +53,8 @@ class Permission(StrEnum):
     EVALUATION_PROGRESS = "evaluation:progress"
     EVALUATION_COMPLETE = "evaluation:complete"
     SCORES_EXPORT = "scores:export"
+    # Held-back plan attachments: read the matches, release a redacted copy or withhold.
+    ATTACHMENT_REVIEW = "attachment:review"
     BID_EVALUATE = "bid:evaluate"
     CONSENSUS_WRITE = "consensus:write"
     # The coverage page at all: the matrix as counts per municipality x target group.
@@ -87,6 +89,7 @@ ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.OUTBOX_READ,
             Permission.OPENING_MANAGE,
             Permission.REQUIREMENT_CHECK,
+            Permission.ATTACHMENT_REVIEW,
             Permission.COMMITTEE_MANAGE,
             Permission.EVALUATION_PROGRESS,
             Permission.EVALUATION_COMPLETE,

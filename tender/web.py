@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     from tender.award.views import bp as award_bp
     from tender.award.views import provider_bp as award_documents_bp
     from tender.bids.views import bp as bids_bp
+    from tender.evaluation.attachment_views import bp as attachments_bp
     from tender.evaluation.views import committee_bp, officer_bp
     from tender.portal import bp as portal_bp
     from tender.qa.views import bp as qa_bp
@@ -69,6 +70,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bids_bp)
     app.register_blueprint(officer_bp)
     app.register_blueprint(committee_bp)
+    app.register_blueprint(attachments_bp)
     app.register_blueprint(award_bp)
     app.register_blueprint(award_documents_bp)
     app.register_blueprint(coverage_bp)

@@ -20,7 +20,7 @@ from tender.accounts.models import User
 from tender.award.coverage_data import tender_coverage
 from tender.bids.models import Attachment, Bid
 from tender.documents.models import Document
-from tender.evaluation.models import CommitteeMember, Score
+from tender.evaluation.models import AttachmentCopy, CommitteeMember, Score
 from tender.tenders.models import Tender
 
 # Requests that concern only the member's own session or account, not the procurement.
@@ -46,6 +46,7 @@ def _arguments(session: Session, tender_id: int) -> dict[str, object]:
         "request_id": 1,
         "name": "bericht.eml",
         "kind": "xlsx",
+        "copy_id": session.scalar(select(AttachmentCopy.id)) or 999_999,
     }
 
 
@@ -162,7 +163,9 @@ def test_advisory_council_can_change_nothing_and_sees_no_bid_content(
     # What the council does read: set-up, Q&A, coverage and (after the decision) the report.
     for endpoint in ("tenders.show", "qa.nota", "coverage.show", "award.report"):
         assert endpoint in readable
-    assert not any(e.startswith(("bids.", "committee.", "evaluation.")) for e in readable)
+    assert not any(
+        e.startswith(("bids.", "committee.", "evaluation.", "attachments.")) for e in readable
+    )
     report = client.get(f"/aanbestedingen/{tender.id}/gunning/rapport")
     assert report.mimetype == "application/pdf"
 

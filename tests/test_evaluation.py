@@ -164,7 +164,7 @@ def test_evaluator_pages_never_show_who_the_bidder_is(opened, app: Flask) -> Non
         for secret in secrets:
             assert secret not in html, (page, secret)
     score_page = client.get(f"/beoordelen/{tender.id}/inschrijving/1").get_data(as_text=True)
-    assert "[aanbieder]" in score_page  # the plan text named the bidder; it is redacted
+    assert "[naam inschrijver]" in score_page  # the plan text named the bidder; it is redacted
     del db
 
 

@@ -169,6 +169,13 @@ CASES = [
     Case("committee.consensus", "GET", "blind number", only({})),
     Case("committee.consensus", "POST", "blind number", only({})),
     Case("committee.open_consensus", "POST", "blind number", only({})),
+    # Held-back attachments: the inkoper only, after the opening (before it: back to the
+    # tender page). The opened flow: test_attachment_sanitising.
+    Case("attachments.review", "GET", "published", only(OFFICER_POST)),
+    Case("attachments.review", "GET", "missing tender", only({"inkoper": 404})),
+    Case("attachments.preview", "GET", "published copy", only(OFFICER_POST)),
+    Case("attachments.release", "POST", "published copy", only(OFFICER_POST)),
+    Case("attachments.withhold", "POST", "published copy", only(OFFICER_POST)),
     # The award, on a published tender (no decision possible yet). The flow itself, the
     # provider's own documents and the advisory council: test_award_documents and
     # test_advisory_council.
@@ -247,6 +254,7 @@ def test_route_answers_each_role_as_expected(app: Flask, now: datetime, case: Ca
             "published document": {"tender_id": published.id, "document_id": 999_999},
             "missing document": {"document_id": 999_999},
             "blind criterion": {"tender_id": published.id, "number": 1, "criterion_id": 1},
+            "published copy": {"tender_id": published.id, "copy_id": 999_999},
         }
         with app.test_request_context():
             url = url_for(case.endpoint, **targets[case.target])

@@ -51,3 +51,12 @@ class OpenConsensusForm(DutchForm):
         "Waarom nu al naar consensus?",
         validators=[DataRequired(REQUIRED), Length(min=10, max=1000)],
     )
+
+
+class WithholdForm(DutchForm):
+    """The inkoper keeps a held-back attachment from the committee; the service checks
+    the reason's length (``attachments.MIN_REASON``)."""
+
+    reason = TextAreaField(
+        "Reden van weigering", validators=[Length(max=2000, message="Hoogstens 2000 tekens.")]
+    )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
+    CheckConstraint,
     Column,
     ForeignKey,
     Integer,
+    String,
     Table,
     Text,
     UniqueConstraint,
@@ -129,3 +132,41 @@ class ConsensusScore(Base):
 
     __table_args__ = (UniqueConstraint("bid_id", "criterion_id"),)
     __mapper_args__ = {"version_id_col": version}
+
+
+class AttachmentCopy(Base):
+    """The committee's copy of one plan attachment, derived at opening from the original.
+
+    The original upload stays untouched; evaluators only ever get this copy: with
+    metadata, XMP, JavaScript, embedded files and annotations removed (``sanitised_*``),
+    or, when its text names the bidder, nothing until an inkoper releases a redacted
+    version (``redacted_*``) or withholds it with a reason. Each stored file keeps its
+    own SHA-256.
+    """
+
+    __tablename__ = "attachment_copy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    sanitised_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    sanitised_sha256: Mapped[str | None] = mapped_column(String(64))
+    findings: Mapped[list] = mapped_column(JSON, default=list)
+    redacted_name: Mapped[str | None] = mapped_column(String(64), unique=True)
+    redacted_sha256: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    bid: Mapped[Bid] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("bid_id", "source_sha256"),
+        CheckConstraint(
+            "status IN ('schoon', 'achtergehouden', 'vrijgegeven', 'geweigerd')",
+            name="status_known",
+        ),
+    )

@@ -25,7 +25,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from tender import audit
 from tender.accounts import roles
 from tender.accounts.models import Organisation, Role, User
-from tender.bids import service as bid_service
 from tender.bids import submitted, verification
 from tender.bids.models import Bid, BidStatus
 from tender.bids.submitted import SubmittedBid, SubmittedFile
@@ -37,6 +36,7 @@ from tender.documents.opening_record import (
     build_opening_record,
 )
 from tender.errors import DomainError
+from tender.evaluation import attachments
 from tender.evaluation.models import (
     CommitteeMember,
     ConflictDeclaration,
@@ -178,6 +178,9 @@ def confirm_opening(
         inschrijvingen=len(bids),
         digests={str(b.id): b.digest for b in bids},
         controle=check.summary(),
+    )
+    attachments.prepare_copies(
+        session, tender=tender, bids=bids, uploads_dir=uploads_dir, actor=actor, now=now
     )
     documents.store_document(
         session,
@@ -484,25 +487,6 @@ def evaluators_for(members: Sequence[CommitteeMember], bid: Bid) -> list[Committ
 # -- blind content -------------------------------------------------------------------------
 
 
-def identifying_terms(version: SubmittedBid, organisation: Organisation) -> list[str]:
-    """Name, KvK number and web domain as submitted and as registered, longest first."""
-    terms = bid_service.identity_terms(
-        names=(version.organisation.name, organisation.name),
-        kvk_numbers=(version.organisation.kvk_number, organisation.kvk_number),
-        websites=(version.organisation.website, organisation.website),
-    )
-    terms += [version.organisation.name]
-    return sorted(set(terms), key=len, reverse=True)
-
-
-def redact(text: str, terms: Sequence[str]) -> str:
-    """Replace every identifying term (case-insensitive) with "[aanbieder]"."""
-    for term in terms:
-        if term:
-            text = re.compile(re.escape(term), re.IGNORECASE).sub("[aanbieder]", text)
-    return text
-
-
 @dataclass(frozen=True)
 class BlindPlan:
     criterion_code: str
@@ -511,11 +495,12 @@ class BlindPlan:
 
 
 def blind_plans(version: SubmittedBid, organisation: Organisation) -> dict[str, BlindPlan]:
-    """The submitted plans per criterion code, redacted for the committee."""
-    terms = identifying_terms(version, organisation)
+    """The submitted plans per criterion code, with every place that names the bidder
+    (``tender.evaluation.identity``) replaced by "[naam inschrijver]"."""
+    matcher = attachments.matcher_for(version, organisation)
     return {
         code: BlindPlan(
-            criterion_code=code, text=redact(plan.text, terms), attachment=plan.attachment
+            criterion_code=code, text=matcher.redact(plan.text), attachment=plan.attachment
         )
         for code, plan in version.plans.items()
     }

@@ -41,7 +41,7 @@ from tender.documents import service as documents
 from tender.documents.models import Document
 from tender.downloads import download
 from tender.errors import DomainError
-from tender.evaluation import exports, service
+from tender.evaluation import attachments, exports, service
 from tender.evaluation.forms import (
     AddMemberForm,
     ConsensusForm,
@@ -520,6 +520,21 @@ def declaration(tender_id: int):  # type: ignore[no-untyped-def]
     return render_template("evaluation/declaration.html", tender=tender, member=member, form=form)
 
 
+def _attachment_statuses(bid: Bid) -> dict[str, str]:
+    """Which plan attachments the committee may open, by criterion code (never the
+    original: see ``attachments``); a copy made on first sight is kept."""
+    session = db_session()
+    statuses = attachments.committee_statuses(
+        session,
+        bid=bid,
+        version=submitted_version(bid),
+        uploads_dir=uploads.uploads_dir(current_app.instance_path),
+        now=clock.now(),
+    )
+    session.commit()
+    return statuses
+
+
 def _score_forms(
     tender: Tender, own: dict[int, Score], posted: tuple[int, ScoreForm] | None
 ) -> dict[int, ScoreForm]:
@@ -585,6 +600,7 @@ def score_bid(tender_id: int, number: int):  # type: ignore[no-untyped-def]
         member=member,
         bid=bid,
         plans=service.blind_plans(submitted_version(bid), bid.organisation),
+        attachment_statuses=_attachment_statuses(bid),
         forms=_score_forms(tender, own, posted),
         own=own,
         consensus=service.consensus_for(session, bid),
@@ -605,10 +621,18 @@ def plan_attachment(tender_id: int, number: int, criterion_id: int) -> Response:
     plan = version.plans.get(criterion.code)
     if criterion.tender_id != tender.id or plan is None or plan.attachment is None:
         abort(404)
-    attachment = submitted.stored_file(db_session(), version, plan.attachment)
-    if attachment is None:
+    session = db_session()
+    content = attachments.committee_content(
+        session,
+        bid=bid,
+        version=version,
+        file=plan.attachment,
+        uploads_dir=uploads.uploads_dir(current_app.instance_path),
+        now=clock.now(),
+    )
+    session.commit()  # a copy made on this first request is kept
+    if content is None:  # held back or withheld: answered as for a missing file
         abort(404)
-    content = uploads.read(uploads.uploads_dir(current_app.instance_path), attachment.stored_name)
     return download(content, f"{bid.blind_code.replace(' ', '-')}-{criterion.code}.pdf")
 
 
