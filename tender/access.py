@@ -143,28 +143,47 @@ def load_membership(tender_id: int) -> tuple[Tender, CommitteeMember]:
     return tender, member
 
 
-def load_blind_bid(
-    tender: Tender, member: CommitteeMember, number: int, permission: Permission
-) -> tuple[Bid, set[int]]:
-    """The bid with this blind number, if the member may see it; refusals are audited."""
+def _refuse_blind(tender: Tender, bid: Bid | None, number: int, code: int) -> NoReturn:
+    """Record a committee member's refused attempt on a blind number, then answer ``code``.
+
+    The event has the same fields for every refusal; only the stored bid id differs (it
+    is for the audit, and the Logboek is read by the inkopers, who know every code).
+    """
     session = db_session()
+    audit.record(
+        session,
+        actor=current_user,
+        action="bid.access_refused",
+        object_type="bid",
+        object_id=bid.id if bid is not None else None,
+        tender_id=tender.id,
+        now=clock.now(),
+        details={"route": request.endpoint, "methode": request.method, "inschrijving": number},
+    )
+    session.commit()
+    abort(code)
+
+
+def load_blind_bid(tender: Tender, member: CommitteeMember, number: int) -> tuple[Bid, set[int]]:
+    """The bid with this blind number, if the member may see it; refusals are audited.
+
+    A bid the member may not see (a declared conflict, excluded after a failed
+    requirement) answers exactly like a number that does not exist: 404, the same page,
+    the same queries and the same audit event, so the answer does not tell which code
+    belongs to whom. A member who has not signed the declaration is refused (403) for
+    every number alike, before any bid is looked up.
+    """
+    session = db_session()
+    declaration = member.declaration
+    if declaration is None:
+        _refuse_blind(tender, None, number, 403)
+    # Loaded for every number alike, so a conflict costs no query of its own.
+    declaration.conflicts  # noqa: B018
     bid = session.scalar(select(Bid).where(Bid.tender_id == tender.id, Bid.blind_number == number))
     excluded = frozenset(evaluation.excluded_bid_ids(session, tender))
-    if bid is None or not can(
-        current_user, permission, CommitteeContext(member, bid, excluded), clock.now()
-    ):
-        audit.record(
-            session,
-            actor=current_user,
-            action="bid.access_refused",
-            object_type="bid",
-            object_id=bid.id if bid else None,
-            tender_id=tender.id,
-            now=clock.now(),
-            details={"route": request.endpoint, "inschrijving": number},
-        )
-        session.commit()
-        abort(403 if bid is not None else 404)
+    context = CommitteeContext(member, bid, excluded) if bid is not None else None
+    if context is None or not can(current_user, Permission.BID_EVALUATE, context, clock.now()):
+        _refuse_blind(tender, bid, number, 404)
     if request.method == "GET":
         audit.record(
             session,

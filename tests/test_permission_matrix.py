@@ -169,6 +169,7 @@ CASES = [
     Case("committee.consensus", "GET", "blind number", only({})),
     Case("committee.consensus", "POST", "blind number", only({})),
     Case("committee.open_consensus", "POST", "blind number", only({})),
+    Case("committee.reopen_consensus", "POST", "blind number", only({})),
     # Held-back attachments: the inkoper only, after the opening (before it: back to the
     # tender page). The opened flow: test_attachment_sanitising.
     Case("attachments.review", "GET", "published", only(OFFICER_POST)),

@@ -15,10 +15,8 @@ from sqlalchemy.orm import Session
 
 from tender import scoring
 from tender.award.models import TieDraw
-from tender.bids.models import Bid
 from tender.bids.submitted import SubmittedBid, received_versions
 from tender.evaluation import service as evaluation
-from tender.evaluation.models import ConsensusScore
 from tender.tenders.models import Tender
 
 
@@ -58,9 +56,7 @@ def bid_results(
     requirements = {r.id: r for r in tender.requirements}
     criteria = {c.id: c.code for c in tender.criteria}
     consensus: dict[int, dict[str, int]] = {}
-    for item in session.scalars(
-        select(ConsensusScore).join(ConsensusScore.bid).where(Bid.tender_id == tender.id)
-    ):
+    for item in evaluation.agreed_consensus(session, tender):
         consensus.setdefault(item.bid_id, {})[criteria[item.criterion_id]] = item.score
     results = {}
     for bid in bids:

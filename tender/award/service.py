@@ -28,7 +28,6 @@ from tender.documents import service as documents
 from tender.documents.models import Document
 from tender.errors import DomainError
 from tender.evaluation import service as evaluation
-from tender.evaluation.models import ConsensusScore
 from tender.qa.models import QaRound
 from tender.tenders import lifecycle
 from tender.tenders.models import Tender, TenderState
@@ -66,10 +65,11 @@ def build_snapshot(
     outcome = data.outcome
     criteria = {c.id: c for c in tender.criteria}
     motivations: dict[tuple[int, str], tuple[int, str]] = {}
-    for item in session.scalars(
-        select(ConsensusScore).where(ConsensusScore.bid_id.in_([b.bid_id for b in data.bids]))
-    ):
-        motivations[(item.bid_id, criteria[item.criterion_id].code)] = (item.score, item.motivation)
+    received = {b.bid_id for b in data.bids}
+    for item in evaluation.agreed_consensus(session, tender):
+        if item.bid_id in received:
+            code = criteria[item.criterion_id].code
+            motivations[(item.bid_id, code)] = (item.score, item.motivation)
     bids = []
     for bid in data.bids:
         result = outcome.for_bid(bid.bid_id)

@@ -60,3 +60,19 @@ class WithholdForm(DutchForm):
     reason = TextAreaField(
         "Reden van weigering", validators=[Length(max=2000, message="Hoogstens 2000 tekens.")]
     )
+
+
+class ReopenConsensusForm(DutchForm):
+    criterion_id = HiddenField()
+    version = HiddenField()
+    reason = TextAreaField(
+        "Reden om te heropenen",
+        validators=[
+            DataRequired("Geef de reden waarom de consensus wordt heropend."),
+            Length(
+                min=10,
+                max=1000,
+                message="Geef een reden van minstens 10 en hoogstens 1000 tekens.",
+            ),
+        ],
+    )

@@ -113,7 +113,10 @@ class ConsensusScore(Base):
     """The committee's agreed score: the only score that counts.
 
     ``version`` is checked on every update so that two chairs editing at once
-    cannot silently overwrite each other.
+    cannot silently overwrite each other. A reopened consensus (``reopened_at`` set)
+    counts as not agreed: the individual scores are open again until the chair
+    records it anew. The row stays, so its version keeps counting up and a page
+    that showed an earlier version cannot overwrite the new one.
     """
 
     __tablename__ = "consensus_score"
@@ -126,6 +129,9 @@ class ConsensusScore(Base):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reopen_reason: Mapped[str | None] = mapped_column(Text)
 
     bid: Mapped[Bid] = relationship()
     criterion: Mapped[Criterion] = relationship()

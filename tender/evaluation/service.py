@@ -64,6 +64,10 @@ class ConcurrentEdit(EvaluationError):
     pass
 
 
+class ScoreFrozen(EvaluationError):
+    """An individual score for a (bid, criterion) whose consensus is recorded."""
+
+
 def _record(
     session: Session,
     *,
@@ -533,11 +537,43 @@ def _check_motivation(motivation: str, minimum: int) -> str:
     return motivation
 
 
-def consensus_for(session: Session, bid: Bid) -> dict[int, ConsensusScore]:
+def _lock_bid(session: Session, bid: Bid) -> None:
+    """Serialise score, consensus and reopen writes on one bid (PostgreSQL row lock;
+    SQLite writes are serial anyway), so a score cannot slip in beside a consensus."""
+    session.execute(select(Bid.id).where(Bid.id == bid.id).with_for_update())
+
+
+def stored_consensus(session: Session, bid: Bid) -> dict[int, ConsensusScore]:
+    """The stored consensus per criterion id, agreed or reopened (for its version)."""
     return {
         c.criterion_id: c
         for c in session.scalars(select(ConsensusScore).where(ConsensusScore.bid_id == bid.id))
     }
+
+
+def consensus_for(session: Session, bid: Bid) -> dict[int, ConsensusScore]:
+    """The agreed consensus per criterion id; a reopened one is not agreed."""
+    return {k: c for k, c in stored_consensus(session, bid).items() if c.reopened_at is None}
+
+
+def agreed_consensus(session: Session, tender: Tender) -> list[ConsensusScore]:
+    """Every agreed consensus score of the tender (reopened ones are not agreed)."""
+    return list(
+        session.scalars(
+            select(ConsensusScore)
+            .join(ConsensusScore.bid)
+            .where(Bid.tender_id == tender.id, ConsensusScore.reopened_at.is_(None))
+        )
+    )
+
+
+def _consensus_row(session: Session, bid: Bid, criterion: Criterion) -> ConsensusScore | None:
+    """The stored consensus of (bid, criterion), agreed or reopened."""
+    return session.scalar(
+        select(ConsensusScore).where(
+            ConsensusScore.bid_id == bid.id, ConsensusScore.criterion_id == criterion.id
+        )
+    )
 
 
 def save_score(
@@ -552,7 +588,8 @@ def save_score(
     excluded: set[int],
     now: datetime,
 ) -> Score:
-    """Save (or change) one evaluator's score and motivation."""
+    """Save (or change) one evaluator's score and motivation; frozen once the consensus
+    on that criterion is recorded (until the chair reopens it)."""
     tender = bid.tender
     _ensure_scoring(tender)
     if not may_read_bid(member, bid, excluded):
@@ -561,10 +598,12 @@ def save_score(
         raise EvaluationError("Onbekend gunningscriterium.")
     _check_score(tender, score)
     motivation = _check_motivation(motivation, minimum_motivation)
+    _lock_bid(session, bid)
     if criterion.id in consensus_for(session, bid):
-        raise EvaluationError(
-            f"Voor {criterion.code} is de consensusscore al vastgelegd; "
-            "de individuele score ligt daarmee vast."
+        raise ScoreFrozen(
+            f"Voor {criterion.code} is de consensusscore al vastgelegd; de individuele "
+            "scores liggen daarmee vast. Uw invoer is niet opgeslagen. Vraag de voorzitter "
+            "de consensus te heropenen als u uw score wilt wijzigen."
         )
     existing = session.scalar(
         select(Score).where(
@@ -684,7 +723,8 @@ def record_consensus(
         )
     _check_score(tender, score)
     motivation = _check_motivation(motivation, minimum_motivation)
-    current = consensus_for(session, bid).get(criterion.id)
+    _lock_bid(session, bid)
+    current = _consensus_row(session, bid, criterion)
     if (current.version if current else None) != expected_version:
         raise ConcurrentEdit(
             f"De consensusscore voor {criterion.code} is intussen door iemand anders "
@@ -700,6 +740,7 @@ def record_consensus(
             current.motivation = motivation
             current.recorded_by_id = member.user_id
             current.recorded_at = now
+            current.reopened_at = current.reopened_by_id = current.reopen_reason = None
             session.flush()
     except (IntegrityError, StaleDataError) as error:
         raise ConcurrentEdit(
@@ -717,6 +758,76 @@ def record_consensus(
         criterium=criterion.code,
         score=score,
         versie=current.version,
+    )
+    return current
+
+
+def reopen_consensus(
+    session: Session,
+    *,
+    member: CommitteeMember,
+    bid: Bid,
+    criterion: Criterion,
+    reason: str,
+    expected_version: int | None,
+    excluded: set[int],
+    now: datetime,
+) -> ConsensusScore:
+    """The chair reopens the consensus of (bid, criterion): it no longer counts, the
+    individual scores can change again, and the consensus must be recorded anew.
+
+    The row stays (flagged reopened, its version counted up) so that a page showing an
+    earlier version cannot overwrite what is recorded next; the audit event keeps the
+    reopened score and motivation.
+    """
+    tender = bid.tender
+    if tender.state != TenderState.OPENED:
+        raise EvaluationError(
+            "Consensus heropenen kan alleen zolang de aanbesteding in beoordeling is "
+            "(geopend), niet meer nadat de beoordeling is afgerond."
+        )
+    if not member.is_chair or not may_read_bid(member, bid, excluded):
+        raise EvaluationError("Alleen de voorzitter kan een consensus heropenen.")
+    reason = reason.strip()
+    if len(reason) < 10:
+        raise EvaluationError(
+            "Geef een reden van minstens 10 tekens waarom de consensus wordt heropend."
+        )
+    _lock_bid(session, bid)
+    current = _consensus_row(session, bid, criterion)
+    if current is None or current.reopened_at is not None:
+        raise EvaluationError(f"Voor {criterion.code} is geen consensusscore om te heropenen.")
+    if current.version != expected_version:
+        raise ConcurrentEdit(
+            f"De consensusscore voor {criterion.code} is intussen gewijzigd; bekijk de nieuwe "
+            "versie voordat u heropent."
+        )
+    reopened = {"score": current.score, "motivation": current.motivation, "versie": current.version}
+    try:
+        with session.begin_nested():
+            current.reopened_at = now
+            current.reopened_by_id = member.user_id
+            current.reopen_reason = reason
+            session.flush()
+    except StaleDataError as error:
+        raise ConcurrentEdit(
+            f"De consensusscore voor {criterion.code} is zojuist gewijzigd; bekijk de nieuwe "
+            "versie voordat u heropent."
+        ) from error
+    _record(
+        session,
+        actor=member.user,
+        action="consensus.reopen",
+        tender=tender,
+        object_type="bid",
+        object_id=bid.id,
+        now=now,
+        criterium=criterion.code,
+        score=reopened["score"],
+        motivering=reopened["motivation"],
+        heropende_versie=reopened["versie"],
+        versie=current.version,
+        reden=reason,
     )
     return current
 

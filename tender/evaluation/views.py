@@ -47,9 +47,10 @@ from tender.evaluation.forms import (
     ConsensusForm,
     DeclarationForm,
     OpenConsensusForm,
+    ReopenConsensusForm,
     ScoreForm,
 )
-from tender.evaluation.models import CommitteeMember, ConsensusScore, Score
+from tender.evaluation.models import CommitteeMember, Score
 from tender.permissions import (
     CommitteeContext,
     MembershipContext,
@@ -314,9 +315,7 @@ def _progress(session, tender: Tender) -> dict[str, Any]:  # type: ignore[no-unt
     excluded = service.excluded_bid_ids(session, tender)
     bids = submitted.received_versions(session, tender)
     scores = session.scalars(select(Score).join(Score.bid).where(Bid.tender_id == tender.id)).all()
-    consensus = session.scalars(
-        select(ConsensusScore).join(ConsensusScore.bid).where(Bid.tender_id == tender.id)
-    ).all()
+    consensus = service.agreed_consensus(session, tender)
     given: dict[tuple[int, int], int] = defaultdict(int)
     for score in scores:
         given[(score.bid_id, score.evaluator_id)] += 1
@@ -402,9 +401,7 @@ def _export_rows(session, tender: Tender) -> tuple[list[list[Any]], list[list[An
             format_datetime(c.recorded_at),
             c.version,
         ]
-        for c in session.scalars(
-            select(ConsensusScore).join(ConsensusScore.bid).where(Bid.tender_id == tender.id)
-        )
+        for c in service.agreed_consensus(session, tender)
         if c.bid_id in bids
     ]
     key = lambda row: (row[0], row[3])  # noqa: E731
@@ -560,9 +557,10 @@ def _score_forms(
 @committee_bp.route("/inschrijving/<int:number>", methods=["GET", "POST"])
 def score_bid(tender_id: int, number: int):  # type: ignore[no-untyped-def]
     tender, member = load_membership(tender_id)
-    bid, excluded = load_blind_bid(tender, member, number, Permission.BID_EVALUATE)
+    bid, excluded = load_blind_bid(tender, member, number)
     session = db_session()
     posted = None
+    status = 200
     if request.method == "POST":
         criterion = get_or_404(Criterion, request.form.get("criterion_id", type=int) or 0)
         form = ScoreForm(prefix=f"c{criterion.id}")
@@ -584,6 +582,7 @@ def score_bid(tender_id: int, number: int):  # type: ignore[no-untyped-def]
             except DomainError as error:
                 session.rollback()
                 form.motivation.errors = [str(error)]
+                status = 409 if isinstance(error, service.ScoreFrozen) else 200
             else:
                 session.commit()
                 flash(f"Uw score voor {criterion.code} is opgeslagen.", "success")
@@ -602,6 +601,7 @@ def score_bid(tender_id: int, number: int):  # type: ignore[no-untyped-def]
         plans=service.blind_plans(submitted_version(bid), bid.organisation),
         attachment_statuses=_attachment_statuses(bid),
         forms=_score_forms(tender, own, posted),
+        posted_id=posted[0] if posted is not None else None,
         own=own,
         consensus=service.consensus_for(session, bid),
         consensus_open=service.consensus_open(
@@ -609,13 +609,13 @@ def score_bid(tender_id: int, number: int):  # type: ignore[no-untyped-def]
         ),
         editable=tender.state == TenderState.OPENED,
         minimum_motivation=current_app.config["MIN_MOTIVATION_CHARS"],
-    )
+    ), status
 
 
 @committee_bp.route("/inschrijving/<int:number>/bijlage/<int:criterion_id>.pdf")
 def plan_attachment(tender_id: int, number: int, criterion_id: int) -> Response:
     tender, member = load_membership(tender_id)
-    bid, _ = load_blind_bid(tender, member, number, Permission.BID_EVALUATE)
+    bid, _ = load_blind_bid(tender, member, number)
     criterion = get_or_404(Criterion, criterion_id)
     version = submitted_version(bid)
     plan = version.plans.get(criterion.code)
@@ -636,76 +636,64 @@ def plan_attachment(tender_id: int, number: int, criterion_id: int) -> Response:
     return download(content, f"{bid.blind_code.replace(' ', '-')}-{criterion.code}.pdf")
 
 
-@committee_bp.route("/consensus/<int:number>", methods=["GET", "POST"])
-def consensus(tender_id: int, number: int):  # type: ignore[no-untyped-def]
-    tender, member = load_membership(tender_id)
-    bid, excluded = load_blind_bid(tender, member, number, Permission.BID_EVALUATE)
+def _tender_criterion(tender: Tender, raw: str | None) -> Criterion:
+    """The criterion a committee form names, or 404 (unknown, malformed, other tender)."""
+    criterion = get_or_404(Criterion, int(raw) if raw and raw.isdigit() else 0)
+    if criterion.tender_id != tender.id:
+        abort(404)
+    return criterion
+
+
+def _require_chair(member: CommitteeMember, bid: Bid, excluded: set[int]) -> None:
+    """Only the chair acts on consensus; asked after the bid loaded, so it tells nothing
+    about bids the member may not see (those answered 404 already)."""
+    context = CommitteeContext(member, bid, frozenset(excluded))
+    if not can(current_user, Permission.CONSENSUS_WRITE, context, clock.now()):
+        abort(403)
+
+
+def _consensus_page(
+    tender: Tender,
+    member: CommitteeMember,
+    bid: Bid,
+    *,
+    is_open: bool,
+    scores: list[Score],
+    posted: ConsensusForm | None = None,
+    reopen_posted: ReopenConsensusForm | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """The consensus page; a refused form is shown again with what was typed."""
     session = db_session()
-    members = service.committee(session, tender)
-    scores = service.scores_for(session, bid)
-    is_open = service.consensus_open(
-        bid, tender.criteria, service.evaluators_for(members, bid), scores
-    )
-    if not is_open and not member.is_chair:
-        flash("De consensusfase van deze inschrijving is nog niet open.", "error")
-        return redirect(url_for("committee.score_bid", tender_id=tender.id, number=number))
     choices = [(level.score, f"{level.score} – {level.label}") for level in tender.scale_levels]
-    posted: ConsensusForm | None = None
-    status = 200
-    if request.method == "POST":
-        context = CommitteeContext(member, bid, frozenset(excluded))
-        if not can(current_user, Permission.CONSENSUS_WRITE, context, clock.now()):
-            abort(403)
-        posted = ConsensusForm()
-        posted.score.choices = choices
-        criterion = get_or_404(Criterion, int(posted.criterion_id.data or 0))
-        if criterion.tender_id != tender.id:
-            abort(404)
-        if posted.validate_on_submit():
-            try:
-                service.record_consensus(
-                    session,
-                    member=member,
-                    bid=bid,
-                    criterion=criterion,
-                    score=posted.score.data,
-                    motivation=posted.motivation.data,
-                    expected_version=int(posted.version.data) if posted.version.data else None,
-                    minimum_motivation=current_app.config["MIN_MOTIVATION_CHARS"],
-                    excluded=excluded,
-                    is_open=is_open,
-                    now=clock.now(),
-                )
-            except DomainError as error:
-                session.rollback()
-                posted.motivation.errors = [str(error)]
-                status = 409 if isinstance(error, service.ConcurrentEdit) else 200
-            else:
-                session.commit()
-                flash(f"De consensusscore voor {criterion.code} is vastgelegd.", "success")
-                return redirect(
-                    url_for("committee.consensus", tender_id=tender.id, number=number)
-                    + f"#criterium-{criterion.code}"
-                )
-    agreed = service.consensus_for(session, bid)
-    forms = {}
+    stored = service.stored_consensus(session, bid)
+    agreed = {cid: c for cid, c in stored.items() if c.reopened_at is None}
+    forms: dict[int, ConsensusForm] = {}
+    reopen_forms: dict[int, ReopenConsensusForm] = {}
     for criterion in tender.criteria:
+        current = stored.get(criterion.id)
+        version = current.version if current else ""
         if posted is not None and posted.criterion_id.data == str(criterion.id):
             form = posted
         else:
-            current = agreed.get(criterion.id)
+            shown = agreed.get(criterion.id)
             form = ConsensusForm(
                 formdata=None,
-                prefix="",
                 data={
                     "criterion_id": criterion.id,
-                    "version": current.version if current else "",
-                    "score": current.score if current else None,
-                    "motivation": current.motivation if current else "",
+                    "version": version,
+                    "score": shown.score if shown else None,
+                    "motivation": shown.motivation if shown else "",
                 },
             )
         form.score.choices = choices
         forms[criterion.id] = form
+        if reopen_posted is not None and reopen_posted.criterion_id.data == str(criterion.id):
+            reopen_forms[criterion.id] = reopen_posted
+        else:
+            reopen_forms[criterion.id] = ReopenConsensusForm(
+                formdata=None, data={"criterion_id": criterion.id, "version": version}
+            )
     by_criterion: dict[int, list[Score]] = defaultdict(list)
     for score in scores:
         by_criterion[score.criterion_id].append(score)
@@ -719,16 +707,117 @@ def consensus(tender_id: int, number: int):  # type: ignore[no-untyped-def]
         scores=by_criterion,
         spread={cid: service.spread(items) for cid, items in by_criterion.items()},
         agreed=agreed,
+        reopened={cid: c for cid, c in stored.items() if c.reopened_at is not None},
         forms=forms,
+        reopen_forms=reopen_forms,
         open_form=OpenConsensusForm(),
         editable=tender.state == TenderState.OPENED and member.is_chair,
     ), status
 
 
+def _consensus_state(tender: Tender, bid: Bid) -> tuple[bool, list[Score]]:
+    """Whether the bid's consensus phase is open, and its individual scores."""
+    session = db_session()
+    members = service.committee(session, tender)
+    scores = service.scores_for(session, bid)
+    evaluators = service.evaluators_for(members, bid)
+    return service.consensus_open(bid, tender.criteria, evaluators, scores), scores
+
+
+@committee_bp.route("/consensus/<int:number>", methods=["GET", "POST"])
+def consensus(tender_id: int, number: int):  # type: ignore[no-untyped-def]
+    tender, member = load_membership(tender_id)
+    bid, excluded = load_blind_bid(tender, member, number)
+    session = db_session()
+    is_open, scores = _consensus_state(tender, bid)
+    if not is_open and not member.is_chair:
+        flash("De consensusfase van deze inschrijving is nog niet open.", "error")
+        return redirect(url_for("committee.score_bid", tender_id=tender.id, number=number))
+    if request.method == "GET":
+        return _consensus_page(tender, member, bid, is_open=is_open, scores=scores)
+    _require_chair(member, bid, excluded)
+    posted = ConsensusForm()
+    posted.score.choices = [(level.score, level.label) for level in tender.scale_levels]
+    criterion = _tender_criterion(tender, posted.criterion_id.data)
+    status = 200
+    if posted.validate_on_submit():
+        try:
+            service.record_consensus(
+                session,
+                member=member,
+                bid=bid,
+                criterion=criterion,
+                score=posted.score.data,
+                motivation=posted.motivation.data,
+                expected_version=int(posted.version.data) if posted.version.data else None,
+                minimum_motivation=current_app.config["MIN_MOTIVATION_CHARS"],
+                excluded=excluded,
+                is_open=is_open,
+                now=clock.now(),
+            )
+        except DomainError as error:
+            session.rollback()
+            posted.motivation.errors = [str(error)]
+            status = 409 if isinstance(error, service.ConcurrentEdit) else 200
+        else:
+            session.commit()
+            flash(f"De consensusscore voor {criterion.code} is vastgelegd.", "success")
+            return redirect(
+                url_for("committee.consensus", tender_id=tender.id, number=number)
+                + f"#criterium-{criterion.code}"
+            )
+    return _consensus_page(
+        tender, member, bid, is_open=is_open, scores=scores, posted=posted, status=status
+    )
+
+
+@committee_bp.route("/consensus/<int:number>/heropenen", methods=["POST"])
+def reopen_consensus(tender_id: int, number: int):  # type: ignore[no-untyped-def]
+    tender, member = load_membership(tender_id)
+    bid, excluded = load_blind_bid(tender, member, number)
+    _require_chair(member, bid, excluded)
+    session = db_session()
+    form = ReopenConsensusForm()
+    criterion = _tender_criterion(tender, form.criterion_id.data)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.reopen_consensus(
+                session,
+                member=member,
+                bid=bid,
+                criterion=criterion,
+                reason=form.reason.data,
+                expected_version=int(form.version.data) if form.version.data.isdigit() else None,
+                excluded=excluded,
+                now=clock.now(),
+            )
+        except DomainError as error:
+            session.rollback()
+            form.reason.errors = [str(error)]
+            status = 409 if isinstance(error, service.ConcurrentEdit) else 200
+        else:
+            session.commit()
+            flash(
+                f"De consensus voor {criterion.code} is heropend: de individuele scores kunnen "
+                "weer worden gewijzigd en de consensus moet opnieuw worden vastgelegd.",
+                "success",
+            )
+            return redirect(
+                url_for("committee.consensus", tender_id=tender.id, number=number)
+                + f"#criterium-{criterion.code}"
+            )
+    is_open, scores = _consensus_state(tender, bid)
+    return _consensus_page(
+        tender, member, bid, is_open=is_open, scores=scores, reopen_posted=form, status=status
+    )
+
+
 @committee_bp.route("/consensus/<int:number>/openen", methods=["POST"])
 def open_consensus(tender_id: int, number: int) -> WerkzeugResponse:
     tender, member = load_membership(tender_id)
-    bid, _excluded = load_blind_bid(tender, member, number, Permission.CONSENSUS_WRITE)
+    bid, excluded = load_blind_bid(tender, member, number)
+    _require_chair(member, bid, excluded)
     form = OpenConsensusForm()
     if form.validate_on_submit():
         try:
