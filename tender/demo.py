@@ -202,6 +202,20 @@ def _evidence_pdf(text: str) -> bytes:
     return buffer.getvalue()
 
 
+def _plan_pdf(organisation: Organisation | None) -> bytes:
+    """A demo work description attached to a plan; with ``organisation`` it names the
+    bidder (as some real attachments do), so that the committee gets it held back."""
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=True)
+    page.drawString(72, 760, "DEMO-bijlage: onze werkwijze (geen echt document)")
+    page.drawString(72, 740, "Wij starten met een keukentafelgesprek en werken met een vast team.")
+    if organisation is not None:
+        page.drawString(72, 720, f"Meer over {organisation.name}: {organisation.website}")
+        page.drawString(72, 700, f"KvK {organisation.kvk_number}, {organisation.street_address}")
+    page.save()
+    return buffer.getvalue()
+
+
 def _demo_bid(
     session: Session,
     *,
@@ -267,6 +281,18 @@ def _demo_bid(
                 actor=provider,
                 now=now,
             )
+    # Every demo bid attaches its work description to the first criterion; the first
+    # bid's names its organisation, so the opened demo shows a held-back attachment.
+    work_description = bid_service.add_attachment(
+        session,
+        bid=bid,
+        filename="werkwijze.pdf",
+        content=_plan_pdf(provider.organisation if number == 1 else None),
+        storage_dir=storage_dir,
+        max_bytes=10 * 1024 * 1024,
+        actor=provider,
+        now=now,
+    )
     for criterion in tender.criteria:
         sentences = generator.sample(PLAN_SENTENCES, k=generator.randint(3, len(PLAN_SENTENCES)))
         words = ("DEMO-plan. " + " ".join(sentences)).split()[: criterion.max_words]
@@ -275,7 +301,7 @@ def _demo_bid(
             bid=bid,
             criterion=criterion,
             text=" ".join(words),
-            attachment=None,
+            attachment=work_description if criterion == tender.criteria[0] else None,
             actor=provider,
             now=now,
         )

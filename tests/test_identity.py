@@ -114,6 +114,8 @@ def test_public_mail_domains_are_not_identities() -> None:
     assert [m.text for m in matcher.find("schrijf naar zorg.lek@gmail.com")] == [
         "zorg.lek@gmail.com"
     ]
+    example = IdentityMatcher(Identity(emails=("aanbieder1@demo.example",)))
+    assert example.find("DEMO-plan: een demo van de werkwijze.") == []
 
 
 def test_identity_of_collects_submitted_and_registered_details() -> None:

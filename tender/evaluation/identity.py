@@ -52,12 +52,20 @@ PUBLIC_MAIL_DOMAINS = frozenset(
         "xs4all.nl",
         "planet.nl",
         "icloud.com",
-        # Reserved for examples (RFC 2606): shared, so naming no one.
-        "example.org",
-        "example.com",
-        "example.nl",
     }
 )
+# Domains reserved for examples and tests (RFC 2606): shared, so naming no one.
+_RESERVED_TLDS = frozenset({"example", "test", "invalid", "localhost"})
+
+
+def _shared_mail_domain(host: str) -> bool:
+    """Whether an e-mail domain is shared by many senders (a mail provider, an example)."""
+    labels = host.split(".")
+    return (
+        host in PUBLIC_MAIL_DOMAINS or labels[-1] in _RESERVED_TLDS or labels[-2:-1] == ["example"]
+    )
+
+
 # Between the words of a name: a space, hyphen, dot or underscore, or nothing at all
 # ("zorg aan de lek", "zorg-aan-de-lek", "zorgaandelek").
 _JOIN = r"[\s\-_.]*"
@@ -222,7 +230,7 @@ class IdentityMatcher:
                 patterns.append((KVK, rf"(?<![0-9]){_digits_pattern(digits)}(?![0-9])"))
         hosts = [_host(w) for w in identity.websites if w.strip()]
         hosts += [
-            host for e in identity.emails if (host := _host(e)) and host not in PUBLIC_MAIL_DOMAINS
+            host for e in identity.emails if (host := _host(e)) and not _shared_mail_domain(host)
         ]
         for email in identity.emails:
             if "@" in email:
