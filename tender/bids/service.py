@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -38,6 +37,7 @@ from tender.bids.models import (
     Subcontractor,
 )
 from tender.errors import DomainError
+from tender.evaluation.identity import IdentityMatcher, identity_of
 from tender.tenders.models import Criterion, Lot, Municipality, Requirement, Tender, TenderState
 from tender.timefmt import format_datetime
 
@@ -458,40 +458,11 @@ def completeness(bid: Bid) -> list[Missing]:
     return missing
 
 
-_LEGAL_FORMS = re.compile(
-    r"\b(b\.?v\.?|n\.?v\.?|v\.?o\.?f\.?|stichting|vereniging)\b|\(demo\)", re.I
-)
-
-
-def identity_terms(
-    *, names: Iterable[str], kvk_numbers: Iterable[str], websites: Iterable[str]
-) -> list[str]:
-    """What would identify a provider to a blind committee: name, KvK, web domain."""
-    terms: set[str] = set(kvk_numbers)
-    for name in names:
-        core = re.sub(r"\s+", " ", _LEGAL_FORMS.sub(" ", name)).strip(" .,-")
-        if len(core) >= 4:
-            terms.add(core)
-    for website in websites:
-        host = urlparse(website if "//" in website else f"//{website}").hostname or ""
-        host = host.removeprefix("www.")
-        if host:
-            terms.add(host)
-    return sorted(t for t in terms if t)
-
-
-def identifying_terms(bid: Bid) -> list[str]:
-    """The identity terms of the working copy and the registered organisation."""
-    return identity_terms(
-        names=(bid.organisation_name, bid.organisation.name),
-        kvk_numbers=(bid.kvk_number, bid.organisation.kvk_number),
-        websites=(bid.website, bid.organisation.website),
-    )
-
-
 def anonymity_warnings(bid: Bid) -> list[str]:
-    """Places in the plans that reveal who the provider is (a warning, not a block)."""
-    terms = identifying_terms(bid)
+    """Places in the plans that reveal who the provider is (a warning, not a block): what
+    the committee would see redacted (``tender.evaluation.identity``), in the working copy's
+    details and the registered organisation's."""
+    matcher = IdentityMatcher(identity_of([bid, bid.organisation]))
     warnings = []
     for plan in sorted(bid.plans, key=lambda p: p.criterion.position):
         places = [("de tekst", plan.text)]
@@ -503,9 +474,9 @@ def anonymity_warnings(bid: Bid) -> list[str]:
                 )
             )
         for where, content in places:
-            found = [t for t in terms if t.lower() in content.lower()]
+            found = dict.fromkeys(match.text for match in matcher.find(content))
             if found:
-                shown = ", ".join(repr(t) for t in found)
+                shown = ", ".join(repr(text) for text in found)
                 warnings.append(
                     f"Plan {plan.criterion.code}: {where} bevat {shown}. De commissie "
                     "beoordeelt anoniem; verwijder gegevens die uw organisatie herkenbaar maken."

@@ -288,19 +288,17 @@ class IdentityMatcher:
 
 def identity_of(organisations: Iterable[object]) -> Identity:
     """The identity of a bidder from organisation records (submitted and registered):
-    anything with the attributes ``name``, ``kvk_number``, ``website``, ``email``,
-    ``contact_person``, ``street_address``, ``postcode`` and ``phone``."""
+    anything with the attributes ``name`` (or ``organisation_name``, as on a bid),
+    ``kvk_number``, ``website``, ``email``, ``contact_person``, ``street_address``,
+    ``postcode`` and ``phone``."""
     items = list(organisations)
 
-    def values(attribute: str) -> tuple[str, ...]:
-        return tuple(
-            dict.fromkeys(
-                value for item in items if (value := (getattr(item, attribute, "") or "").strip())
-            )
-        )
+    def values(*attributes: str) -> tuple[str, ...]:
+        found = (getattr(item, a, "") or "" for item in items for a in attributes)
+        return tuple(dict.fromkeys(value.strip() for value in found if value.strip()))
 
     return Identity(
-        names=values("name"),
+        names=values("name", "organisation_name"),
         kvk_numbers=values("kvk_number"),
         websites=values("website"),
         emails=values("email"),
