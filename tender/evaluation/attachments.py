@@ -5,8 +5,9 @@ tender opened before copies existed) every plan attachment of each received vers
 gets a derived copy, stored next to the untouched original with its own SHA-256:
 
 1. Sanitised with pikepdf: document info rewritten, XMP metadata, JavaScript, open
-   actions, embedded files, forms and annotations removed; written deterministically
-   (the same original always gives the same copy).
+   actions, embedded and associated files, forms, annotations, bookmarks and the
+   structure tree (alternative texts) removed; written deterministically (the same
+   original always gives the same copy).
 2. Its text (pypdf) is searched for the bidder's identity (``identity``). A copy whose
    text names the bidder is held back: evaluators see that it is being checked, the
    inkoper sees the matches in context and either releases a redacted version (black
