@@ -63,6 +63,9 @@ ACTION_LABELS = {
     "attachment.preview": "Geredigeerde bijlage bekeken (voorbeeld)",
     "attachment.released": "Geredigeerde bijlage vrijgegeven voor de commissie",
     "attachment.withheld": "Bijlage geweigerd voor de commissie",
+    "committee.declaration": "Verklaring belangenverstrengeling ondertekend",
+    "committee.conflict_later": "Band met een inschrijver later gemeld (scores terzijde)",
+    "committee.remove_from_bid": "Commissielid van een inschrijving gehaald (scores terzijde)",
 }
 _ADVISORY_LOCK_KEY = 7_300_412  # arbitrary, constant: "the audit chain"
 

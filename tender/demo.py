@@ -373,12 +373,20 @@ def _score_bids(session: Session, tender: Tender, staff: dict[str, User]) -> Non
     ]
     # By id, not by blind number: blind numbers are drawn at random, the demo is seeded.
     bids = sorted(evaluation.received_bids(session, tender), key=lambda b: b.id)
-    conflict = [bids[1].kvk_number] if len(bids) > 1 else []
+    # Evaluator 3 declares a band with one named bidder (the second bid's organisation).
+    conflict = bids[1].organisation_id if len(bids) > 1 else None
     for member in members:
+        with_band = member.user.email.startswith("beoordelaar3")
         evaluation.sign_declaration(
             session,
             member=member,
-            conflict_kvk_numbers=conflict if member.user.email.startswith("beoordelaar3") else [],
+            answers={
+                b.kvk_number: evaluation.Answer(
+                    band=with_band and b.organisation_id == conflict,
+                    explanation="DEMO: mijn zus is teamleider bij deze organisatie.",
+                )
+                for b in evaluation.bidders(session, tender)
+            },
             statement="DEMO-verklaring.",
             now=when,
         )

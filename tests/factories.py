@@ -269,6 +269,23 @@ def make_committee(
     ]
 
 
+def sign_declaration(  # type: ignore[no-untyped-def]
+    session: Session, *, member, now: datetime, bands: dict[str, str] | None = None
+):
+    """Sign ``member``'s declaration: a band with the KvK numbers in ``bands`` (with its
+    explanation), none with every other bidding organisation."""
+    from tender.evaluation import service as evaluation
+
+    bands = bands or {}
+    answers = {
+        b.kvk_number: evaluation.Answer(b.kvk_number in bands, bands.get(b.kvk_number, ""))
+        for b in evaluation.bidders(session, member.tender)
+    }
+    return evaluation.sign_declaration(
+        session, member=member, answers=answers, statement="", now=now
+    )
+
+
 TIED_MOTIVATION = "Gelijkwaardig plan: concreet, onderbouwd en passend bij de aandachtspunten."
 
 
@@ -289,9 +306,7 @@ def make_tied_ranked_tender(session: Session, *, now: datetime, instance_path: s
     members = make_committee(session, tender=tender, officer=officers[0], now=opened_at)
     when = opened_at + timedelta(hours=1)
     for member in members:
-        evaluation.sign_declaration(
-            session, member=member, conflict_kvk_numbers=[], statement="", now=when
-        )
+        sign_declaration(session, member=member, now=when)
     bids = evaluation.received_bids(session, tender)
     for bid in bids:
         for requirement in tender.requirements:

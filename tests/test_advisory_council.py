@@ -160,6 +160,10 @@ def test_advisory_council_can_change_nothing_and_sees_no_bid_content(
     assert mutating and all(code == 403 for _endpoint, code in mutating), [
         m for m in mutating if m[1] != 403
     ]
+    # Among them the conflict routes: declaring a band later, taking a member off a bid.
+    assert {"committee.declare_conflict", "evaluation.remove_member_from_bid"} <= {
+        endpoint for endpoint, _code in mutating
+    }
     assert ("committee.reopen_consensus", 403) in mutating
     # What the council does read: set-up, Q&A, coverage and (after the decision) the report.
     for endpoint in ("tenders.show", "qa.nota", "coverage.show", "award.report"):

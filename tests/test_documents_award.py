@@ -32,6 +32,7 @@ from tender.documents.award_letter import (
 from tender.documents.award_report import (
     AwardReportData,
     CommitteeMember,
+    DeclaredBand,
     GapDecisionEntry,
     LotOutcome,
     QaRoundEntry,
@@ -682,7 +683,17 @@ def report_data(mode: str = "threshold", **changes: object) -> AwardReportData:
         "committee": (
             CommitteeMember("Carla Smit", True, datetime(2026, 7, 1, 9, 0, tzinfo=UTC), ()),
             CommitteeMember(
-                "Dirk Visser", False, datetime(2026, 7, 1, 9, 30, tzinfo=UTC), (BUURTZORG,)
+                "Dirk Visser",
+                False,
+                datetime(2026, 7, 1, 9, 30, tzinfo=UTC),
+                (
+                    DeclaredBand(
+                        BUURTZORG,
+                        KVK[BUURTZORG],
+                        "Mijn zus is wijkverpleegkundige bij Buurtzorg.",
+                        datetime(2026, 7, 3, 10, 0, tzinfo=UTC),
+                    ),
+                ),
             ),
             CommitteeMember("Eva Mulder", False, datetime(2026, 7, 2, 8, 0, tzinfo=UTC), ()),
         ),
@@ -730,6 +741,9 @@ def test_report_states_timeline_and_committee(report_text: str) -> None:
     )
     assert f"Einde opschortende termijn tot en met {STANDSTILL_END}" in report_text
     assert f"Dirk Visser lid 01-07-2026 11:30 {BUURTZORG}" in report_text
+    # The declared band in full: who, with which organisation, why, declared later.
+    assert "Mijn zus is wijkverpleegkundige bij Buurtzorg." in report_text
+    assert "later gemeld, 03-07-2026 12:00" in report_text
     assert "Carla Smit voorzitter" in report_text
 
 

@@ -30,6 +30,7 @@ from tender.documents import framework_contract as contract
 from tender.documents import service as documents
 from tender.documents.models import Document
 from tender.errors import DomainError
+from tender.evaluation.service import EARLIER_EXPLANATION
 from tender.tenders.models import Tender
 from tender.timefmt import to_local
 
@@ -328,6 +329,25 @@ def _lot_reasons(result: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(r["text"] for r in result["reasons"] if r["kind"] == "rank")
 
 
+def _bands(member: Mapping[str, Any]) -> tuple[report.DeclaredBand, ...]:
+    """The bands in a snapshot's committee entry (older snapshots name the organisations only)."""
+    if "bands" not in member:
+        return tuple(
+            report.DeclaredBand(name, "", EARLIER_EXPLANATION)
+            for name in member.get("conflicts", [])
+        )
+    return tuple(
+        report.DeclaredBand(
+            organisation=band["organisation"],
+            kvk_number=band["kvk_number"],
+            explanation=band["explanation"],
+            declared_at=_moment(band["declared_at"]) if band["declared_later"] else None,
+            by_officer=band["by_officer"],
+        )
+        for band in member["bands"]
+    )
+
+
 def letter_data(
     snapshot: Mapping[str, Any], entry: Mapping[str, Any], *, sent_at: datetime
 ) -> letter.AwardLetterData:
@@ -558,7 +578,7 @@ def report_data(snapshot: Mapping[str, Any], *, sent_at: datetime | None) -> rep
                 name=m["name"],
                 is_chair=m["chair"],
                 declaration_signed_at=_moment(m["signed_at"]),
-                conflicts=tuple(m["conflicts"]),
+                conflicts=_bands(m),
             )
             for m in snapshot["committee"]
         ),

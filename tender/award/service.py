@@ -28,6 +28,7 @@ from tender.documents import service as documents
 from tender.documents.models import Document
 from tender.errors import DomainError
 from tender.evaluation import service as evaluation
+from tender.evaluation.models import CommitteeMember
 from tender.qa.models import QaRound
 from tender.tenders import lifecycle
 from tender.tenders.models import Tender, TenderState
@@ -55,6 +56,28 @@ def _reasons(reasons: tuple[scoring.Reason, ...]) -> list[dict[str, Any]]:
 def _name(session: Session, user_id: int | None) -> str:
     user = session.get(User, user_id) if user_id else None
     return f"{user.name} ({user.email})" if user else "systeem"
+
+
+def _bands(session: Session, tender: Tender, member: CommitteeMember) -> list[dict[str, Any]]:
+    """A member's declared bands, named as the organisations submitted, with why and when."""
+    if member.declaration is None:
+        return []
+    submitted_as = {b.organisation_id: b for b in evaluation.bidders(session, tender)}
+    bands = []
+    for answer in member.declaration.answers:
+        if answer.band:
+            named = submitted_as.get(answer.organisation_id) or answer.organisation
+            bands.append(
+                {
+                    "organisation": named.name,
+                    "kvk_number": named.kvk_number,
+                    "explanation": answer.explanation,
+                    "declared_later": answer.declared_later,
+                    "declared_at": _iso(answer.declared_at),
+                    "by_officer": answer.recorded_by_id is not None,
+                }
+            )
+    return bands
 
 
 def build_snapshot(
@@ -199,7 +222,7 @@ def build_snapshot(
                 "name": m.user.name,
                 "chair": m.is_chair,
                 "signed_at": _iso(m.declaration.signed_at) if m.declaration else None,
-                "conflicts": [o.name for o in m.declaration.conflicts] if m.declaration else [],
+                "bands": _bands(session, tender, m),
             }
             for m in members
         ],

@@ -117,13 +117,28 @@ class Timeline:
 
 
 @dataclass(frozen=True)
+class DeclaredBand:
+    """A band a member declared with a bidding organisation, and why.
+
+    ``declared_at`` is set when it was declared after signing (``by_officer``: the
+    inkoper took the member off that organisation's bid).
+    """
+
+    organisation: str
+    kvk_number: str
+    explanation: str
+    declared_at: datetime | None = None
+    by_officer: bool = False
+
+
+@dataclass(frozen=True)
 class CommitteeMember:
-    """An evaluator; ``conflicts`` names the organisations it declared a conflict with."""
+    """An evaluator; ``conflicts`` are the bands it declared with bidding organisations."""
 
     name: str
     is_chair: bool
     declaration_signed_at: datetime | None
-    conflicts: tuple[str, ...]
+    conflicts: tuple[DeclaredBand, ...]
 
 
 @dataclass(frozen=True)
@@ -333,9 +348,22 @@ def _committee(data: AwardReportData) -> list[Flowable]:
             _p(member.name),
             _p("voorzitter" if member.is_chair else "lid"),
             _p(format_datetime(member.declaration_signed_at) or "niet ondertekend"),
-            _p(", ".join(member.conflicts) or "geen"),
+            _p(", ".join(band.organisation for band in member.conflicts) or "geen"),
         ]
         for member in data.committee
+    ]
+    bands = [
+        [
+            _p(member.name),
+            [
+                _p(band.organisation),
+                *([Paragraph(f"KvK {markup(band.kvk_number)}", _KVK)] if band.kvk_number else []),
+            ],
+            _p(band.explanation),
+            _p(_declared(band)),
+        ]
+        for member in data.committee
+        for band in member.conflicts
     ]
     return [
         *section_heading("Beoordelingscommissie en belangenconflicten"),
@@ -348,11 +376,36 @@ def _committee(data: AwardReportData) -> list[Flowable]:
             BODY,
         ),
         grid_table(
-            ["Naam", "Rol", "Verklaring ondertekend", "Belangenconflict gemeld met"],
+            ["Naam", "Rol", "Verklaring ondertekend", "Band gemeld met"],
             rows,
             [48 * mm, 22 * mm, 36 * mm, TEXT_WIDTH - 106 * mm],
         ),
+        *(
+            [
+                Paragraph(
+                    "Ieder lid verklaarde na de opening per inschrijvende organisatie (op naam, "
+                    "los van de codes) of het er een band mee heeft. Gemelde banden:",
+                    BODY,
+                ),
+                grid_table(
+                    ["Lid", "Organisatie", "Toelichting", "Gemeld"],
+                    bands,
+                    [34 * mm, 44 * mm, TEXT_WIDTH - 124 * mm, 46 * mm],
+                ),
+            ]
+            if bands
+            else [Paragraph("Geen lid heeft een band met een inschrijver gemeld.", BODY)]
+        ),
     ]
+
+
+def _declared(band: DeclaredBand) -> str:
+    if band.declared_at is None:
+        return "bij ondertekenen"
+    when = format_datetime(band.declared_at)
+    if band.by_officer:
+        return f"later, {when}: door de inkoper van de inschrijving gehaald"
+    return f"later gemeld, {when}"
 
 
 def _bid_cell(bid: ReportBid) -> list[Paragraph]:

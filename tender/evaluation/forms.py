@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from tender.evaluation.service import Answer
 from tender.forms import DutchForm
 
 REQUIRED = "Dit veld is verplicht."
@@ -16,21 +19,55 @@ class AddMemberForm(DutchForm):
 
 
 class DeclarationForm(DutchForm):
-    no_conflicts = BooleanField(
-        "Ik heb met geen enkele inschrijver een band die mijn oordeel kan beïnvloeden"
-    )
-    conflict_kvk_numbers = TextAreaField(
-        "KvK-nummers van organisaties waarmee u een band heeft",
-        description=(
-            "Eén KvK-nummer (8 cijfers) per regel: bijvoorbeeld een huidige of vorige werkgever, "
-            "een organisatie waar u toezichthouder bent of waar een naaste werkt."
-        ),
-        validators=[Optional(), Length(max=2000)],
-    )
+    """Statement and confirmation; the answers per organisation are read by ``posted_answers``
+    (one radio group and explanation per bidding organisation, keyed by its KvK number)."""
+
     statement = TextAreaField("Toelichting (optioneel)", validators=[Optional(), Length(max=2000)])
     confirm = BooleanField(
         "Ik verklaar dit naar waarheid en meld het direct als er iets verandert",
         validators=[DataRequired("Bevestig de verklaring.")],
+    )
+
+
+ANSWER_PREFIX = "antwoord-"
+EXPLANATION_PREFIX = "toelichting-"
+
+
+def posted_answers(formdata: Mapping[str, str]) -> dict[str, Answer]:
+    """Every answer posted, by KvK number, whether or not that number belongs to a bidder
+    (the service refuses an unknown one rather than dropping it)."""
+    answers = {}
+    for key, value in formdata.items():
+        if key.startswith(ANSWER_PREFIX) and value in ("geen", "band"):
+            kvk = key.removeprefix(ANSWER_PREFIX)
+            answers[kvk] = Answer(
+                band=value == "band",
+                explanation=formdata.get(EXPLANATION_PREFIX + kvk, "")[:2000],
+            )
+    return answers
+
+
+class LaterConflictForm(DutchForm):
+    organisation = SelectField(
+        "Organisatie waarmee u een band heeft", choices=[], validators=[DataRequired(REQUIRED)]
+    )
+    explanation = TextAreaField(
+        "Toelichting op de band",
+        description="Bijvoorbeeld een huidige of vorige werkgever, toezicht of een naaste die "
+        "er werkt.",
+        validators=[DataRequired(REQUIRED), Length(max=2000)],
+    )
+
+
+class RemoveFromBidForm(DutchForm):
+    bid = SelectField("Inschrijving", choices=[], validators=[DataRequired(REQUIRED)])
+    reason = TextAreaField("Reden", validators=[DataRequired(REQUIRED), Length(min=10, max=2000)])
+
+
+class RemoveMemberForm(DutchForm):
+    reason = TextAreaField(
+        "Reden (nodig als het lid al scores gaf; die worden terzijde gelegd)",
+        validators=[Optional(), Length(max=2000)],
     )
 
 

@@ -8,11 +8,9 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    Column,
     ForeignKey,
     Integer,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
@@ -44,20 +42,12 @@ class CommitteeMember(Base):
     __table_args__ = (UniqueConstraint("tender_id", "user_id"),)
 
 
-conflict_organisation = Table(
-    "conflict_organisation",
-    Base.metadata,
-    Column(
-        "declaration_id",
-        ForeignKey("conflict_declaration.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("organisation_id", ForeignKey("organisation.id"), primary_key=True),
-)
-
-
 class ConflictDeclaration(Base):
-    """A signed conflict-of-interest declaration (art. 1.10b) for one tender."""
+    """A signed conflict-of-interest declaration (art. 1.10b) for one tender.
+
+    It holds one answer per bidding organisation, named as submitted; a member can
+    add a band later, and the inkoper can keep a member away from one bid.
+    """
 
     __tablename__ = "conflict_declaration"
 
@@ -67,7 +57,40 @@ class ConflictDeclaration(Base):
     statement: Mapped[str] = mapped_column(Text, default="")
 
     member: Mapped[CommitteeMember] = relationship(back_populates="declaration")
-    conflicts: Mapped[list[Organisation]] = relationship(secondary=conflict_organisation)
+    answers: Mapped[list[ConflictAnswer]] = relationship(
+        back_populates="declaration", cascade="all, delete-orphan", order_by="ConflictAnswer.id"
+    )
+
+    @property
+    def conflicts(self) -> list[Organisation]:
+        """The organisations this member has a band with (declared or set by the inkoper)."""
+        return [a.organisation for a in self.answers if a.band]
+
+
+class ConflictAnswer(Base):
+    """A member's answer for one bidding organisation: "geen band" or "band" with why.
+
+    ``declared_later`` marks a band reported after signing; ``recorded_by_id`` is set
+    when the inkoper, not the member, removed the member from that organisation's bid.
+    """
+
+    __tablename__ = "conflict_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(
+        ForeignKey("conflict_declaration.id", ondelete="CASCADE")
+    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    band: Mapped[bool] = mapped_column(Boolean)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    declared_later: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    declaration: Mapped[ConflictDeclaration] = relationship(back_populates="answers")
+    organisation: Mapped[Organisation] = relationship()
+
+    __table_args__ = (UniqueConstraint("declaration_id", "organisation_id"),)
 
 
 class RequirementCheck(Base):
@@ -101,6 +124,10 @@ class Score(Base):
     score: Mapped[int] = mapped_column(Integer)
     motivation: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set aside (kept, never deleted) when the evaluator turns out to have a band with
+    # the bidder or leaves the committee: no longer counted anywhere.
+    set_aside_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    set_aside_reason: Mapped[str] = mapped_column(Text, default="")
 
     bid: Mapped[Bid] = relationship()
     criterion: Mapped[Criterion] = relationship()

@@ -9,9 +9,8 @@ counts, and two edits from the same version cannot silently overwrite each other
 
 from __future__ import annotations
 
-import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +38,7 @@ from tender.errors import DomainError
 from tender.evaluation import attachments
 from tender.evaluation.models import (
     CommitteeMember,
+    ConflictAnswer,
     ConflictDeclaration,
     ConsensusScore,
     RequirementCheck,
@@ -323,9 +323,9 @@ def committee(session: Session, tender: Tender) -> list[CommitteeMember]:
             .where(CommitteeMember.tender_id == tender.id)
             .options(
                 selectinload(CommitteeMember.user),
-                selectinload(CommitteeMember.declaration).selectinload(
-                    ConflictDeclaration.conflicts
-                ),
+                selectinload(CommitteeMember.declaration)
+                .selectinload(ConflictDeclaration.answers)
+                .selectinload(ConflictAnswer.organisation),
             )
             .order_by(CommitteeMember.id)
         )
@@ -386,18 +386,39 @@ def set_chair(
 
 
 def remove_member(
-    session: Session, *, tender: Tender, member: CommitteeMember, actor: User, now: datetime
+    session: Session,
+    *,
+    tender: Tender,
+    member: CommitteeMember,
+    reason: str = "",
+    actor: User,
+    now: datetime,
 ) -> None:
+    """Take a member off the committee; scores it gave are set aside (kept) with a reason."""
     _ensure_committee_editable(tender)
     scored = session.scalar(
         select(Score.id)
         .join(Score.bid)
-        .where(Bid.tender_id == tender.id, Score.evaluator_id == member.user_id)
-    )
-    if scored is not None:
-        raise EvaluationError(
-            f"{member.user.name} heeft al scores gegeven en kan niet meer worden verwijderd."
+        .where(
+            Bid.tender_id == tender.id,
+            Score.evaluator_id == member.user_id,
+            Score.set_aside_at.is_(None),
         )
+    )
+    reason = reason.strip()
+    if scored is not None and len(reason) < MINIMUM_EXPLANATION:
+        raise EvaluationError(
+            f"{member.user.name} heeft al scores gegeven. Geef een reden (minstens "
+            f"{MINIMUM_EXPLANATION} tekens): de scores worden dan terzijde gelegd, niet gewist."
+        )
+    count = _set_aside_scores(
+        session,
+        tender=tender,
+        user_id=member.user_id,
+        bid_id=None,
+        reason=f"uit de commissie verwijderd: {reason}",
+        now=now,
+    )
     if member.declaration is not None:
         session.delete(member.declaration)
     session.delete(member)
@@ -409,6 +430,8 @@ def remove_member(
         tender=tender,
         now=now,
         lid=member.user.email,
+        reden=reason,
+        scores_terzijde=count,
     )
 
 
@@ -422,31 +445,121 @@ def committee_problems(members: Sequence[CommitteeMember], minimum: int) -> list
     return problems
 
 
-KVK_IN_TEXT = re.compile(r"\b\d{8}\b")
+EARLIER_EXPLANATION = "(vóór deze versie opgegeven)"
+MINIMUM_EXPLANATION = 10
+
+
+@dataclass(frozen=True)
+class Bidder:
+    """A bidding organisation as it submitted (name and KvK number), never its blind code."""
+
+    organisation_id: int
+    name: str
+    kvk_number: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (KvK {self.kvk_number})"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of the declaration: a band (with its explanation) or none."""
+
+    band: bool
+    explanation: str = ""
+
+
+def bidders(session: Session, tender: Tender) -> list[Bidder]:
+    """The organisations that bid, as submitted, alphabetical; none before the opening."""
+    if tender.state not in READING_STATES:
+        return []
+    found = {
+        v.organisation_id: Bidder(v.organisation_id, v.organisation.name, v.organisation.kvk_number)
+        for v in submitted.received_versions(session, tender)
+    }
+    return sorted(found.values(), key=lambda b: (b.name.casefold(), b.kvk_number))
+
+
+def _bidder(session: Session, tender: Tender, kvk_number: str) -> Bidder:
+    for bidder in bidders(session, tender):
+        if bidder.kvk_number == kvk_number:
+            return bidder
+    raise EvaluationError(
+        f"KvK-nummer {kvk_number} hoort niet bij een inschrijver van deze aanbesteding."
+    )
+
+
+def explanation_problem(bidder: Bidder, explanation: str) -> str | None:
+    """Why this explanation of a band is not enough (Dutch), or None."""
+    if len(explanation.strip()) < MINIMUM_EXPLANATION:
+        return (
+            f"Licht uw band met {bidder.name} toe (minstens {MINIMUM_EXPLANATION} tekens): "
+            "bijvoorbeeld een huidige of vorige werkgever, toezicht of een naaste die er werkt."
+        )
+    return None
+
+
+def answer_problems(listed: Sequence[Bidder], answers: Mapping[str, Answer]) -> dict[str, str]:
+    """Per KvK number, why the answer for that organisation cannot be signed (Dutch).
+
+    Every listed organisation needs an answer, a band needs an explanation, and a KvK
+    number that belongs to no bidder is refused, never dropped.
+    """
+    known = {b.kvk_number for b in listed}
+    problems = {
+        kvk: f"KvK-nummer {kvk} hoort niet bij een inschrijver van deze aanbesteding."
+        for kvk in sorted(set(answers) - known)
+    }
+    for bidder in listed:
+        answer = answers.get(bidder.kvk_number)
+        if answer is None:
+            problems[bidder.kvk_number] = f"Kies voor {bidder.name}: geen band of band."
+        elif answer.band and (problem := explanation_problem(bidder, answer.explanation)):
+            problems[bidder.kvk_number] = problem
+    return problems
 
 
 def sign_declaration(
     session: Session,
     *,
     member: CommitteeMember,
-    conflict_kvk_numbers: Iterable[str],
+    answers: Mapping[str, Answer],
     statement: str,
     now: datetime,
 ) -> ConflictDeclaration:
-    """Sign the conflict-of-interest declaration (art. 1.10b); once, before any bid is shown.
+    """Sign the conflict-of-interest declaration (art. 1.10b); once, after the opening.
 
-    Conflicts are given by KvK number so the form does not have to list who bid.
+    ``answers`` holds one answer per bidding organisation, by KvK number as submitted.
+    The names are sealed until the opening, so there is nothing to declare before it.
     """
+    tender = member.tender
     if member.declaration is not None:
         raise EvaluationError("U heeft de verklaring voor deze aanbesteding al ondertekend.")
-    numbers = sorted({n for n in conflict_kvk_numbers if KVK_IN_TEXT.fullmatch(n)})
-    organisations = (
-        list(session.scalars(select(Organisation).where(Organisation.kvk_number.in_(numbers))))
-        if numbers
-        else []
-    )
+    if tender.state not in READING_STATES:
+        raise EvaluationError(
+            "De verklaring kan pas na de opening: dan ziet u welke organisaties hebben "
+            "ingeschreven."
+        )
+    listed = bidders(session, tender)
+    if problems := answer_problems(listed, answers):
+        raise EvaluationError(" ".join(problems.values()))
     declaration = ConflictDeclaration(
-        member=member, signed_at=now, statement=statement.strip(), conflicts=organisations
+        member=member,
+        signed_at=now,
+        statement=statement.strip(),
+        answers=[
+            ConflictAnswer(
+                organisation_id=b.organisation_id,
+                band=answers[b.kvk_number].band,
+                explanation=answers[b.kvk_number].explanation.strip()
+                if answers[b.kvk_number].band
+                else "",
+                declared_at=now,
+                declared_later=False,
+            )
+            for b in listed
+        ],
     )
     session.add(declaration)
     session.flush()
@@ -454,19 +567,162 @@ def sign_declaration(
         session,
         actor=member.user,
         action="committee.declaration",
-        tender=member.tender,
+        tender=tender,
         now=now,
-        kvk_opgegeven=numbers,
-        organisaties=[o.id for o in organisations],
+        inschrijvers=len(listed),
+        band_met=[b.kvk_number for b in listed if answers[b.kvk_number].band],
     )
     return declaration
 
 
-def conflicted(member: CommitteeMember, bid: Bid) -> bool:
-    declaration = member.declaration
-    return declaration is not None and any(
-        o.id == bid.organisation_id for o in declaration.conflicts
+def _answer_for(declaration: ConflictDeclaration, organisation_id: int) -> ConflictAnswer:
+    answer = next((a for a in declaration.answers if a.organisation_id == organisation_id), None)
+    if answer is None:
+        answer = ConflictAnswer(organisation_id=organisation_id, band=False, explanation="")
+        declaration.answers.append(answer)
+    return answer
+
+
+def _set_aside_scores(
+    session: Session,
+    *,
+    tender: Tender,
+    user_id: int,
+    bid_id: int | None,
+    reason: str,
+    now: datetime,
+) -> int:
+    """Set aside (keep, flagged with when and why) an evaluator's scores; how many."""
+    query = (
+        select(Score)
+        .join(Score.bid)
+        .where(
+            Bid.tender_id == tender.id,
+            Score.evaluator_id == user_id,
+            Score.set_aside_at.is_(None),
+        )
     )
+    if bid_id is not None:
+        query = query.where(Score.bid_id == bid_id)
+    scores = list(session.scalars(query))
+    for score in scores:
+        score.set_aside_at = now
+        score.set_aside_reason = reason
+    session.flush()
+    return len(scores)
+
+
+def _mark_band(
+    session: Session,
+    *,
+    member: CommitteeMember,
+    bidder: Bidder,
+    explanation: str,
+    recorded_by: User | None,
+    now: datetime,
+) -> int:
+    """Record a band found after signing and set aside the member's scores on that bid."""
+    tender = member.tender
+    _ensure_scoring(tender)
+    declaration = member.declaration
+    if declaration is None:
+        raise EvaluationError(f"{member.user.name} heeft de verklaring nog niet ondertekend.")
+    if problem := explanation_problem(bidder, explanation):
+        raise EvaluationError(problem)
+    answer = _answer_for(declaration, bidder.organisation_id)
+    if answer.band:
+        raise EvaluationError(f"Voor {bidder.name} staat al een band gemeld.")
+    answer.band = True
+    answer.explanation = explanation.strip()
+    answer.declared_at = now
+    answer.declared_later = True
+    answer.recorded_by_id = recorded_by.id if recorded_by else None
+    bid_id = session.scalar(
+        select(Bid.id).where(
+            Bid.tender_id == tender.id,
+            Bid.organisation_id == bidder.organisation_id,
+            Bid.status == BidStatus.SUBMITTED,
+        )
+    )
+    reason = (
+        f"band met de inschrijver later gemeld: {answer.explanation}"
+        if recorded_by is None
+        else f"door de inkoper van deze inschrijving gehaald: {answer.explanation}"
+    )
+    return (
+        _set_aside_scores(
+            session, tender=tender, user_id=member.user_id, bid_id=bid_id, reason=reason, now=now
+        )
+        if bid_id is not None
+        else 0
+    )
+
+
+def declare_conflict_later(
+    session: Session, *, member: CommitteeMember, kvk_number: str, explanation: str, now: datetime
+) -> int:
+    """A member reports a band found after signing; its scores on that bid are set aside.
+
+    Consensus already recorded on that bid stays: the chair decides. Returns how many
+    scores were set aside.
+    """
+    bidder = _bidder(session, member.tender, kvk_number)
+    count = _mark_band(
+        session, member=member, bidder=bidder, explanation=explanation, recorded_by=None, now=now
+    )
+    _record(
+        session,
+        actor=member.user,
+        action="committee.conflict_later",
+        tender=member.tender,
+        now=now,
+        kvk=bidder.kvk_number,
+        toelichting=explanation.strip(),
+        scores_terzijde=count,
+    )
+    return count
+
+
+def remove_member_from_bid(
+    session: Session,
+    *,
+    member: CommitteeMember,
+    bid: Bid,
+    reason: str,
+    actor: User,
+    now: datetime,
+) -> int:
+    """The inkoper keeps a member away from one bid; its scores on that bid are set aside."""
+    version = submitted.submitted_version(bid)
+    if bid.tender_id != member.tender_id or bid.status != BidStatus.SUBMITTED or version is None:
+        raise EvaluationError("Deze inschrijving hoort niet bij deze aanbesteding.")
+    bidder = Bidder(bid.organisation_id, version.organisation.name, version.organisation.kvk_number)
+    count = _mark_band(
+        session, member=member, bidder=bidder, explanation=reason, recorded_by=actor, now=now
+    )
+    _record(
+        session,
+        actor=actor,
+        action="committee.remove_from_bid",
+        tender=member.tender,
+        object_type="bid",
+        object_id=bid.id,
+        now=now,
+        lid=member.user.email,
+        reden=reason.strip(),
+        scores_terzijde=count,
+    )
+    return count
+
+
+def banded(member: CommitteeMember) -> set[int]:
+    """The organisations (ids) this member has a band with: it sees none of their bids."""
+    declaration = member.declaration
+    return {a.organisation_id for a in declaration.answers if a.band} if declaration else set()
+
+
+def conflicted(member: CommitteeMember, bid: Bid) -> bool:
+    return bid.organisation_id in banded(member)
 
 
 def may_read_bid(member: CommitteeMember | None, bid: Bid, excluded: set[int]) -> bool:
@@ -636,7 +892,9 @@ def save_score(
 def scores_for(session: Session, bid: Bid) -> list[Score]:
     return list(
         session.scalars(
-            select(Score).where(Score.bid_id == bid.id).options(selectinload(Score.evaluator))
+            select(Score)
+            .where(Score.bid_id == bid.id, Score.set_aside_at.is_(None))
+            .options(selectinload(Score.evaluator))
         )
     )
 

@@ -46,9 +46,13 @@ from tender.evaluation.forms import (
     AddMemberForm,
     ConsensusForm,
     DeclarationForm,
+    LaterConflictForm,
     OpenConsensusForm,
+    RemoveFromBidForm,
+    RemoveMemberForm,
     ReopenConsensusForm,
     ScoreForm,
+    posted_answers,
 )
 from tender.evaluation.models import CommitteeMember, Score
 from tender.permissions import (
@@ -268,8 +272,22 @@ def committee_setup(tender_id: int):  # type: ignore[no-untyped-def]
         members=members,
         form=form,
         button_form=EmptyForm(),
+        remove_form=RemoveMemberForm(formdata=None),
+        bid_forms={m.id: _remove_from_bid_form(session, tender, m) for m in members},
+        bidders=service.bidders(session, tender),
         problems=service.committee_problems(members, current_app.config["MIN_COMMITTEE_SIZE"]),
     )
+
+
+def _remove_from_bid_form(session, tender: Tender, member: CommitteeMember) -> RemoveFromBidForm:  # type: ignore[no-untyped-def]
+    """The inkoper's form to keep ``member`` away from one bid: bids it may still see."""
+    form = RemoveFromBidForm(formdata=None, prefix=f"lid{member.id}")
+    form.bid.choices = [
+        (str(v.bid_id), f"{v.blind_code}: {v.organisation.name}")
+        for v in submitted.received_versions(session, tender)
+        if member.declaration is not None and v.organisation_id not in service.banded(member)
+    ]
+    return form
 
 
 def _member_of(tender: Tender, member_id: int) -> CommitteeMember:
@@ -297,13 +315,49 @@ def make_chair(tender_id: int, member_id: int) -> WerkzeugResponse:
 def remove_member(tender_id: int, member_id: int) -> WerkzeugResponse:
     tender = load_tender(tender_id, Permission.COMMITTEE_MANAGE)
     member = _member_of(tender, member_id)
-    if EmptyForm().validate_on_submit():
+    form = RemoveMemberForm()
+    if form.validate_on_submit():
         attempt(
             lambda: service.remove_member(
-                db_session(), tender=tender, member=member, actor=current_user, now=clock.now()
+                db_session(),
+                tender=tender,
+                member=member,
+                reason=form.reason.data or "",
+                actor=current_user,
+                now=clock.now(),
             ),
             success=f"{member.user.name} is uit de commissie verwijderd.",
         )
+    return redirect(url_for("evaluation.committee_setup", tender_id=tender.id))
+
+
+@officer_bp.route("/commissie/<int:member_id>/inschrijving-afhalen", methods=["POST"])
+def remove_member_from_bid(tender_id: int, member_id: int) -> WerkzeugResponse:
+    """Keep a member away from one bid; its scores on that bid are set aside."""
+    tender = load_tender(tender_id, Permission.COMMITTEE_MANAGE)
+    member = _member_of(tender, member_id)
+    session = db_session()
+    form = _remove_from_bid_form(session, tender, member)
+    form.process(request.form)
+    if not form.validate_on_submit():
+        errors = [e for field in (form.bid, form.reason) for e in field.errors]
+        flash(
+            f"{member.user.name} is niet van een inschrijving gehaald. " + " ".join(errors), "error"
+        )
+        return redirect(url_for("evaluation.committee_setup", tender_id=tender.id))
+    bid = get_or_404(Bid, int(form.bid.data))
+    attempt(
+        lambda: service.remove_member_from_bid(
+            session,
+            member=member,
+            bid=bid,
+            reason=form.reason.data or "",
+            actor=current_user,
+            now=clock.now(),
+        ),
+        success=f"{member.user.name} is van {bid.blind_code} gehaald; de scores daarop zijn "
+        "terzijde gelegd.",
+    )
     return redirect(url_for("evaluation.committee_setup", tender_id=tender.id))
 
 
@@ -314,7 +368,11 @@ def _progress(session, tender: Tender) -> dict[str, Any]:  # type: ignore[no-unt
     members = service.committee(session, tender)
     excluded = service.excluded_bid_ids(session, tender)
     bids = submitted.received_versions(session, tender)
-    scores = session.scalars(select(Score).join(Score.bid).where(Bid.tender_id == tender.id)).all()
+    scores = session.scalars(
+        select(Score)
+        .join(Score.bid)
+        .where(Bid.tender_id == tender.id, Score.set_aside_at.is_(None))
+    ).all()
     consensus = service.agreed_consensus(session, tender)
     given: dict[tuple[int, int], int] = defaultdict(int)
     for score in scores:
@@ -386,7 +444,11 @@ def _export_rows(session, tender: Tender) -> tuple[list[list[Any]], list[list[An
             s.motivation,
             format_datetime(s.updated_at),
         ]
-        for s in session.scalars(select(Score).join(Score.bid).where(Bid.tender_id == tender.id))
+        for s in session.scalars(
+            select(Score)
+            .join(Score.bid)
+            .where(Bid.tender_id == tender.id, Score.set_aside_at.is_(None))
+        )
         if s.bid_id in bids
     ]
     consensus = [
@@ -451,9 +513,23 @@ def export(tender_id: int, kind: str) -> Response:
 # -- the committee: declaration, blind scoring, consensus ---------------------------------------
 
 
-@committee_bp.route("/")
-def tender_home(tender_id: int) -> str:
-    tender, member = load_membership(tender_id)
+def _later_conflict_form(
+    session, tender: Tender, member: CommitteeMember, formdata: Any = None
+) -> LaterConflictForm | None:  # type: ignore[no-untyped-def]
+    """The "band melden" form: the organisations the member declared no band with yet."""
+    if member.declaration is None or tender.state != TenderState.OPENED:
+        return None
+    banded = service.banded(member)
+    form = LaterConflictForm(formdata=formdata)
+    form.organisation.choices = [("", "Kies een organisatie")] + [
+        (b.kvk_number, b.label)
+        for b in service.bidders(session, tender)
+        if b.organisation_id not in banded
+    ]
+    return form if len(form.organisation.choices) > 1 else None
+
+
+def _render_home(tender: Tender, member: CommitteeMember, conflict_form: Any = None) -> str:
     session = db_session()
     queue: list[dict[str, Any]] = []
     if member.declaration is not None and tender.state in service.READING_STATES:
@@ -481,40 +557,85 @@ def tender_home(tender_id: int) -> str:
         member=member,
         queue=queue,
         criteria_count=len(tender.criteria),
+        bands=[a for a in member.declaration.answers if a.band] if member.declaration else [],
+        conflict_form=conflict_form or _later_conflict_form(session, tender, member),
     )
+
+
+@committee_bp.route("/")
+def tender_home(tender_id: int) -> str:
+    tender, member = load_membership(tender_id)
+    return _render_home(tender, member)
+
+
+@committee_bp.route("/band-melden", methods=["POST"])
+def declare_conflict(tender_id: int):  # type: ignore[no-untyped-def]
+    """A band found after signing: the bid leaves the member's queue, its scores are set aside."""
+    tender, member = load_membership(tender_id)
+    session = db_session()
+    form = _later_conflict_form(session, tender, member, formdata=request.form)
+    if form is None:
+        flash("Er is geen organisatie meer waarmee u een band kunt melden.", "error")
+        return redirect(url_for("committee.tender_home", tender_id=tender.id))
+    if form.validate_on_submit():
+        try:
+            service.declare_conflict_later(
+                session,
+                member=member,
+                kvk_number=form.organisation.data,
+                explanation=form.explanation.data,
+                now=clock.now(),
+            )
+        except DomainError as error:
+            session.rollback()
+            form.explanation.errors = [str(error)]
+        else:
+            session.commit()
+            flash(
+                "Uw band is gemeld. U beoordeelt die inschrijving niet meer; uw scores "
+                "daarop zijn terzijde gelegd.",
+                "success",
+            )
+            return redirect(url_for("committee.tender_home", tender_id=tender.id))
+    return _render_home(tender, member, form)
 
 
 @committee_bp.route("/verklaring", methods=["GET", "POST"])
 def declaration(tender_id: int):  # type: ignore[no-untyped-def]
+    """One answer per bidding organisation (by name and KvK number, never by blind code)."""
     tender, member = load_membership(tender_id)
+    session = db_session()
+    listed = service.bidders(session, tender)
     form = DeclarationForm()
-    if member.declaration is None and form.validate_on_submit():
-        numbers = service.KVK_IN_TEXT.findall(form.conflict_kvk_numbers.data or "")
-        if not numbers and not form.no_conflicts.data:
-            form.no_conflicts.errors = [
-                "Vink aan dat u geen band heeft, of vul de KvK-nummers in waarmee u een band heeft."
-            ]
-        elif numbers and form.no_conflicts.data:
-            form.no_conflicts.errors = [
-                "U heeft KvK-nummers ingevuld én aangevinkt dat u geen band heeft; "
-                "kies één van beide."
-            ]
-        else:
+    answers: dict[str, service.Answer] = {}
+    problems: dict[str, str] = {}
+    if request.method == "POST" and member.declaration is None and listed:
+        answers = posted_answers(request.form)
+        problems = service.answer_problems(listed, answers)
+        if form.validate_on_submit() and not problems:
             try:
                 service.sign_declaration(
-                    db_session(),
+                    session,
                     member=member,
-                    conflict_kvk_numbers=numbers,
+                    answers=answers,
                     statement=form.statement.data or "",
                     now=clock.now(),
                 )
             except DomainError as error:
                 _flash_error(error)
             else:
-                db_session().commit()
+                session.commit()
                 flash("Uw verklaring is ondertekend.", "success")
                 return redirect(url_for("committee.tender_home", tender_id=tender.id))
-    return render_template("evaluation/declaration.html", tender=tender, member=member, form=form)
+    return render_template(
+        "evaluation/declaration.html",
+        tender=tender,
+        member=member,
+        form=form,
+        bidders=listed,
+        problems=problems,
+        unknown=[p for kvk, p in problems.items() if kvk not in {b.kvk_number for b in listed}],
+    )
 
 
 def _attachment_statuses(bid: Bid) -> dict[str, str]:
