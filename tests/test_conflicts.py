@@ -9,6 +9,7 @@ committee; a band found later sets the member's scores on that bid aside (kept).
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from datetime import datetime
@@ -232,9 +233,14 @@ def test_a_band_found_later_sets_the_scores_aside_and_the_bid_leaves_the_queue(
     assert event.details["scores_terzijde"] == len(tender.criteria)
     home = client.get(f"/beoordelen/{tender.id}/").get_data(True)
     assert bid.blind_code not in home and EXPLANATION in home
-    # Progress no longer counts the set-aside scores.
-    progress = _client(app, opened["officers"][0]).get(f"/aanbestedingen/{tender.id}/voortgang")
-    assert progress.status_code == 200
+    # The export of individual scores no longer counts the set-aside scores.
+    officer = _client(app, opened["officers"][0])
+    export = officer.get(f"/aanbestedingen/{tender.id}/export/individueel").get_data(True)
+    rows = [
+        r for r in csv.reader(io.StringIO(export), delimiter=";") if r and r[0] == bid.blind_code
+    ]
+    assert len(rows) == 2 * len(tender.criteria)
+    assert member.user.name not in {cell for row in rows for cell in row}
     # A KvK number of no bidder is refused, not ignored.
     html = client.post(
         f"/beoordelen/{tender.id}/band-melden",
