@@ -303,6 +303,28 @@ def test_a_member_who_scored_leaves_the_committee_only_with_a_reason(opened, app
     assert all("Langdurig ziek" in s.set_aside_reason for s in scores)
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "committee.remove"))
     assert event.details["scores_terzijde"] == len(tender.criteria)
+    # Back on the committee, the member cannot overwrite a score that was set aside.
+    again = evaluation.add_member(
+        db,
+        tender=tender,
+        user=user,
+        is_chair=False,
+        actor=opened["officers"][0],
+        now=opened["when"],
+    )
+    sign_declaration(db, member=again, now=opened["when"])
+    with pytest.raises(evaluation.EvaluationError, match="terzijde gelegd"):
+        evaluation.save_score(
+            db,
+            member=again,
+            bid=bid,
+            criterion=tender.criteria[0],
+            score=8,
+            motivation=MOTIVATION,
+            minimum_motivation=50,
+            excluded=set(),
+            now=opened["when"],
+        )
 
 
 def test_the_award_report_lists_the_declared_bands(

@@ -871,6 +871,11 @@ def save_score(
     if existing is None:
         existing = Score(bid=bid, criterion=criterion, evaluator_id=member.user_id)
         session.add(existing)
+    elif existing.set_aside_at is not None:  # kept as it was, never overwritten
+        raise EvaluationError(
+            f"Uw eerdere score voor {criterion.code} op deze inschrijving is terzijde gelegd "
+            f"({existing.set_aside_reason}); die blijft bewaard en wordt niet overschreven."
+        )
     existing.score = score
     existing.motivation = motivation
     existing.updated_at = now
