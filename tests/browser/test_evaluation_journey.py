@@ -360,6 +360,30 @@ def test_two_inkopers_open_a_committee_scores_blind_and_the_chair_records_consen
         expect(page.get_by_role("region", name=re.compile(f"^{criterion}:"))).to_contain_text(
             "Consensus: 8 (versie 1)"
         )
+    # The chair reopens one consensus (a reason is required), then records it again.
+    first = CRITERIA[0]
+    section = page.get_by_role("region", name=re.compile(f"^{first}:"))
+    reason = section.get_by_label(re.compile(f"Reden om de consensus voor {first} te heropenen"))
+    reason.fill("kort")
+    section.get_by_role("button", name=f"Consensus {first} heropenen").click()
+    scan_blind()
+    section = page.get_by_role("region", name=re.compile(f"^{first}:"))
+    expect(section.get_by_text("Geef een reden van minstens 10")).to_be_visible()
+    reason = section.get_by_label(re.compile(f"Reden om de consensus voor {first} te heropenen"))
+    expect(reason).to_have_value("kort")
+    reason.fill("De commissie wil de motivering aanscherpen.")
+    section.get_by_role("button", name=f"Consensus {first} heropenen").click()
+    scan_blind()
+    expect(page.get_by_role("status")).to_contain_text(f"De consensus voor {first} is heropend")
+    section = page.get_by_role("region", name=re.compile(f"^{first}:"))
+    expect(section).to_contain_text("Consensus heropend")
+    section.get_by_role("group", name=f"Consensusscore {first}").get_by_label("8 – goed").check()
+    section.get_by_label("Motivering van de commissie").fill(CONSENSUS)
+    section.get_by_role("button", name=f"Consensus {first} vastleggen").click()
+    scan_blind()
+    expect(page.get_by_role("region", name=re.compile(f"^{first}:"))).to_contain_text(
+        "Consensus: 8 (versie 3)"
+    )
     committee_home()
     queue = page.get_by_role("table", name="Uw inschrijvingen om te beoordelen")
     expect(queue.get_by_role("row").filter(has_text=open_code)).to_contain_text("vastgelegd")
