@@ -66,6 +66,8 @@ ACTION_LABELS = {
     "committee.declaration": "Verklaring belangenverstrengeling ondertekend",
     "committee.conflict_later": "Band met een inschrijver later gemeld (scores terzijde)",
     "committee.remove_from_bid": "Commissielid van een inschrijving gehaald (scores terzijde)",
+    "consensus.reopen": "Consensus heropend door de voorzitter (individuele scores weer open)",
+    "bid.access_refused": "Toegang tot een inschrijving geweigerd",
 }
 _ADVISORY_LOCK_KEY = 7_300_412  # arbitrary, constant: "the audit chain"
 
