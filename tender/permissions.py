@@ -243,13 +243,13 @@ def has_grant(user: Any, permission: Permission) -> bool:
     """Whether the user's role carries the permission at all."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
+    if user.role is None:  # a role waiting for confirmation grants nothing yet
+        return False
     return permission in ROLE_GRANTS.get(Role(user.role), frozenset())
 
 
 def can(user: Any, permission: Permission, obj: Any = None, now: datetime | None = None) -> bool:
     """May ``user`` exercise ``permission`` (on ``obj``, at ``now``)?"""
-    if user.role is None:  # a role waiting for confirmation grants nothing yet
-        return False
     if not has_grant(user, permission):
         return False
     rule = OBJECT_RULES.get(permission)

@@ -276,6 +276,7 @@ def test_route_answers_each_role_as_expected(app: Flask, now: datetime, case: Ca
             assert "/inloggen" in response.headers["Location"], case.id
     assert answers == case.expected
 
+
 @pytest.mark.parametrize("state", list(TenderState), ids=str)
 def test_coverage_and_award_report_rules_per_state(state: TenderState) -> None:
     """Coverage counts for the adviesraad once public; who is behind them (names, reasons)
