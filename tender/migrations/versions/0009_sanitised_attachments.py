@@ -38,9 +38,7 @@ def upgrade() -> None:
             "status IN ('schoon', 'achtergehouden', 'vrijgegeven', 'geweigerd')",
             name=op.f("ck_attachment_copy_status_known"),
         ),
-        sa.ForeignKeyConstraint(
-            ["bid_id"], ["bid.id"], name=op.f("fk_attachment_copy_bid_id_bid")
-        ),
+        sa.ForeignKeyConstraint(["bid_id"], ["bid.id"], name=op.f("fk_attachment_copy_bid_id_bid")),
         sa.ForeignKeyConstraint(
             ["decided_by_id"],
             ["user_account.id"],
