@@ -8,6 +8,7 @@ audited) and answers 404/403, or sends an anonymous visitor to the login page.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
 from flask import abort, request
@@ -82,6 +83,24 @@ def _refuse(bid_id: int, bid: Bid | None, reason: str, code: int) -> NoReturn:
     abort(code)
 
 
+def _record_view(bid: Bid, now: datetime) -> None:
+    """Every read of bid content (a GET) is in the audit trail (DOMAIN 5.10)."""
+    if request.method != "GET":
+        return
+    session = db_session()
+    audit.record(
+        session,
+        actor=current_user,
+        action="bid.view",
+        object_type="bid",
+        object_id=bid.id,
+        tender_id=bid.tender_id,
+        now=now,
+        details={"route": request.endpoint},
+    )
+    session.commit()
+
+
 def load_bid(bid_id: int, permission: Permission) -> Bid:
     """The bid, if the current user may ``permission`` on it; refusals are audited."""
     session = db_session()
@@ -97,18 +116,7 @@ def load_bid(bid_id: int, permission: Permission) -> Bid:
         session.commit()
     if not can(current_user, permission, bid, now):
         _refuse(bid_id, bid, "geen toegang tot deze inschrijving (verzegeld of van een ander)", 403)
-    if request.method == "GET":
-        audit.record(
-            session,
-            actor=current_user,
-            action="bid.view",
-            object_type="bid",
-            object_id=bid.id,
-            tender_id=bid.tender_id,
-            now=now,
-            details={"route": request.endpoint},
-        )
-        session.commit()
+    _record_view(bid, now)
     return bid
 
 
@@ -184,16 +192,5 @@ def load_blind_bid(tender: Tender, member: CommitteeMember, number: int) -> tupl
     context = CommitteeContext(member, bid, excluded) if bid is not None else None
     if context is None or not can(current_user, Permission.BID_EVALUATE, context, clock.now()):
         _refuse_blind(tender, bid, number, 404)
-    if request.method == "GET":
-        audit.record(
-            session,
-            actor=current_user,
-            action="bid.view",
-            object_type="bid",
-            object_id=bid.id,
-            tender_id=tender.id,
-            now=clock.now(),
-            details={"route": request.endpoint},
-        )
-        session.commit()
+    _record_view(bid, clock.now())
     return bid, set(excluded)
