@@ -192,10 +192,13 @@ def check_received(session: Session, tender: Tender, *, uploads_dir: Path) -> Re
                 "inschrijfdatum vastgelegd."
             )
             continue
+        named = {file.sha256 for file in named_files(submission.canonical)}
         stored: dict[str, list[str | None]] = defaultdict(list)
+        # Only the files the submission names: uploads of the working copy are not read.
         for attachment in bid.attachments:
-            stored[attachment.sha256].append(_rehash(uploads_dir / attachment.stored_name))
-        files += len({file.sha256 for file in named_files(submission.canonical)})
+            if attachment.sha256 in named:
+                stored[attachment.sha256].append(_rehash(uploads_dir / attachment.stored_name))
+        files += len(named)
         problems += submission_problems(
             label=bid_label(bid, submission),
             canonical=submission.canonical,
