@@ -66,6 +66,9 @@ def test_new_inkoper_activates_its_account_and_waits_for_confirmation(
     log_in(EMAIL, PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Mijn account")
     expect(page.get_by_role("main")).to_contain_text("wacht op bevestiging door een inkoper")
+    visit(path)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Eerst uitloggen")
+    visit("/account")
     log_out()
 
     log_in(*demo.login("inkoper"))

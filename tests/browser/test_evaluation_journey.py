@@ -172,6 +172,10 @@ def test_two_inkopers_open_a_committee_scores_blind_and_the_chair_records_consen
     check_a11y()
     expect(page.get_by_role("status")).to_contain_text("De opening is gestart.")
     expect(page.get_by_role("button", name="Opening bevestigen")).to_have_count(0)
+    # Not linked before the opening, but reachable by URL: only the count shows.
+    page.goto(f"/aanbestedingen/{tid}/voortgang")
+    check_a11y()
+    expect(page.get_by_role("main")).to_contain_text("Ontvangen inschrijvingen: 2.")
 
     def logbook() -> None:
         page.locator(".breadcrumb").get_by_role("link").click()
