@@ -24,7 +24,11 @@ from tender.audit import AuditEvent
 from tender.evaluation import service as evaluation
 
 MOTIVATION = "Het plan is concreet, goed onderbouwd en sluit aan bij de aandachtspunten."
-MISSING = 99
+
+
+def undrawn(numbers: set[int | None]) -> int:
+    """A blind number in the drawn range that no bid of the tender has."""
+    return min(set(range(1, 100)) - numbers)
 
 
 def committee_number_routes(app: Flask) -> list[tuple[str, str]]:
@@ -91,6 +95,7 @@ def committee(app: Flask, now: datetime, monkeypatch: pytest.MonkeyPatch):  # ty
         "conflicted": conflicted.blind_number,
         "excluded": excluded.blind_number,
         "visible": visible.blind_number,
+        "missing": undrawn({b.blind_number for b in (conflicted, excluded, visible)}),
     }
     db.close()
 
@@ -164,14 +169,14 @@ def test_a_bid_the_member_may_not_see_answers_like_a_missing_one(  # type: ignor
     before = len(_refusals(c))
     status, body, headers, queries = _answer(client, c, endpoint, method, c[hidden], statements)
     m_status, m_body, m_headers, m_queries = _answer(
-        client, c, endpoint, method, MISSING, statements
+        client, c, endpoint, method, c["missing"], statements
     )
     assert status == m_status == 404
     assert body == m_body
     assert headers == m_headers
     assert queries == m_queries  # the same work: same statements, in the same order
     hidden_event, missing_event = _refusals(c)[before:]
-    for refused, number in ((hidden_event, c[hidden]), (missing_event, MISSING)):
+    for refused, number in ((hidden_event, c[hidden]), (missing_event, c["missing"])):
         assert refused.actor_id == c["chair"].user_id
         assert refused.object_type == "bid" and refused.tender_id == c["tender"].id
         assert refused.details == {"route": endpoint, "methode": method, "inschrijving": number}
@@ -197,8 +202,10 @@ def test_an_unsigned_member_is_refused_alike_for_every_number(app: Flask, now: d
     db.commit()
     client = app.test_client()
     login(client, member.user)
+    drawn = evaluation.received_bids(db, tender)[0].blind_number
     answers = [
-        client.get(f"/beoordelen/{tender.id}/inschrijving/{number}") for number in (1, MISSING)
+        client.get(f"/beoordelen/{tender.id}/inschrijving/{number}")
+        for number in (drawn, undrawn({drawn}))
     ]
     assert [a.status_code for a in answers] == [403, 403]
     assert answers[0].get_data() == answers[1].get_data()

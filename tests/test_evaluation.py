@@ -79,7 +79,8 @@ def test_opening_needs_two_different_officers(app: Flask, now: datetime) -> None
 def test_opening_assigns_blind_codes_and_writes_the_record(opened, app: Flask) -> None:  # type: ignore[no-untyped-def]
     tender, bids, db = opened["tender"], opened["bids"], opened["db"]
     assert tender.state == TenderState.OPENED
-    assert sorted(b.blind_number for b in bids) == [1, 2, 3]
+    numbers = [b.blind_number for b in bids]
+    assert len(set(numbers)) == 3 and all(1 <= n <= 99 for n in numbers)
     assert tender.opening_started_by_id != tender.opened_by_id
     record = db.scalar(select(Document).where(Document.kind == "opening_record"))
     client = app.test_client()
@@ -110,7 +111,7 @@ def test_no_bid_content_before_the_declaration(opened, app: Flask) -> None:  # t
     client = app.test_client()
     login(client, member.user)
     home = client.get(f"/beoordelen/{tender.id}/").get_data(as_text=True)
-    assert "Verklaring ondertekenen" in home and "Inschrijving 01" not in home
+    assert "Verklaring ondertekenen" in home and bid.blind_code not in home
     response = client.get(f"/beoordelen/{tender.id}/inschrijving/{bid.blind_number}")
     assert response.status_code == 403
     assert b"voorliggend veld" not in response.data
@@ -138,6 +139,7 @@ def test_conflict_keeps_the_evaluator_away_from_that_bid(opened, app: Flask) -> 
     )
     home = client.get(f"/beoordelen/{tender.id}/").get_data(as_text=True)
     assert conflicted_bid.blind_code not in home and opened["bids"][1].blind_code in home
+
     assert [m.user_id for m in evaluation.evaluators_for(opened["members"], conflicted_bid)] == [
         m.user_id for m in opened["members"][:2]
     ]
@@ -169,7 +171,8 @@ def test_evaluator_pages_never_show_who_the_bidder_is(opened, app: Flask) -> Non
         html = response.get_data(as_text=True)
         for secret in secrets:
             assert secret not in html, (page, secret)
-    score_page = client.get(f"/beoordelen/{tender.id}/inschrijving/1").get_data(as_text=True)
+    first = opened["bids"][0].blind_number
+    score_page = client.get(f"/beoordelen/{tender.id}/inschrijving/{first}").get_data(as_text=True)
     assert "[naam inschrijver]" in score_page  # the plan text named the bidder; it is redacted
     del db
 
@@ -395,3 +398,19 @@ def test_officer_changes_the_chair_and_removes_a_member(opened, app: Flask) -> N
     db.expire_all()
     members = evaluation.committee(db, tender)
     assert [(m.id, m.is_chair) for m in members] == [(first.id, False), (second.id, True)]
+
+
+def test_a_gap_in_the_codes_does_not_tell_which_bid_is_kept_away(opened) -> None:  # type: ignore[no-untyped-def]
+    """Codes are drawn from a range ten times the number of bids: a member who sees the
+    other codes has at least 9 in 10 of the range left as candidates for the hidden one."""
+    seen = {b.blind_number for b in opened["bids"][1:]}
+    candidates = set(range(1, evaluation.blind_number_range(len(opened["bids"])) + 1)) - seen
+    assert opened["bids"][0].blind_number in candidates
+    assert len(candidates) >= 9 * len(opened["bids"])
+
+
+@pytest.mark.parametrize(("count", "upper"), [(1, 99), (9, 99), (10, 999), (99, 999), (100, 9999)])
+def test_blind_numbers_are_distinct_and_drawn_from_a_sparse_range(count: int, upper: int) -> None:
+    assert evaluation.blind_number_range(count) == upper
+    numbers = evaluation.draw_blind_numbers(count)
+    assert len(set(numbers)) == count and all(1 <= n <= upper for n in numbers)

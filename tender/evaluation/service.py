@@ -145,8 +145,9 @@ def confirm_opening(
     Before anything changes, every received submission and file is hashed again and
     compared with its receipt; a difference stops the opening (``ReceiptMismatch``,
     after recording the failed check, which the caller commits). Every received bid
-    gets its blind code, in random order so that codes do not reveal the order of
-    submission. The record of opening is written and stored.
+    gets its blind code, drawn at random from a sparse range so that codes reveal
+    neither the order of submission nor, by a gap, a bid kept from a member. The
+    record of opening is written and stored.
     """
     if tender.state != TenderState.CLOSED or tender.opening_started_at is None:
         raise EvaluationError("Er is geen opening gestart om te bevestigen.")
@@ -164,8 +165,7 @@ def confirm_opening(
     if not check.ok:
         raise verification.ReceiptMismatch(verification.refusal(check))
     bids = received_bids(session, tender)
-    numbers = list(range(1, len(bids) + 1))
-    secrets.SystemRandom().shuffle(numbers)
+    numbers = draw_blind_numbers(len(bids))
     for bid, number in zip(bids, numbers, strict=True):
         bid.blind_number = number
     lifecycle.transition(session, tender, TenderState.OPENED, actor=actor, now=now)
@@ -201,6 +201,24 @@ def confirm_opening(
         actor_id=actor.id,
     )
     return bids
+
+
+def blind_number_range(count: int) -> int:
+    """The highest blind number an opening of ``count`` bids may draw.
+
+    At least ten times the number of bids, rounded up to all nines (99, 999, ...): a
+    member kept away from one bid sees the others' codes scattered over a wide range,
+    so the missing code cannot be read off a gap in 1..n.
+    """
+    upper = 99
+    while upper < 10 * count:
+        upper = upper * 10 + 9
+    return upper
+
+
+def draw_blind_numbers(count: int) -> list[int]:
+    """Distinct blind numbers for ``count`` bids, drawn at random from a sparse range."""
+    return secrets.SystemRandom().sample(range(1, blind_number_range(count) + 1), count)
 
 
 def opening_record_data(

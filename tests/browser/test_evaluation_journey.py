@@ -229,8 +229,8 @@ def test_two_inkopers_open_a_committee_scores_blind_and_the_chair_records_consen
     codes: dict[str, str] = {}
     for provider in setting.providers:
         row = overview.get_by_role("row").filter(has_text=provider.name)
-        codes[provider.name] = re.search(r"Inschrijving \d\d", row.inner_text()).group(0)
-    assert sorted(codes.values()) == ["Inschrijving 01", "Inschrijving 02"]
+        codes[provider.name] = re.search(r"Inschrijving \d+", row.inner_text()).group(0)
+    assert len(set(codes.values())) == 2
     for provider in setting.providers:
         code = codes[provider.name]
         page.get_by_role("link", name=f"Toetsen {code}").click()
@@ -332,7 +332,7 @@ def test_two_inkopers_open_a_committee_scores_blind_and_the_chair_records_consen
     expect(queue.get_by_role("row")).to_have_count(2)
     expect(page.get_by_role("main")).not_to_contain_text(conflicted_code)
     score_bid(open_code, scores[conflicted])
-    refused = page.goto(f"/beoordelen/{tid}/inschrijving/{conflicted_code[-2:].lstrip('0')}")
+    refused = page.goto(f"/beoordelen/{tid}/inschrijving/{conflicted_code.split()[-1].lstrip('0')}")
     assert refused is not None and refused.status == 404
     scan_blind()
     expect(page.get_by_role("main")).not_to_contain_text(conflicted_code)
