@@ -303,7 +303,16 @@ def test_a_member_who_scored_leaves_the_committee_only_with_a_reason(opened, app
     assert all("Langdurig ziek" in s.set_aside_reason for s in scores)
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "committee.remove"))
     assert event.details["scores_terzijde"] == len(tender.criteria)
-    # Back on the committee, the member cannot overwrite a score that was set aside.
+    # Nothing is deleted: the member's row and signed declaration stay, marked removed.
+    assert member.removed_at is not None and member.declaration is not None
+    assert member.removed_reason.startswith("Langdurig ziek")
+    assert member.id not in {m.id for m in evaluation.committee(db, tender)}
+    gone = officer.post(f"/aanbestedingen/{tender.id}/commissie/{member.id}/voorzitter")
+    assert gone.status_code == 404
+    setup = officer.get(f"/aanbestedingen/{tender.id}/commissie").get_data(True)
+    assert "Uit de commissie gehaald" in setup and "Langdurig ziek" in setup
+    # Back on the committee, its earlier declaration still binds, and it cannot
+    # overwrite a score that was set aside.
     again = evaluation.add_member(
         db,
         tender=tender,
@@ -312,7 +321,8 @@ def test_a_member_who_scored_leaves_the_committee_only_with_a_reason(opened, app
         actor=opened["officers"][0],
         now=opened["when"],
     )
-    sign_declaration(db, member=again, now=opened["when"])
+    assert again.id == member.id and again.removed_at is None
+    assert again.declaration is not None
     with pytest.raises(evaluation.EvaluationError, match="terzijde gelegd"):
         evaluation.save_score(
             db,
@@ -342,6 +352,30 @@ def test_the_award_report_lists_the_declared_bands(
         a for m in evaluation.committee(session, tender) for a in m.declaration.answers if a.band
     )
     assert band.organisation.name in text_
+
+
+def test_a_removed_members_declaration_stays_in_the_award_report(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    tender, officer, _council = _scored_demo(app, session, now)
+    member = next(
+        m
+        for m in evaluation.committee(session, tender)
+        if m.declaration is not None and any(a.band for a in m.declaration.answers)
+    )
+    # The demo is scored, when the committee is closed; mark the member as
+    # remove_member does during the evaluation (tested above).
+    member.removed_at, member.removed_by_id = now, officer.id
+    member.removed_reason = "Vervangen wegens vertrek bij de gemeente."
+    session.commit()
+    announce_award(app, tender, officer)
+    response = _client(app, officer).get(f"/aanbestedingen/{tender.id}/gunning/rapport")
+    assert response.mimetype == "application/pdf"
+    text_ = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    text_ = " ".join(text_.split())
+    assert "uit de commissie gehaald op" in text_
+    assert "Vervangen wegens vertrek bij de gemeente." in text_
+    assert "DEMO: mijn zus is teamleider bij deze organisatie." in text_
 
 
 def test_migration_turns_old_conflicts_into_band_answers(

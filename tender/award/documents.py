@@ -579,6 +579,8 @@ def report_data(snapshot: Mapping[str, Any], *, sent_at: datetime | None) -> rep
                 is_chair=m["chair"],
                 declaration_signed_at=_moment(m["signed_at"]),
                 conflicts=_bands(m),
+                removed_at=_moment(m.get("removed_at")),
+                removed_reason=m.get("removed_reason", ""),
             )
             for m in snapshot["committee"]
         ),

@@ -149,7 +149,7 @@ def build_snapshot(
                 "network": sorted(bid.network_municipalities),
             }
         )
-    members = evaluation.committee(session, tender)
+    members = evaluation.committee(session, tender, with_removed=True)
     checked = tender_coverage(session, tender, data)
     gap_decisions = session.scalars(select(GapDecision).where(GapDecision.tender_id == tender.id))
     rounds = session.scalars(
@@ -223,6 +223,8 @@ def build_snapshot(
                 "chair": m.is_chair,
                 "signed_at": _iso(m.declaration.signed_at) if m.declaration else None,
                 "bands": _bands(session, tender, m),
+                "removed_at": _iso(m.removed_at) if m.removed_at else None,
+                "removed_reason": m.removed_reason,
             }
             for m in members
         ],

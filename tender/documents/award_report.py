@@ -133,12 +133,17 @@ class DeclaredBand:
 
 @dataclass(frozen=True)
 class CommitteeMember:
-    """An evaluator; ``conflicts`` are the bands it declared with bidding organisations."""
+    """An evaluator; ``conflicts`` are the bands it declared with bidding organisations.
+
+    ``removed_at`` is set for a member the inkoper took off the committee, with why.
+    """
 
     name: str
     is_chair: bool
     declaration_signed_at: datetime | None
     conflicts: tuple[DeclaredBand, ...]
+    removed_at: datetime | None = None
+    removed_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -342,11 +347,18 @@ def _timeline(data: AwardReportData) -> list[Flowable]:
     ]
 
 
+def _role(member: CommitteeMember) -> str:
+    if member.removed_at is None:
+        return "voorzitter" if member.is_chair else "lid"
+    reason = f": {member.removed_reason}" if member.removed_reason else ""
+    return f"lid, uit de commissie gehaald op {format_datetime(member.removed_at)}{reason}"
+
+
 def _committee(data: AwardReportData) -> list[Flowable]:
     rows = [
         [
             _p(member.name),
-            _p("voorzitter" if member.is_chair else "lid"),
+            _p(_role(member)),
             _p(format_datetime(member.declaration_signed_at) or "niet ondertekend"),
             _p(", ".join(band.organisation for band in member.conflicts) or "geen"),
         ]

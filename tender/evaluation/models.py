@@ -23,7 +23,11 @@ from tender.tenders.models import Criterion, Requirement, Tender
 
 
 class CommitteeMember(Base):
-    """An evaluator assigned to a tender; one member per tender is the chair."""
+    """An evaluator assigned to a tender; one member per tender is the chair.
+
+    A member taken off the committee keeps its row, with when, why and by whom, so
+    that its declaration and its set-aside scores stay on the record.
+    """
 
     __tablename__ = "committee_member"
 
@@ -32,9 +36,12 @@ class CommitteeMember(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     is_chair: Mapped[bool] = mapped_column(Boolean, default=False)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_reason: Mapped[str] = mapped_column(Text, default="")
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     tender: Mapped[Tender] = relationship()
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
     declaration: Mapped[ConflictDeclaration | None] = relationship(
         back_populates="member", uselist=False
     )

@@ -334,12 +334,16 @@ def excluded_bid_ids(session: Session, tender: Tender) -> set[int]:
 # -- committee and conflict declarations -------------------------------------------------
 
 
-def committee(session: Session, tender: Tender) -> list[CommitteeMember]:
+def committee(
+    session: Session, tender: Tender, *, with_removed: bool = False
+) -> list[CommitteeMember]:
+    """The committee's members; ``with_removed`` adds those taken off it (for the record)."""
+    query = select(CommitteeMember).where(CommitteeMember.tender_id == tender.id)
+    if not with_removed:
+        query = query.where(CommitteeMember.removed_at.is_(None))
     return list(
         session.scalars(
-            select(CommitteeMember)
-            .where(CommitteeMember.tender_id == tender.id)
-            .options(
+            query.options(
                 selectinload(CommitteeMember.user),
                 selectinload(CommitteeMember.declaration)
                 .selectinload(ConflictDeclaration.answers)
@@ -351,9 +355,12 @@ def committee(session: Session, tender: Tender) -> list[CommitteeMember]:
 
 
 def membership(session: Session, tender: Tender, user: User) -> CommitteeMember | None:
+    """The user's current membership of the tender's committee, if any."""
     return session.scalar(
         select(CommitteeMember).where(
-            CommitteeMember.tender_id == tender.id, CommitteeMember.user_id == user.id
+            CommitteeMember.tender_id == tender.id,
+            CommitteeMember.user_id == user.id,
+            CommitteeMember.removed_at.is_(None),
         )
     )
 
@@ -376,10 +383,30 @@ def add_member(
         raise EvaluationError("Alleen actieve beoordelaars kunnen lid van de commissie worden.")
     if membership(session, tender, user) is not None:
         raise EvaluationError(f"{user.name} is al lid van de commissie.")
-    member = CommitteeMember(tender=tender, user=user, is_chair=False, added_at=now)
-    session.add(member)
+    member = session.scalar(
+        select(CommitteeMember).where(
+            CommitteeMember.tender_id == tender.id, CommitteeMember.user_id == user.id
+        )
+    )
+    again = member is not None
+    if member is None:
+        member = CommitteeMember(tender=tender, user=user, is_chair=False, added_at=now)
+        session.add(member)
+    else:
+        # Back on the committee: the earlier declaration still binds, the scores set
+        # aside at the removal stay aside.
+        member.removed_at, member.removed_reason, member.removed_by_id = None, "", None
+        member.added_at = now
     session.flush()
-    _record(session, actor=actor, action="committee.add", tender=tender, now=now, lid=user.email)
+    _record(
+        session,
+        actor=actor,
+        action="committee.add",
+        tender=tender,
+        now=now,
+        lid=user.email,
+        **({"opnieuw": True} if again else {}),
+    )
     if is_chair:
         set_chair(session, tender=tender, member=member, actor=actor, now=now)
     return member
@@ -412,7 +439,10 @@ def remove_member(
     actor: User,
     now: datetime,
 ) -> None:
-    """Take a member off the committee; scores it gave are set aside (kept) with a reason."""
+    """Take a member off the committee; scores it gave are set aside (kept) with a reason.
+
+    The member's row and declaration stay, marked as removed, for the award report.
+    """
     _ensure_committee_editable(tender)
     scored = session.scalar(
         select(Score.id)
@@ -437,9 +467,8 @@ def remove_member(
         reason=f"uit de commissie verwijderd: {reason}",
         now=now,
     )
-    if member.declaration is not None:
-        session.delete(member.declaration)
-    session.delete(member)
+    member.removed_at, member.removed_reason, member.removed_by_id = now, reason, actor.id
+    member.is_chair = False
     session.flush()
     _record(
         session,

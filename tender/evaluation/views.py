@@ -275,6 +275,11 @@ def committee_setup(tender_id: int):  # type: ignore[no-untyped-def]
         remove_form=RemoveMemberForm(formdata=None),
         bid_forms={m.id: _remove_from_bid_form(session, tender, m) for m in members},
         bidders=service.bidders(session, tender),
+        removed=[
+            m
+            for m in service.committee(session, tender, with_removed=True)
+            if m.removed_at is not None
+        ],
         problems=service.committee_problems(members, current_app.config["MIN_COMMITTEE_SIZE"]),
     )
 
@@ -292,7 +297,7 @@ def _remove_from_bid_form(session, tender: Tender, member: CommitteeMember) -> R
 
 def _member_of(tender: Tender, member_id: int) -> CommitteeMember:
     member = get_or_404(CommitteeMember, member_id)
-    if member.tender_id != tender.id:
+    if member.tender_id != tender.id or member.removed_at is not None:
         abort(404)
     return member
 
