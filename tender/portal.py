@@ -68,9 +68,7 @@ def evaluator_home():  # type: ignore[no-untyped-def]
         db_session()
         .scalars(
             select(CommitteeMember)
-            .where(
-                CommitteeMember.user_id == current_user.id, CommitteeMember.removed_at.is_(None)
-            )
+            .where(CommitteeMember.user_id == current_user.id, CommitteeMember.removed_at.is_(None))
             .join(CommitteeMember.tender)
             .order_by(Tender.created_at.desc())
         )

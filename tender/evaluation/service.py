@@ -348,8 +348,7 @@ def committee(
                 selectinload(CommitteeMember.declaration)
                 .selectinload(ConflictDeclaration.answers)
                 .selectinload(ConflictAnswer.organisation),
-            )
-            .order_by(CommitteeMember.id)
+            ).order_by(CommitteeMember.id)
         )
     )
 
