@@ -53,11 +53,14 @@ from tender.documents.framework_contract import (
     contract_dates,
     months_before,
 )
+from tender.documents.pdf import generated_at
 
 PLAN_MARKER = "Onze buurtkamers in De Schans zijn ons geheime wapen"
 AUTHORITY = "Gemeenten Houten, IJsselstein, Lopik, Nieuwegein en Vijfheerenlanden"
 COURT = "Rechtbank Midden-Nederland"
 SENT_AT = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)  # Tuesday 1 September, 10:00 local
+# Every PDF is dated the moment it is generated: byte comparisons render at this one.
+MOMENT = datetime(2026, 9, 1, 7, 55, 3, tzinfo=UTC)
 STANDSTILL_END = "21-09-2026"  # 20 days: Monday 21 September
 
 CRITERIA = (
@@ -402,9 +405,9 @@ def test_letter_refuses_scores_that_miss_a_criterion() -> None:
 
 
 def test_letter_bytes_are_identical_for_identical_input() -> None:
-    assert build_award_letter(letter_data("ranked", EILAND)) == build_award_letter(
-        letter_data("ranked", EILAND)
-    )
+    with generated_at(MOMENT):
+        first = build_award_letter(letter_data("ranked", EILAND))
+        assert build_award_letter(letter_data("ranked", EILAND)) == first
 
 
 # --- Framework contract ----------------------------------------------------------------
@@ -576,7 +579,9 @@ def test_contract_has_a_signature_block_per_party(contract_text: str) -> None:
 
 
 def test_contract_bytes_are_identical_for_identical_input() -> None:
-    assert build_framework_contract(contract_data()) == build_framework_contract(contract_data())
+    with generated_at(MOMENT):
+        first = build_framework_contract(contract_data())
+        assert build_framework_contract(contract_data()) == first
 
 
 # --- Award report ----------------------------------------------------------------------
@@ -716,7 +721,8 @@ def report_data(mode: str = "threshold", **changes: object) -> AwardReportData:
 
 @pytest.fixture(scope="module")
 def report_pdf() -> bytes:
-    return build_award_report(report_data())
+    with generated_at(MOMENT):
+        return build_award_report(report_data())
 
 
 @pytest.fixture(scope="module")
@@ -801,7 +807,8 @@ def test_report_before_sending_says_when_the_standstill_starts() -> None:
 
 
 def test_report_bytes_are_identical_for_identical_input(report_pdf: bytes) -> None:
-    assert build_award_report(report_data()) == report_pdf
+    with generated_at(MOMENT):
+        assert build_award_report(report_data()) == report_pdf
 
 
 def test_sample_standstill_end_is_as_stated() -> None:

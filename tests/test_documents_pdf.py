@@ -10,13 +10,15 @@ import pytest
 from pypdf import PdfReader
 
 from tender.audit import AuditAnchor
-from tender.documents.pdf import audit_footer
+from tender.documents.pdf import audit_footer, generated_at
 from tender.documents.qa_nota import QaNotaData, QaNotaItem, build_qa_nota, deadline_notice
 from tender.documents.receipt import ReceiptData, build_receipt
 
 AUTHORITY = "Gemeenten Houten, IJsselstein, Lopik, Nieuwegein en Vijfheerenlanden"
 DIGEST = hashlib.sha256("inschrijving van Zorgcoöperatie Ëiland".encode()).hexdigest()
 ATTACHMENT_DIGEST = hashlib.sha256(b"plan").hexdigest()
+# Every PDF is dated the moment it is generated; these fixtures are all made at one.
+MOMENT = datetime(2026, 11, 24, 13, 30, 15, tzinfo=UTC)
 
 
 def _long_answer() -> str:
@@ -108,12 +110,14 @@ def _in_order(needle: str, haystack: str) -> bool:
 
 @pytest.fixture(scope="module")
 def receipt_pdf() -> bytes:
-    return build_receipt(_receipt())
+    with generated_at(MOMENT):
+        return build_receipt(_receipt())
 
 
 @pytest.fixture(scope="module")
 def nota_pdf() -> bytes:
-    return build_qa_nota(_nota())
+    with generated_at(MOMENT):
+        return build_qa_nota(_nota())
 
 
 def test_receipt_names_tender_organisation_and_kvk(receipt_pdf: bytes) -> None:
@@ -226,9 +230,10 @@ def test_every_page_footer_says_page_x_of_n(kind: str, receipt_pdf: bytes, nota_
 
 
 def test_same_data_gives_identical_bytes(receipt_pdf: bytes, nota_pdf: bytes) -> None:
-    assert build_receipt(_receipt()) == receipt_pdf
-    assert build_qa_nota(_nota()) == nota_pdf
-    assert build_receipt(_receipt(submission_number=3)) != receipt_pdf
+    with generated_at(MOMENT):
+        assert build_receipt(_receipt()) == receipt_pdf
+        assert build_qa_nota(_nota()) == nota_pdf
+        assert build_receipt(_receipt(submission_number=3)) != receipt_pdf
 
 
 def test_metadata_names_the_contracting_authority(receipt_pdf: bytes, nota_pdf: bytes) -> None:
@@ -253,7 +258,7 @@ def test_text_font_is_embedded(receipt_pdf: bytes) -> None:
 
 def test_audit_footer_prints_the_chains_head_on_every_page(nota_pdf: bytes) -> None:
     anchor = AuditAnchor(event_id=1234, hash=hashlib.sha256(b"event 1234").hexdigest())
-    with audit_footer(anchor):
+    with generated_at(MOMENT), audit_footer(anchor):
         anchored = build_qa_nota(_nota())
     pages = _pages(anchored)
     assert len(pages) > 1
@@ -261,4 +266,5 @@ def test_audit_footer_prints_the_chains_head_on_every_page(nota_pdf: bytes) -> N
         assert f"Logboek t/m gebeurtenis 1234, hash {anchor.hash}" in page
     # Outside the footer's scope nothing is printed, and the anchor is part of the bytes.
     assert not any("Logboek t/m" in page for page in _pages(nota_pdf))
-    assert build_qa_nota(_nota()) == nota_pdf != anchored
+    with generated_at(MOMENT):
+        assert build_qa_nota(_nota()) == nota_pdf != anchored

@@ -2,8 +2,19 @@
 
 Every document builder (receipt, nota van inlichtingen, opening record, award
 letter, report, contract) composes a story of flowables from the styles here and
-hands it to ``render()``. Output is byte-for-byte reproducible for the same input
-(ReportLab's ``invariant`` mode), so a document's SHA-256 is stable.
+hands it to ``render()``.
+
+A PDF's CreationDate and ModDate are the moment it is generated: ``now`` in UTC,
+or the moment set with ``generated_at(moment)`` (the service passes its clock's
+``now``). Everything else is reproducible: ReportLab's ``invariant`` mode keeps
+timestamps, object order and the document ID free of the wall clock, so the same
+input rendered at the same ``generated_at`` moment gives the same bytes, and a
+document's SHA-256 can be reproduced.
+
+Documents rendered inside ``concept()`` carry a diagonal CONCEPT watermark on every
+page, drawn by the page template (portrait and landscape) so no builder can leave
+it out: anything produced before the award letters are sent is a draft
+(DOMAIN.md 5.9).
 
 Documents rendered inside ``audit_footer(anchor)`` print the audit chain's head in
 the footer of every page. It is set there rather than passed through every builder
@@ -17,7 +28,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime
+from functools import partial
 from io import BytesIO
+from math import atan2, degrees, hypot
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -27,6 +41,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -145,6 +160,14 @@ _FOOTER_Y = 12 * mm
 _ANCHOR_SIZE = 6.5
 _ANCHOR_Y = _FOOTER_Y - 3.5 * mm
 _AUDIT_ANCHOR: ContextVar[AuditAnchor | None] = ContextVar("audit_anchor", default=None)
+_CONCEPT: ContextVar[bool] = ContextVar("concept", default=False)
+_GENERATED_AT: ContextVar[datetime | None] = ContextVar("generated_at", default=None)
+CONCEPT_MARK = "CONCEPT"
+# Light grey and see-through: the watermark lies over the text without hiding it.
+_CONCEPT_COLOUR = colors.Color(0.55, 0.55, 0.55, alpha=0.28)
+_CONCEPT_MAX_SIZE = 130
+# The share of the page's diagonal the word spans.
+_CONCEPT_SPAN = 0.72
 
 
 def anchor_text(anchor: AuditAnchor) -> str:
@@ -160,6 +183,39 @@ def audit_footer(anchor: AuditAnchor | None) -> Iterator[None]:
         yield
     finally:
         _AUDIT_ANCHOR.reset(token)
+
+
+@contextmanager
+def concept() -> Iterator[None]:
+    """Documents rendered inside carry a diagonal CONCEPT watermark on every page."""
+    token = _CONCEPT.set(True)
+    try:
+        yield
+    finally:
+        _CONCEPT.reset(token)
+
+
+def is_concept() -> bool:
+    """Whether documents rendered now are marked CONCEPT."""
+    return _CONCEPT.get()
+
+
+@contextmanager
+def generated_at(moment: datetime) -> Iterator[None]:
+    """Documents rendered inside carry ``moment`` (aware) as their PDF creation date."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("generated_at needs an aware datetime")
+    token = _GENERATED_AT.set(moment)
+    try:
+        yield
+    finally:
+        _GENERATED_AT.reset(token)
+
+
+def generation_moment() -> datetime:
+    """The creation date of a document rendered now, in UTC to the second."""
+    moment = _GENERATED_AT.get() or datetime.now(UTC)
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def markup(text: str) -> str:
@@ -284,11 +340,29 @@ def portrait_pages() -> list[Flowable]:
     return [NextPageTemplate(_PORTRAIT), PageBreak()]
 
 
-class _NumberedCanvas(Canvas):
-    """Holds every page back until the end, so each footer can say 'pagina X van Y'."""
+def _timestamp(moment: datetime) -> TimeStamp:
+    """ReportLab's timestamp for a UTC ``moment``: the PDF's CreationDate and ModDate."""
+    stamp = TimeStamp(invariant=True)
+    stamp.t = moment.timestamp()
+    stamp.lt = moment.timetuple()
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+    stamp.dhh = stamp.dmm = 0
+    stamp.tzname = "UTC"
+    return stamp
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+
+class _NumberedCanvas(Canvas):
+    """Holds every page back until the end, so each footer can say 'pagina X van Y'.
+
+    Rendered in ReportLab's ``invariant`` mode, which dates every PDF 2000-01-01;
+    the document's timestamp is then set to ``generated_at`` (UTC, whole seconds).
+    The moment also goes into the document ID, which stays free of the wall clock.
+    """
+
+    def __init__(self, *args: Any, generated_at: datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._doc._timeStamp = _timestamp(generated_at)
+        self._doc.updateSignature(generated_at.isoformat())
         self._page_states: list[dict[str, Any]] = []
 
     def showPage(self) -> None:
@@ -349,18 +423,21 @@ class MunicipalLetter(BaseDocTemplate):
         self.region = region
         self.reference = reference
         self.audit_anchor = _AUDIT_ANCHOR.get()
+        self.concept = _CONCEPT.get()
         self.addPageTemplates(
             [
                 PageTemplate(
                     id=_PORTRAIT,
                     frames=[self._body_frame(PAGE_SIZE)],
                     onPage=self._decorate,
+                    onPageEnd=self._watermark,
                     pagesize=PAGE_SIZE,
                 ),
                 PageTemplate(
                     id=_LANDSCAPE,
                     frames=[self._body_frame(LANDSCAPE_PAGE_SIZE)],
                     onPage=self._decorate,
+                    onPageEnd=self._watermark,
                     pagesize=LANDSCAPE_PAGE_SIZE,
                 ),
             ]
@@ -404,6 +481,25 @@ class MunicipalLetter(BaseDocTemplate):
             canvas.drawString(MARGIN_LEFT, _ANCHOR_Y, anchor_text(self.audit_anchor))
         canvas.restoreState()
 
+    def _watermark(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
+        """CONCEPT from corner to corner, over the page's content (drawn last)."""
+        if not self.concept:
+            return
+        width, height = canvas._pagesize
+        diagonal = hypot(width, height)
+        size = min(
+            _CONCEPT_MAX_SIZE,
+            _CONCEPT_SPAN * diagonal / pdfmetrics.stringWidth(CONCEPT_MARK, FONT_BOLD, 1),
+        )
+        canvas.saveState()
+        canvas.translate(width / 2, height / 2)
+        canvas.rotate(degrees(atan2(height, width)))
+        canvas.setFont(FONT_BOLD, size)
+        canvas.setFillColor(_CONCEPT_COLOUR)
+        # The text's vertical middle on the diagonal: a cap height is about 0.73 em.
+        canvas.drawCentredString(0, -0.36 * size, CONCEPT_MARK)
+        canvas.restoreState()
+
 
 def render(
     story: list[Flowable],
@@ -418,7 +514,8 @@ def render(
 
     ``title`` is the document's title (PDF metadata and footer), ``authority`` the
     contracting authority (header band and PDF author), ``reference`` the tender's
-    reference (footer). The same input always gives the same bytes.
+    reference (footer). The same input rendered at the same ``generated_at`` moment
+    gives the same bytes; inside ``concept()`` every page is marked CONCEPT.
     """
     buffer = BytesIO()
     doc = MunicipalLetter(
@@ -429,5 +526,5 @@ def render(
         reference=reference,
         subject=subject if subject is not None else f"{title} – {reference}",
     )
-    doc.build(story, canvasmaker=_NumberedCanvas)
+    doc.build(story, canvasmaker=partial(_NumberedCanvas, generated_at=generation_moment()))
     return buffer.getvalue()
