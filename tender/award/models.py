@@ -103,7 +103,8 @@ class TieDraw(Base):
     """The order drawn by lot ("loting") for bids tied on the cut-off of a lot.
 
     Only a full tie that the tender's tie-break cannot resolve is decided this way;
-    the scoring engine refuses an order that does not match the tie exactly.
+    the scoring engine refuses an order that does not match the tie exactly. The
+    record says how the lots were drawn, by whom, in whose presence and when.
     """
 
     __tablename__ = "tie_draw"
@@ -113,6 +114,10 @@ class TieDraw(Base):
     lot_code: Mapped[str] = mapped_column(String(20))
     drawn_order: Mapped[list[int]] = mapped_column(JSON)  # bid ids, first drawn first
     note: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(Text, default="")
+    drawn_by: Mapped[str] = mapped_column(String(200), default="")
+    witnesses: Mapped[list[str]] = mapped_column(JSON, default=list)
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
