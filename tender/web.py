@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     from tender.accounts.views import admin_bp
     from tender.accounts.views import bp as accounts_bp
     from tender.award.coverage_views import bp as coverage_bp
+    from tender.award.draw_views import bp as award_draw_bp
     from tender.award.views import bp as award_bp
     from tender.award.views import provider_bp as award_documents_bp
     from tender.bids.views import bp as bids_bp
@@ -74,3 +75,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(award_bp)
     app.register_blueprint(award_documents_bp)
     app.register_blueprint(coverage_bp)
+    app.register_blueprint(award_draw_bp)

@@ -120,6 +120,8 @@ CASES = [
     Case("tenders.replace_configuration", "POST", "published", only(OFFICER_POST)),
     Case("tenders.schedule", "GET", "concept", only(OFFICER)),
     Case("tenders.schedule", "POST", "concept", only(OFFICER_POST)),
+    Case("tenders.signatory", "GET", "published", only(OFFICER)),
+    Case("tenders.signatory", "POST", "published", only(OFFICER)),  # empty form: shown again
     Case("tenders.publish", "POST", "concept", only(OFFICER_POST)),
     Case("tenders.publish", "POST", "missing tender", only({"inkoper": 404})),
     Case("tenders.withdraw", "GET", "published", only(OFFICER)),
@@ -185,7 +187,9 @@ CASES = [
     Case("award.overview", "GET", "published", only(OFFICER)),
     Case("award.decide", "POST", "published", only(OFFICER_POST)),
     Case("award.send_letters", "POST", "published", only(OFFICER_POST)),
-    Case("award.draw", "POST", "published", only(OFFICER_POST)),
+    Case("award_draw.show", "GET", "published lot", only(OFFICER)),
+    Case("award_draw.show", "GET", "missing lot", only({"inkoper": 404})),
+    Case("award_draw.record", "POST", "published lot", only(OFFICER)),
     Case("award.objection", "POST", "published", only(OFFICER_POST)),
     Case("award.definitive", "POST", "published", only(OFFICER_POST)),
     Case("award.progress", "GET", "published", only(OFFICER)),
@@ -258,6 +262,8 @@ def test_route_answers_each_role_as_expected(app: Flask, now: datetime, case: Ca
             "missing document": {"document_id": 999_999},
             "blind criterion": {"tender_id": published.id, "number": 1, "criterion_id": 1},
             "published copy": {"tender_id": published.id, "copy_id": 999_999},
+            "published lot": {"tender_id": published.id, "lot_code": "HERSTEL"},
+            "missing lot": {"tender_id": published.id, "lot_code": "ONBEKEND"},
         }
         with app.test_request_context():
             url = url_for(case.endpoint, **targets[case.target])

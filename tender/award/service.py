@@ -9,7 +9,6 @@ from live data, so what was decided is what every document states.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -247,6 +246,11 @@ def build_snapshot(
             {
                 "lot": draw.lot_code,
                 "order": [data.bid(bid_id).blind_code for bid_id in draw.drawn_order],
+                "bid_ids": list(draw.drawn_order),
+                "method": draw.method,
+                "drawn_by": draw.drawn_by,
+                "witnesses": list(draw.witnesses),
+                "drawn_at": _iso(draw.drawn_at),
                 "note": draw.note,
                 "recorded_at": _iso(draw.recorded_at),
                 "recorded_by": _name(session, draw.recorded_by_id),
@@ -291,53 +295,6 @@ def decision_problems(session: Session, tender: Tender, data: TenderOutcome) -> 
             f"Leg eerst een besluit vast voor {len(gaps)} tekort(en) in het dekkend aanbod."
         )
     return problems
-
-
-def record_draw(
-    session: Session,
-    *,
-    tender: Tender,
-    lot_code: str,
-    order: Sequence[int],
-    note: str,
-    actor: User,
-    now: datetime,
-) -> TieDraw:
-    """Record the order drawn by lot for the bids tied on the cut-off of a lot."""
-    if tender.state not in DECIDABLE_STATES or decision_for(session, tender) is not None:
-        raise AwardError("Een loting kan alleen worden vastgelegd vóór de gunningsbeslissing.")
-    tied = tender_outcome(session, tender, draw_order={}).outcome.unresolved_ties.get(lot_code)
-    if not tied:
-        raise AwardError(f"In perceel {lot_code} is geen gelijke stand die een loting vraagt.")
-    if sorted(order) != sorted(tied) or len(set(order)) != len(order):
-        raise AwardError(
-            "Geef elke inschrijving met gelijke stand precies één plaats in de volgorde van "
-            "de loting."
-        )
-    if len(note.strip()) < 10:
-        raise AwardError("Leg vast wie de loting heeft verricht en hoe (minstens 10 tekens).")
-    draw = session.scalar(
-        select(TieDraw).where(TieDraw.tender_id == tender.id, TieDraw.lot_code == lot_code)
-    )
-    if draw is None:
-        draw = TieDraw(tender_id=tender.id, lot_code=lot_code)
-        session.add(draw)
-    draw.drawn_order = list(order)
-    draw.note = note.strip()
-    draw.recorded_by_id = actor.id
-    draw.recorded_at = now
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="award.draw",
-        object_type="tender",
-        object_id=tender.id,
-        tender_id=tender.id,
-        now=now,
-        details={"perceel": lot_code, "volgorde": list(order), "toelichting": note.strip()},
-    )
-    return draw
 
 
 def decide_award(session: Session, *, tender: Tender, actor: User, now: datetime) -> AwardDecision:

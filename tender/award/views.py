@@ -24,7 +24,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tender import audit, clock
 from tender.access import get_or_404, load_tender, require
-from tender.actions import attempt
 from tender.award import documents as award_documents
 from tender.award import jobs, service
 from tender.award.outcome import tender_outcome
@@ -142,34 +141,6 @@ def _start(tender: Tender, kind: str) -> None:
         jobs.run(app.extensions["tender.sessionmaker"], job.id, steps, finish)
     else:
         jobs.start_in_background(app, job.id, steps, finish)
-
-
-@bp.route("/loting", methods=["POST"])
-def draw(tender_id: int) -> WerkzeugResponse:
-    tender = load_tender(tender_id, Permission.AWARD_MANAGE)
-    if EmptyForm().validate_on_submit():
-        places = {
-            int(key.removeprefix("plaats-")): request.form.get(key, type=int)
-            for key in request.form
-            if key.startswith("plaats-") and key.removeprefix("plaats-").isdigit()
-        }
-        order = [bid_id for bid_id, _ in sorted(places.items(), key=lambda item: item[1] or 0)]
-        if None in places.values():
-            flash("Vul bij elke inschrijving een plaats in de loting in (1, 2, 3, ...).", "error")
-        else:
-            attempt(
-                lambda: service.record_draw(
-                    db_session(),
-                    tender=tender,
-                    lot_code=request.form.get("lot", ""),
-                    order=order,
-                    note=request.form.get("note", ""),
-                    actor=current_user,
-                    now=clock.now(),
-                ),
-                success="De uitslag van de loting is vastgelegd.",
-            )
-    return redirect(url_for("award.overview", tender_id=tender.id))
 
 
 @bp.route("/brieven", methods=["POST"])
