@@ -34,6 +34,29 @@ def format_date(day: date | None) -> str:
     return day.strftime("%d-%m-%Y") if day is not None else ""
 
 
+_MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def format_long_date(day: date | None) -> str:
+    """'1 september 2026', the Dutch long form for the text of letters; '' for no value."""
+    if day is None:
+        return ""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
 def local_to_utc(day: date, clock_time: time) -> datetime:
     """A wall-clock date and time in Europe/Amsterdam as a UTC instant.
 

@@ -9,6 +9,7 @@ sentence from a plan that must never appear in a document.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import BytesIO
@@ -23,12 +24,16 @@ from tender.documents.award_letter import (
     AwardedParty,
     AwardLetterData,
     CriterionScore,
+    DecisionFacts,
+    DrawFacts,
+    EarlierDecision,
     LetterTender,
     LotAward,
     LotResult,
     Recipient,
     build_award_letter,
 )
+from tender.documents.award_letter import Signatory as LetterSignatory
 from tender.documents.award_report import (
     AwardReportData,
     CommitteeMember,
@@ -408,6 +413,131 @@ def test_letter_bytes_are_identical_for_identical_input() -> None:
     with generated_at(MOMENT):
         first = build_award_letter(letter_data("ranked", EILAND))
         assert build_award_letter(letter_data("ranked", EILAND)) == first
+
+
+# --- The decision procedure in the letter (issue 11) ------------------------------------
+
+DECISION = DecisionFacts(
+    date(2026, 8, 28), "college van B&W van Houten", "namens de regio Lekstroom"
+)
+EARLIER = EarlierDecision(
+    sent_on=date(2026, 7, 1),
+    withdrawn_on=date(2026, 7, 15),
+    reason="De score op G2 van één inschrijving was verkeerd overgenomen <uit> het verslag.",
+)
+METHOD = (
+    "Genummerde briefjes in een doos, getrokken door A. Jansen in aanwezigheid van B. de Vries."
+)
+
+
+def _with_draw(data: AwardLetterData, lot: str, draw: DrawFacts) -> AwardLetterData:
+    results = tuple(replace(r, draw=draw) if r.code == lot else r for r in data.results)
+    return replace(data, results=results)
+
+
+def test_letter_is_signed_by_the_signatory_when_given() -> None:
+    data = replace(
+        letter_data("ranked", EILAND), signatory=LetterSignatory("M. de Boer", "Wethouder Zorg")
+    )
+    text = _text(build_award_letter(data))
+    assert "Met vriendelijke groet, namens " in text
+    assert f"{AUTHORITY}, M. de Boer Wethouder Zorg Deze brief" in text
+    assert "A. Jansen" not in text and "Inkoper Regio Lekstroom" not in text
+
+
+def test_letter_without_signatory_is_signed_by_the_sender(rejected_ranked: str) -> None:
+    assert f"{AUTHORITY}, A. Jansen Inkoper Regio Lekstroom Deze brief" in rejected_ranked
+
+
+def test_letter_states_who_decided_when_and_under_which_mandate() -> None:
+    text = _text(build_award_letter(replace(letter_data("ranked", EILAND), decision=DECISION)))
+    sentence = (
+        "Het college van B&W van Houten heeft op 28 augustus 2026 besloten (namens de regio "
+        "Lekstroom) over de gunning van deze aanbesteding."
+    )
+    assert sentence in text
+    # Near the start: before the outcome and the assessment.
+    assert text.index(sentence) < text.index("Perceel Resultaat")
+
+
+def test_letter_decision_without_mandate_has_no_brackets() -> None:
+    decision = DecisionFacts(date(2026, 8, 28), "dagelijks bestuur van de regio", " ")
+    text = _text(build_award_letter(replace(letter_data("ranked", EILAND), decision=decision)))
+    assert "Het dagelijks bestuur van de regio heeft op 28 augustus 2026 besloten over" in text
+
+
+def test_letter_without_decision_facts_names_no_deciding_body(rejected_ranked: str) -> None:
+    assert "besloten" not in rejected_ranked
+
+
+def test_letter_refuses_a_decision_dated_after_the_letter() -> None:
+    late = DecisionFacts(date(2026, 9, 2), "college van B&W van Houten", "")
+    with pytest.raises(ValueError, match="decision is dated after"):
+        replace(letter_data("ranked", EILAND), decision=late)
+
+
+def test_a_replacing_letter_names_the_withdrawn_decision_and_a_new_standstill() -> None:
+    text = _text(build_award_letter(replace(letter_data("ranked", EILAND), replaces=EARLIER)))
+    assert "Vervangt de gunningsbeslissing van 01-07-2026, ingetrokken op 15-07-2026" in text
+    assert (
+        "Deze beslissing vervangt de gunningsbeslissing die wij u op 1 juli 2026 hebben "
+        "gestuurd. Die beslissing is op 15 juli 2026 ingetrokken, om de volgende reden: "
+        "De score op G2 van één inschrijving was verkeerd overgenomen <uit> het verslag."
+    ) in text
+    assert "Met deze brief begint een nieuwe opschortende termijn" in text
+    assert "De nieuwe opschortende termijn is 20 kalenderdagen." in text
+    assert f"loopt tot en met {STANDSTILL_END}" in text
+
+
+def test_a_first_letter_mentions_no_earlier_decision(rejected_ranked: str) -> None:
+    assert "vervangt" not in rejected_ranked.lower()
+    assert "nieuwe opschortende termijn" not in rejected_ranked
+
+
+def test_earlier_decision_cannot_be_withdrawn_before_it_was_sent_or_after_the_letter() -> None:
+    with pytest.raises(ValueError, match="withdrawn before it was sent"):
+        EarlierDecision(date(2026, 7, 15), date(2026, 7, 1), "reden")
+    with pytest.raises(ValueError, match="withdrawn after"):
+        replace(
+            letter_data("ranked", EILAND),
+            replaces=EarlierDecision(date(2026, 7, 1), date(2026, 9, 2), "reden"),
+        )
+
+
+def test_letter_tells_a_tied_bidder_its_place_was_drawn_by_lot() -> None:
+    draw = DrawFacts(place=2, tied=3, drawn_on=date(2026, 8, 27), method=METHOD)
+    text = _text(build_award_letter(_with_draw(letter_data("ranked", NETWERK), "A", draw)))
+    assert (
+        "Loting In perceel A (Begeleiding volwassenen) had uw inschrijving dezelfde scores als "
+        "2 andere inschrijvingen. De volgorde van deze 3 inschrijvingen is daarom op "
+        "27 augustus 2026 door loting bepaald. Bij de loting kreeg uw inschrijving plaats 2 "
+        f"van 3. Zo is geloot: {METHOD}"
+    ) in text
+    # Only the lot that was drawn.
+    assert "perceel B (Begeleiding ouderen en NAH) had" not in text
+
+
+def test_letter_draw_between_two_bids_says_one_other_bid() -> None:
+    draw = DrawFacts(place=1, tied=2, drawn_on=date(2026, 8, 27), method=METHOD)
+    text = _text(build_award_letter(_with_draw(letter_data("ranked", NETWERK), "C", draw)))
+    assert "dezelfde scores als één andere inschrijving" in text
+    assert "plaats 1 van 2" in text
+
+
+def test_letter_without_a_draw_has_no_draw_section(rejected_ranked: str) -> None:
+    assert "Loting" not in rejected_ranked and "loting" not in rejected_ranked
+
+
+@pytest.mark.parametrize(("place", "tied"), [(0, 3), (4, 3), (1, 1)])
+def test_draw_refuses_a_place_outside_the_tie(place: int, tied: int) -> None:
+    with pytest.raises(ValueError, match=r"a draw is among|drawn place"):
+        DrawFacts(place=place, tied=tied, drawn_on=date(2026, 8, 27), method=METHOD)
+
+
+def test_letter_refuses_a_draw_after_the_letter() -> None:
+    draw = DrawFacts(place=1, tied=2, drawn_on=date(2026, 9, 2), method=METHOD)
+    with pytest.raises(ValueError, match="drawn after"):
+        _with_draw(letter_data("ranked", NETWERK), "C", draw)
 
 
 # --- Framework contract ----------------------------------------------------------------

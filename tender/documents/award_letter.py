@@ -12,6 +12,12 @@ the awarded bids are shown in both award modes (DOMAIN.md asks for at least the
 scores per criterion); threshold mode adds the thresholds every bid had to meet.
 A bid excluded on requirements was not assessed on quality (``scoring.evaluate``):
 its letter gives its requirement reasons and no scores of its own.
+
+Optional facts of the decision procedure (issue 11): the body that took the
+decision, when and under which mandate (``DecisionFacts``); the person who signs
+(``Signatory``); the earlier decision this one replaces after it was withdrawn
+(``EarlierDecision``), which starts a new standstill; and, per lot, a place that
+was decided by lot among bids with equal scores (``DrawFacts``).
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from tender.documents.pdf import (
     user_paragraphs,
 )
 from tender.scoring import format_total
-from tender.timefmt import format_date, to_local
+from tender.timefmt import format_date, format_long_date, to_local
 
 DOCUMENT_TITLE = "Gunningsbeslissing"
 AWARDED = "gegund"
@@ -52,6 +58,7 @@ AWARD_MODES = ("threshold", "ranked")
 
 _ADDRESS = ParagraphStyle("LetterAddress", parent=BODY, spaceAfter=0)
 _OWN_ROW = ParagraphStyle("OwnRow", parent=TABLE_TEXT, fontName="Vera-Bold")
+_REASON = ParagraphStyle("WithdrawalReason", parent=BODY, leftIndent=6 * mm)
 _SCORE_COLUMN = 14 * mm
 _TOTAL_COLUMN = 22 * mm
 
@@ -134,17 +141,75 @@ class CriterionScore:
 
 
 @dataclass(frozen=True)
+class DrawFacts:
+    """A place in a lot decided by lot among ``tied`` bids with equal scores.
+
+    ``place`` is this bid's place in the drawn order (1: drawn first, the highest
+    of the tied places); ``method`` says how it was drawn, e.g. 'genummerde
+    briefjes, getrokken door A. Jansen in aanwezigheid van B. de Vries'.
+    """
+
+    place: int
+    tied: int
+    drawn_on: date
+    method: str
+
+    def __post_init__(self) -> None:
+        if self.tied < 2:
+            raise ValueError("a draw is among at least two tied bids")
+        if not 1 <= self.place <= self.tied:
+            raise ValueError(f"drawn place {self.place} is not among the {self.tied} tied bids")
+
+
+@dataclass(frozen=True)
 class LotResult:
     """The bid's result in one lot it bid on.
 
     ``reasons`` are the reasons that concern this lot only (the rank reason in
     ranked mode); reasons that concern the whole bid are on ``AwardLetterData``.
+    ``draw`` is set when the bid's place in this lot was decided by lot.
     """
 
     code: str
     name: str
     awarded: bool
     reasons: tuple[str, ...] = ()
+    draw: DrawFacts | None = None
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """The person who signs for the contracting authority, and in what function."""
+
+    name: str
+    function: str
+
+
+@dataclass(frozen=True)
+class DecisionFacts:
+    """Who took the award decision, when, and under which mandate.
+
+    ``body`` is the deciding body as it follows 'Het', e.g. 'college van B&W van
+    Houten'; ``mandate`` the capacity it decided in, e.g. 'namens de regio
+    Lekstroom' ('' when it decided in its own right).
+    """
+
+    decided_on: date
+    body: str
+    mandate: str
+
+
+@dataclass(frozen=True)
+class EarlierDecision:
+    """A decision sent earlier and withdrawn, which the new decision replaces."""
+
+    sent_on: date
+    withdrawn_on: date
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.withdrawn_on < self.sent_on:
+            raise ValueError("a decision cannot be withdrawn before it was sent")
 
 
 @dataclass(frozen=True)
@@ -156,7 +221,9 @@ class AwardLetterData:
     engine's texts for failed requirements: non-empty means the bid is excluded,
     and then ``scores`` and ``total`` are not printed (they are normally empty and
     None). ``assessment_reasons`` are the texts for criteria and the total below
-    their minimum. ``sender_name`` and ``sender_function`` sign the letter.
+    their minimum. ``sender_name`` and ``sender_function`` sign the letter unless a
+    ``signatory`` is given. ``decision`` states who decided, when and under which
+    mandate; ``replaces`` the withdrawn decision this one replaces.
     """
 
     tender: LetterTender
@@ -169,6 +236,9 @@ class AwardLetterData:
     total: Decimal | None
     sender_name: str
     sender_function: str
+    signatory: Signatory | None = None
+    decision: DecisionFacts | None = None
+    replaces: EarlierDecision | None = None
 
     def __post_init__(self) -> None:
         tender = self.tender
@@ -191,6 +261,12 @@ class AwardLetterData:
             if not result.awarded and not own and not result.reasons:
                 # Art. 2.130: every rejection states its reasons.
                 raise ValueError(f"lot {result.code}: not awarded without a reason")
+            if result.draw is not None and result.draw.drawn_on > self.sent_on:
+                raise ValueError(f"lot {result.code}: drawn after the letter's date")
+        if self.decision is not None and self.decision.decided_on > self.sent_on:
+            raise ValueError("the decision is dated after the letter")
+        if self.replaces is not None and self.replaces.withdrawn_on > self.sent_on:
+            raise ValueError("the earlier decision is withdrawn after the new letter's date")
 
     @property
     def sent_on(self) -> date:
@@ -235,6 +311,8 @@ def _opening(data: AwardLetterData) -> list[Flowable]:
         f"{markup(tender.reference)}). In deze brief leest u welke beslissing over uw "
         "inschrijving is genomen en waarom."
     )
+    if data.decision is not None:
+        text += f" {_decision_sentence(data.decision)}"
     contracts = "de raamovereenkomst" if len(awarded) == 1 else "de raamovereenkomsten"
     if awarded and not rejected:
         decision = (
@@ -250,6 +328,7 @@ def _opening(data: AwardLetterData) -> list[Flowable]:
     story: list[Flowable] = [
         Paragraph("Geachte heer, mevrouw,", BODY),
         Paragraph(text, BODY),
+        *_replacement(data),
         Paragraph(decision, NOTICE),
         grid_table(
             ["Perceel", "Resultaat"],
@@ -274,6 +353,34 @@ def _opening(data: AwardLetterData) -> list[Flowable]:
             )
         )
     return story
+
+
+def _decision_sentence(decision: DecisionFacts) -> str:
+    mandate = f" ({markup(decision.mandate)})" if decision.mandate.strip() else ""
+    return (
+        f"Het {markup(decision.body)} heeft op {format_long_date(decision.decided_on)} "
+        f"besloten{mandate} over de gunning van deze aanbesteding."
+    )
+
+
+def _replacement(data: AwardLetterData) -> list[Flowable]:
+    earlier = data.replaces
+    if earlier is None:
+        return []
+    return [
+        Paragraph(
+            "<b>Deze beslissing vervangt de gunningsbeslissing die wij u op "
+            f"{format_long_date(earlier.sent_on)} hebben gestuurd.</b> Die beslissing is op "
+            f"{format_long_date(earlier.withdrawn_on)} ingetrokken, om de volgende reden:",
+            BODY,
+        ),
+        *user_paragraphs(earlier.reason, _REASON),
+        Paragraph(
+            "Met deze brief begint een nieuwe opschortende termijn; de termijn van de "
+            "ingetrokken beslissing geldt niet meer.",
+            BODY,
+        ),
+    ]
 
 
 def _exclusion(data: AwardLetterData) -> list[Flowable]:
@@ -355,6 +462,32 @@ def _reasons(data: AwardLetterData) -> list[Flowable]:
         Paragraph("Uw inschrijving wordt om de volgende redenen niet gegund:", BODY),
         *bullet_list(reasons),
     ]
+
+
+def _draws(data: AwardLetterData) -> list[Flowable]:
+    drawn = [result for result in data.results if result.draw is not None]
+    if not drawn:
+        return []
+    story: list[Flowable] = [*section_heading("Loting")]
+    for result in drawn:
+        draw = result.draw
+        assert draw is not None
+        story += [
+            Paragraph(
+                f"In {markup(_lot_label(result.code, result.name))} had uw inschrijving "
+                f"dezelfde scores als {_count_others(draw.tied - 1)}. De volgorde van deze "
+                f"{draw.tied} inschrijvingen is daarom op {format_long_date(draw.drawn_on)} "
+                f"door loting bepaald. Bij de loting kreeg uw inschrijving <b>plaats "
+                f"{draw.place} van {draw.tied}</b>.",
+                BODY,
+            ),
+            *user_paragraphs(draw.method, _REASON, label="Zo is geloot:"),
+        ]
+    return story
+
+
+def _count_others(number: int) -> str:
+    return "één andere inschrijving" if number == 1 else f"{number} andere inschrijvingen"
 
 
 def _criteria_table(tender: LetterTender) -> list[Flowable]:
@@ -503,10 +636,11 @@ def _standstill(data: AwardLetterData) -> list[Flowable]:
     end = format_date(data.standstill_end)
     first_free = format_date(data.standstill_end + timedelta(days=1))
     nominal = data.sent_on + timedelta(days=tender.standstill_days)
+    new = "nieuwe " if data.replaces is not None else ""
     story: list[Flowable] = [
         *section_heading("Opschortende termijn"),
         Paragraph(
-            f"De opschortende termijn is {tender.standstill_days} kalenderdagen. Hij begint "
+            f"De {new}opschortende termijn is {tender.standstill_days} kalenderdagen. Hij begint "
             f"op de dag na de verzending van deze brief ({format_date(data.sent_on)}) en "
             f"loopt <b>tot en met {end}</b>.",
             BODY,
@@ -555,13 +689,14 @@ def _remedy(data: AwardLetterData) -> list[Flowable]:
 
 
 def _closing(data: AwardLetterData) -> list[Flowable]:
+    signatory = data.signatory or Signatory(data.sender_name, data.sender_function)
     return [
         Spacer(1, 4 * mm),
         Paragraph("Met vriendelijke groet,", _ADDRESS),
         Paragraph(f"namens {markup(data.tender.contracting_authority)},", _ADDRESS),
         Spacer(1, 8 * mm),
-        Paragraph(markup(data.sender_name), _ADDRESS),
-        Paragraph(markup(data.sender_function), _ADDRESS),
+        Paragraph(markup(signatory.name), _ADDRESS),
+        Paragraph(markup(signatory.function), _ADDRESS),
         Paragraph(
             "Deze brief is opgesteld uit de vastgelegde gunningsbeslissing. Iedere inschrijver "
             "ontvangt zijn eigen brief op hetzelfde moment.",
@@ -582,6 +717,17 @@ def build_award_letter(data: AwardLetterData) -> bytes:
                 ("Datum", format_date(data.sent_on)),
                 ("Kenmerk", tender.reference),
                 ("Onderwerp", f"Voornemen tot gunning – {tender.title}"),
+                *(
+                    [
+                        (
+                            "Vervangt",
+                            f"de gunningsbeslissing van {format_date(data.replaces.sent_on)}, "
+                            f"ingetrokken op {format_date(data.replaces.withdrawn_on)}",
+                        )
+                    ]
+                    if data.replaces is not None
+                    else []
+                ),
                 ("Uw KvK-nummer", data.recipient.kvk_number),
             ],
             label_width=40 * mm,
@@ -594,6 +740,7 @@ def build_award_letter(data: AwardLetterData) -> bytes:
     else:
         story += _assessment(data)
     story += _reasons(data)
+    story += _draws(data)
     story += _winners(data)
     story += _parties(data)
     story += _standstill(data)
