@@ -37,7 +37,9 @@ from tender.documents.award_letter import Signatory as LetterSignatory
 from tender.documents.award_report import (
     AwardReportData,
     CommitteeMember,
+    DecisionVersion,
     DeclaredBand,
+    DrawRecord,
     GapDecisionEntry,
     LotOutcome,
     QaRoundEntry,
@@ -990,3 +992,151 @@ def test_documents_lay_out_with_hundreds_of_awarded_parties() -> None:
     )
     letter = build_award_letter(AwardLetterData(**{**data.__dict__, "tender": tender}))
     assert names[-1] in _text(letter)
+
+
+# --- The decision procedure in the report (issue 11) ------------------------------------
+
+DRAW = DrawRecord(
+    lot="A",
+    codes=("Inschrijving 05", "Inschrijving 02"),
+    method="Genummerde briefjes in een doos",
+    drawn_by="Anouk Jansen",
+    witnesses=("Bram de Vries", "Carla Smit"),
+    drawn_at=datetime(2026, 8, 27, 9, 30, tzinfo=UTC),
+    recorded_by="Bram de Vries",
+    note="De briefjes zijn na afloop bewaard.",
+)
+WITHDRAWN = DecisionVersion(
+    version=1,
+    prepared_by="Anouk Jansen",
+    prepared_at=datetime(2026, 6, 1, 9, 0, tzinfo=UTC),
+    approved_by="Bram de Vries",
+    approved_at=datetime(2026, 6, 2, 9, 0, tzinfo=UTC),
+    sent_back=((datetime(2026, 6, 1, 12, 0, tzinfo=UTC), "Bram de Vries", "Motivering G2 mist"),),
+    decided_on=date(2026, 6, 3),
+    body="college van B&W van Houten",
+    mandate="namens de regio Lekstroom",
+    sent_at=datetime(2026, 7, 1, 8, 0, tzinfo=UTC),
+    withdrawn_at=datetime(2026, 7, 15, 8, 0, tzinfo=UTC),
+    withdrawn_by="Anouk Jansen",
+    withdrawal_reason="Kort geding: de score op G2 wordt herzien.",
+)
+CURRENT = DecisionVersion(
+    version=2,
+    prepared_by="Anouk Jansen",
+    prepared_at=datetime(2026, 8, 20, 9, 0, tzinfo=UTC),
+    approved_by=None,
+    approved_at=None,
+    sent_back=(),
+    decided_on=None,
+    body="",
+    mandate="",
+    sent_at=None,
+    withdrawn_at=None,
+    withdrawn_by=None,
+    withdrawal_reason="",
+)
+
+
+@pytest.fixture(scope="module")
+def procedure_pdf() -> bytes:
+    return build_award_report(
+        report_data(
+            draws=(DRAW,),
+            history=(WITHDRAWN, CURRENT),
+            signatory=LetterSignatory("M. de Boer", "Wethouder Zorg"),
+            decision=DECISION,
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def procedure_text(procedure_pdf: bytes) -> str:
+    return _text(procedure_pdf)
+
+
+def test_report_timeline_names_the_deciding_body_and_the_signatory(procedure_text: str) -> None:
+    assert (
+        "Besluit op 28 augustus 2026 door het college van B&W van Houten (namens de regio "
+        "Lekstroom) Ondertekening M. de Boer, Wethouder Zorg"
+    ) in procedure_text
+
+
+def test_report_records_each_draw(procedure_text: str) -> None:
+    record = (
+        "Perceel A – Begeleiding volwassenen Gelijk geëindigd 2 inschrijvingen "
+        f"Getrokken volgorde 1. Inschrijving 05 – {NETWERK} 2. Inschrijving 02 – {BUURTZORG} "
+        "Methode Genummerde briefjes in een doos Getrokken door Anouk Jansen "
+        "In aanwezigheid van Bram de Vries en Carla Smit Moment 27-08-2026 11:30 "
+        "Vastgelegd door Bram de Vries Opmerking De briefjes zijn na afloop bewaard."
+    )
+    assert record in procedure_text
+    assert procedure_text.index("Loting") > procedure_text.index("Uitkomst per inschrijving")
+
+
+def test_report_lists_every_version_of_the_decision(procedure_text: str) -> None:
+    assert (
+        "Het besluit kent 2 versies. Versie 1 is ingetrokken. Dit advies hoort bij versie 2."
+    ) in procedure_text
+    assert (
+        "Versie 1 Gunningsadvies opgesteld door Anouk Jansen op 01-06-2026 11:00 "
+        "Teruggestuurd door Bram de Vries op 01-06-2026 14:00, met als reden: Motivering G2 mist "
+        "Goedkeuring door Bram de Vries op 02-06-2026 11:00 "
+        "Besluit op 3 juni 2026 door het college van B&W van Houten (namens de regio Lekstroom) "
+        "Verzending 01-07-2026 10:00 "
+        "Intrekking ingetrokken door Anouk Jansen op 15-07-2026 10:00, met als reden: "
+        "Kort geding: de score op G2 wordt herzien."
+    ) in procedure_text
+    assert (
+        "Versie 2 Gunningsadvies opgesteld door Anouk Jansen op 20-08-2026 11:00 "
+        "Goedkeuring nog niet goedgekeurd Besluit nog niet genomen "
+        "Verzending nog niet verzonden"
+    ) in procedure_text
+
+
+def test_report_without_procedure_facts_has_no_such_sections(report_text: str) -> None:
+    for absent in ("Loting", "Verloop van het besluit", "Ondertekening", "Besluit op"):
+        assert absent not in report_text
+
+
+def test_report_with_procedure_facts_ends_without_an_empty_page(procedure_pdf: bytes) -> None:
+    pages = _pages(procedure_pdf)
+    frame = [AUTHORITY, "Regio Lekstroom", "Gunningsadvies · kenmerk LEK-WMO-IB-2026"]
+    for number, page in enumerate(pages, start=1):
+        body = " ".join(page.split()).replace(f"pagina {number} van {len(pages)}", "")
+        for text in frame:
+            body = body.replace(text, "")
+        assert body.strip(), f"page {number} is empty"
+    assert "Dit gunningsadvies is opgesteld uit" in " ".join(pages[-1].split())
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"codes": ("Inschrijving 05",)}, "at least two"),
+        ({"codes": ("Inschrijving 05", "Inschrijving 05")}, "drawn twice"),
+    ],
+)
+def test_draw_record_refuses_fewer_than_two_or_duplicate_bids(
+    changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        replace(DRAW, **changes)
+
+
+def test_report_refuses_a_draw_in_an_unknown_lot_or_of_an_unknown_bid() -> None:
+    with pytest.raises(ValueError, match="unknown lot"):
+        report_data(draws=(replace(DRAW, lot="Z"),))
+    with pytest.raises(ValueError, match="unknown bids"):
+        report_data(draws=(replace(DRAW, codes=("Inschrijving 05", "Inschrijving 99")),))
+
+
+def test_report_refuses_versions_out_of_order_or_half_approved() -> None:
+    with pytest.raises(ValueError, match="oldest first"):
+        report_data(history=(CURRENT, WITHDRAWN))
+    with pytest.raises(ValueError, match="oldest first"):
+        report_data(history=(WITHDRAWN, WITHDRAWN))
+    with pytest.raises(ValueError, match="approval needs both"):
+        replace(CURRENT, approved_by="Bram de Vries")
+    with pytest.raises(ValueError, match="withdrawal needs both"):
+        replace(CURRENT, withdrawn_at=datetime(2026, 9, 1, tzinfo=UTC))

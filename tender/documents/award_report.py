@@ -14,6 +14,11 @@ with ``critical`` providers. Gaps and fragile cells are marked in words ("TEKORT
 "kwetsbaar"), never by colour alone; a gap without a recorded decision is marked
 "GEEN BESLUIT". A bid excluded on requirements is shown without scores, as in its
 letter. The wide tables are on landscape pages.
+
+The decision procedure (issue 11) adds, when given: the deciding body, mandate and
+signatory in the timeline; the course of the decision over its versions (advice,
+send-backs, approval, decision, sending, withdrawal with its reason); and the
+record of every draw by lot (drawn order, method, who drew, witnesses).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 
 from tender.award.standstill import standstill_end
 from tender.coverage import Cell, CoverageReport, LotCoverage, Network
+from tender.documents.award_letter import DecisionFacts, Signatory
 from tender.documents.pdf import (
     BODY,
     CLOSING,
@@ -45,6 +51,7 @@ from tender.documents.pdf import (
     TEXT_WIDTH,
     TITLE,
     bullet_list,
+    dutch_list,
     facts_table,
     grid_table,
     landscape_pages,
@@ -53,7 +60,13 @@ from tender.documents.pdf import (
     section_heading,
 )
 from tender.scoring import RequirementFailure, format_total
-from tender.timefmt import format_date, format_datetime, format_datetime_seconds, to_local
+from tender.timefmt import (
+    format_date,
+    format_datetime,
+    format_datetime_seconds,
+    format_long_date,
+    to_local,
+)
 
 DOCUMENT_TITLE = "Gunningsadvies"
 GAP = "TEKORT"
@@ -188,8 +201,68 @@ class GapDecisionEntry:
 
 
 @dataclass(frozen=True)
+class DrawRecord:
+    """The record of a draw by lot among tied bids in one lot.
+
+    ``codes`` are the blind codes of the tied bids in the order they were drawn
+    (first drawn first); ``drawn_by`` drew them by ``method`` in the presence of
+    ``witnesses``; ``recorded_by`` entered the record; ``note`` is free text.
+    """
+
+    lot: str
+    codes: tuple[str, ...]
+    method: str
+    drawn_by: str
+    witnesses: tuple[str, ...]
+    drawn_at: datetime
+    recorded_by: str
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.codes) < 2:
+            raise ValueError(f"draw in lot {self.lot}: a draw is among at least two bids")
+        if len(set(self.codes)) != len(self.codes):
+            raise ValueError(f"draw in lot {self.lot}: a bid is drawn twice")
+
+
+@dataclass(frozen=True)
+class DecisionVersion:
+    """One version of the award decision, from advice to (perhaps) withdrawal.
+
+    ``sent_back`` holds each time the reviewer sent the advice back, as (when, who,
+    reason). ``decided_on``, ``body`` and ``mandate`` are the decision (None and ''
+    while not decided); ``withdrawn_*`` are set when the decision was withdrawn.
+    """
+
+    version: int
+    prepared_by: str
+    prepared_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+    sent_back: tuple[tuple[datetime, str, str], ...]
+    decided_on: date | None
+    body: str
+    mandate: str
+    sent_at: datetime | None
+    withdrawn_at: datetime | None
+    withdrawn_by: str | None
+    withdrawal_reason: str
+
+    def __post_init__(self) -> None:
+        if (self.approved_by is None) != (self.approved_at is None):
+            raise ValueError(f"version {self.version}: approval needs both who and when")
+        if (self.withdrawn_by is None) != (self.withdrawn_at is None):
+            raise ValueError(f"version {self.version}: withdrawal needs both who and when")
+
+
+@dataclass(frozen=True)
 class AwardReportData:
-    """Everything the award report states; ``bids`` in the order to list them."""
+    """Everything the award report states; ``bids`` in the order to list them.
+
+    ``draws`` are the records of draws by lot, ``history`` the versions of the
+    decision (oldest first), ``decision`` and ``signatory`` the current decision's
+    body, mandate and date and who signs; all optional.
+    """
 
     reference: str
     title: str
@@ -206,6 +279,10 @@ class AwardReportData:
     bids: tuple[ReportBid, ...]
     coverage: CoverageReport
     gap_decisions: tuple[GapDecisionEntry, ...]
+    draws: tuple[DrawRecord, ...] = ()
+    history: tuple[DecisionVersion, ...] = ()
+    signatory: Signatory | None = None
+    decision: DecisionFacts | None = None
 
     def __post_init__(self) -> None:
         if self.award_mode not in AWARD_MODES:
@@ -214,6 +291,16 @@ class AwardReportData:
         for bid in self.bids:
             if bid.scores and [code for code, _ in bid.scores] != codes:
                 raise ValueError(f"{bid.blind_code}: scores do not match the criteria")
+        lots = {lot.code for lot in self.lots}
+        bids = {bid.blind_code for bid in self.bids}
+        for draw in self.draws:
+            if draw.lot not in lots:
+                raise ValueError(f"draw in unknown lot {draw.lot!r}")
+            if unknown := [code for code in draw.codes if code not in bids]:
+                raise ValueError(f"draw in lot {draw.lot}: unknown bids {unknown}")
+        versions = [version.version for version in self.history]
+        if versions != sorted(set(versions)):
+            raise ValueError("decision versions must be unique and oldest first")
 
     @property
     def standstill_end(self) -> date | None:
@@ -326,6 +413,12 @@ def _timeline(data: AwardReportData) -> list[Flowable]:
             f"op {format_datetime_seconds(t.opened_at)}",
         ),
         ("Gunningsbeslissing", f"{format_datetime(t.decided_at)} door {t.decided_by}"),
+        *([("Besluit", _decision_text(data.decision))] if data.decision is not None else []),
+        *(
+            [("Ondertekening", f"{data.signatory.name}, {data.signatory.function}")]
+            if data.signatory is not None
+            else []
+        ),
         (
             "Verzending gunningsbeslissingen",
             format_datetime(t.letters_sent_at) if t.letters_sent_at else "nog niet verzonden",
@@ -345,6 +438,129 @@ def _timeline(data: AwardReportData) -> list[Flowable]:
         ),
         facts_table(rows, label_width=58 * mm),
     ]
+
+
+def _decision_text(decision: DecisionFacts) -> str:
+    return _decided(decision.decided_on, decision.body, decision.mandate)
+
+
+def _decided(day: date, body: str, mandate: str) -> str:
+    mandate = f" ({mandate.strip()})" if mandate.strip() else ""
+    return f"op {format_long_date(day)} door het {body}{mandate}"
+
+
+def _version_rows(version: DecisionVersion) -> list[tuple[str, str]]:
+    rows = [
+        (
+            "Gunningsadvies",
+            f"opgesteld door {version.prepared_by} op {format_datetime(version.prepared_at)}",
+        )
+    ]
+    rows += [
+        ("Teruggestuurd", f"door {who} op {format_datetime(when)}, met als reden: {reason}")
+        for when, who, reason in sorted(version.sent_back, key=lambda entry: entry[0])
+    ]
+    if version.approved_by is not None and version.approved_at is not None:
+        approval = f"door {version.approved_by} op {format_datetime(version.approved_at)}"
+    else:
+        approval = "nog niet goedgekeurd"
+    rows.append(("Goedkeuring", approval))
+    rows.append(
+        (
+            "Besluit",
+            _decided(version.decided_on, version.body, version.mandate)
+            if version.decided_on is not None
+            else "nog niet genomen",
+        )
+    )
+    rows.append(
+        (
+            "Verzending",
+            format_datetime(version.sent_at) if version.sent_at else "nog niet verzonden",
+        )
+    )
+    if version.withdrawn_at is not None:
+        reason = (
+            f", met als reden: {version.withdrawal_reason}"
+            if version.withdrawal_reason.strip()
+            else ""
+        )
+        rows.append(
+            (
+                "Intrekking",
+                f"ingetrokken door {version.withdrawn_by} op "
+                f"{format_datetime(version.withdrawn_at)}{reason}",
+            )
+        )
+    return rows
+
+
+def _history(data: AwardReportData) -> list[Flowable]:
+    if not data.history:
+        return []
+    withdrawn = [v.version for v in data.history if v.withdrawn_at is not None]
+    current = [v.version for v in data.history if v.withdrawn_at is None]
+    summary = f"Het besluit kent {_count(len(data.history), 'versie', 'versies')}."
+    if withdrawn:
+        numbers = dutch_list([str(number) for number in withdrawn])
+        summary += (
+            f" {'Versie' if len(withdrawn) == 1 else 'Versies'} {numbers} "
+            f"{'is' if len(withdrawn) == 1 else 'zijn'} ingetrokken."
+        )
+    if current:
+        summary += f" Dit advies hoort bij versie {current[-1]}."
+    story: list[Flowable] = [
+        *section_heading("Verloop van het besluit"),
+        Paragraph(
+            "Per versie van het besluit: wie het gunningsadvies opstelde, wie het goedkeurde "
+            "of terugstuurde en waarom, wie besloot, wanneer de brieven zijn verzonden en of "
+            f"het besluit is ingetrokken. {summary}",
+            BODY,
+        ),
+    ]
+    for version in data.history:
+        story += [
+            *_subheading(f"Versie {version.version}"),
+            facts_table(_version_rows(version), label_width=40 * mm),
+        ]
+    return story
+
+
+def _draws(data: AwardReportData) -> list[Flowable]:
+    if not data.draws:
+        return []
+    names = {bid.blind_code: bid.organisation_name for bid in data.bids}
+    lots = {lot.code: lot.name for lot in data.lots}
+    story: list[Flowable] = [
+        *section_heading("Loting"),
+        Paragraph(
+            "Waar inschrijvingen in een perceel gelijk eindigden en de volgorde bepalend was "
+            "voor de gunning, is die volgorde door loting bepaald. Per loting staan hieronder "
+            "de getrokken volgorde (als eerste getrokken bovenaan), de methode, wie trok, in "
+            "aanwezigheid van wie, en wie de loting vastlegde.",
+            BODY,
+        ),
+    ]
+    for draw in data.draws:
+        order = "\n".join(
+            f"{place}. {code} – {names[code]}" for place, code in enumerate(draw.codes, start=1)
+        )
+        rows: list[tuple[str, str]] = [
+            ("Gelijk geëindigd", _count(len(draw.codes), "inschrijving", "inschrijvingen")),
+            ("Getrokken volgorde", order),
+            ("Methode", draw.method),
+            ("Getrokken door", draw.drawn_by),
+            ("In aanwezigheid van", dutch_list(draw.witnesses) or "niemand"),
+            ("Moment", format_datetime(draw.drawn_at)),
+            ("Vastgelegd door", draw.recorded_by),
+        ]
+        if draw.note.strip():
+            rows.append(("Opmerking", draw.note))
+        story += [
+            *_subheading(f"Perceel {draw.lot} – {lots[draw.lot]}"),
+            facts_table(rows, label_width=45 * mm),
+        ]
+    return story
 
 
 def _role(member: CommitteeMember) -> str:
@@ -785,12 +1001,14 @@ def build_award_report(data: AwardReportData) -> bytes:
         ),
         *_summary(data),
         *_timeline(data),
+        *_history(data),
         *_committee(data),
         *_received(data),
         *landscape_pages(),
         *_requirements(data),
         *_scores(data),
         *_outcomes(data),
+        *_draws(data),
         *_coverage(data),
         Paragraph(
             f"Dit gunningsadvies is opgesteld uit de gunningsbeslissing van {decided}, waarin "
