@@ -61,12 +61,6 @@ def _same_person(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def tied_bids(session: Session, tender: Tender, lot_code: str) -> tuple[int, ...]:
-    """The bids tied on the cut-off of the lot before any draw, or () without a tie."""
-    outcome = tender_outcome(session, tender, draw_order={}).outcome
-    return tuple(outcome.unresolved_ties.get(lot_code, ()))
-
-
 def draw_for(session: Session, tender: Tender, lot_code: str) -> TieDraw | None:
     """The draw recorded for the lot, if any (possibly for a tie that has since changed)."""
     return session.scalar(
