@@ -257,11 +257,17 @@ def coverage_command(reference: str, output_format: str) -> None:
     help="Map waarin de documenten worden geschreven.",
 )
 def documents_command(reference: str, out: Path) -> None:
-    """Write every award letter, the award report and the contracts to a folder."""
+    """Write every award letter, the award report and the contracts to a folder.
+
+    The documents of the decision in force (sent) are written as they were frozen;
+    before that, every document is a draft: "concept-" in its name and a CONCEPT
+    watermark on every page.
+    """
     import time
 
     from tender.award import documents as award_documents
     from tender.award import service as award
+    from tender.award import versions
     from tender.award.outcome import tender_outcome
     from tender.documents.pdf import audit_footer
     from tender.timefmt import to_local
@@ -271,19 +277,14 @@ def documents_command(reference: str, out: Path) -> None:
     if tender is None:
         click.echo(f"Onbekende aanbesteding: {reference}.", err=True)
         sys.exit(1)
-    decision = award.decision_for(session, tender)
+    decision = versions.open_decision(session, tender)
     now = clock.now()
     if decision is not None:
-        snapshot = decision.snapshot
+        snapshot = award_documents.documented(session, decision)
         sent_at = decision.letters_sent_at or now
     elif tender.state in award.DECIDABLE_STATES:
         snapshot = award.build_snapshot(session, tender_outcome(session, tender), now=now)
         sent_at = now
-        click.echo(
-            "CONCEPT: de gunningsbeslissing is nog niet genomen; de documenten tonen de "
-            "voorgestelde uitkomst en een opschortende termijn vanaf vandaag "
-            f"({to_local(now):%d-%m-%Y})."
-        )
     else:
         click.echo(
             f"Aanbesteding {reference} heeft status '{tender.state}': er zijn nog geen "
@@ -291,10 +292,19 @@ def documents_command(reference: str, out: Path) -> None:
             err=True,
         )
         sys.exit(1)
+    concept = decision is None or decision.letters_sent_at is None
+    if concept:
+        click.echo(
+            "CONCEPT: de brieven zijn nog niet verzonden; de documenten heten concept-... en "
+            "dragen op elke pagina het watermerk CONCEPT, met een opschortende termijn vanaf "
+            f"vandaag ({to_local(now):%d-%m-%Y})."
+        )
     started = time.perf_counter()
     # Like stored documents, the written ones print the audit chain's head.
     with audit_footer(audit.head(session)):
-        written = award_documents.write_all(snapshot, out, sent_at=sent_at, contracts=True)
+        written = award_documents.write_all(
+            snapshot, out, sent_at=sent_at, contracts=True, concept=concept
+        )
     seconds = time.perf_counter() - started
     click.echo(f"{len(written)} documenten geschreven naar {out} in {seconds:.1f} s.")
 

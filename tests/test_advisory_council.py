@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+import award_steps
 from factories import login
 from flask import Flask, url_for
 from flask.testing import FlaskClient
@@ -105,11 +106,8 @@ def _scored_demo(app: Flask, session: Session, now: datetime) -> tuple[Tender, U
 
 
 def announce_award(app: Flask, tender: Tender, officer: User) -> None:
-    """The inkoper takes the award decision and releases the letters (and the report)."""
-    officer_client = app.test_client()
-    login(officer_client, officer)
-    officer_client.post(f"/aanbestedingen/{tender.id}/gunning/besluit")
-    officer_client.post(f"/aanbestedingen/{tender.id}/gunning/brieven")
+    """Two inkopers take the award decision and release the letters (and the report)."""
+    award_steps.announce_award(app, tender, officer)
 
 
 def _crawl(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import award_steps
 import pytest
 from factories import ROOT, login, pdf_bytes
 from flask import Flask
@@ -186,9 +187,8 @@ def _award_completely(session: Session, tender: Tender, now: datetime) -> None:
     """Decision, letters released, standstill over, contracts made."""
     officer = _officer(session)
     decide_all_gaps(session, tender, officer, now)
-    award.decide_award(session, tender=tender, actor=officer, now=now)
-    decision = award.release_letters(
-        session, tender=tender, actor=officer, now=now, letters_ready=True
+    decision = award_steps.send(
+        session, award_steps.decide(session, tender, preparer=officer, now=now), now=now
     )
     session.commit()
     later = now + timedelta(days=40)

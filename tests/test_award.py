@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import award_steps
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from tender import demo
 from tender.accounts.models import User
 from tender.award import gaps as gap_service
 from tender.award import service as award
+from tender.award import steps
 from tender.award.outcome import tender_outcome
 from tender.errors import DomainError
 from tender.tenders.models import Lot, Municipality, TargetGroup, TenderState
@@ -64,9 +66,9 @@ def test_decision_waits_for_gap_decisions_then_freezes_the_outcome(
 ) -> None:
     tender, officer = scored
     with pytest.raises(award.AwardError, match="tekort"):
-        award.decide_award(session, tender=tender, actor=officer, now=now)
+        steps.prepare_advice(session, tender=tender, actor=officer, now=now)
     assert decide_all_gaps(session, tender, officer, now) > 0
-    decision = award.decide_award(session, tender=tender, actor=officer, now=now)
+    decision = award_steps.decide(session, tender, preparer=officer, now=now)
     snapshot = decision.snapshot
     live = tender_outcome(session, tender).outcome
     assert {b["bid_id"] for b in snapshot["bids"]} == {b.bid_id for b in live.bids}
@@ -76,8 +78,8 @@ def test_decision_waits_for_gap_decisions_then_freezes_the_outcome(
     rejected = next(b for b in snapshot["bids"] if not b["awarded_lots"])
     assert rejected["reasons"] and rejected["organisation"]["name"].endswith("(demo)")
     assert snapshot["gap_decisions"] and snapshot["coverage"]["tender"] == tender.reference
-    with pytest.raises(award.AwardError, match="al genomen"):
-        award.decide_award(session, tender=tender, actor=officer, now=now)
+    with pytest.raises(award.AwardError, match="al een gunningsbeslissing in behandeling"):
+        steps.prepare_advice(session, tender=tender, actor=officer, now=now)
     lot = tender.lots[0]
     with pytest.raises(gap_service.GapDecisionError):
         gap_service.record_gap_decision(
@@ -95,10 +97,8 @@ def test_decision_waits_for_gap_decisions_then_freezes_the_outcome(
 def _released(session: Session, scored, sent: datetime):  # type: ignore[no-untyped-def]
     tender, officer = scored
     decide_all_gaps(session, tender, officer, sent)
-    award.decide_award(session, tender=tender, actor=officer, now=sent)
-    return award.release_letters(
-        session, tender=tender, actor=officer, now=sent, letters_ready=True
-    )
+    decision = award_steps.decide(session, tender, preparer=officer, now=sent)
+    return award_steps.send(session, decision, now=sent)
 
 
 def test_standstill_and_definitive_award_to_the_second(session: Session, scored) -> None:  # type: ignore[no-untyped-def]
@@ -144,16 +144,29 @@ def test_pending_objection_blocks_the_definitive_award(session: Session, scored)
     assert tender.state == TenderState.AWARDED
 
 
-def test_letters_must_be_ready_before_release(session: Session, scored, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def test_letters_wait_for_the_approvers_preview_and_a_matching_confirmation(
+    session: Session, scored, now: datetime
+) -> None:  # type: ignore[no-untyped-def]
     tender, officer = scored
     decide_all_gaps(session, tender, officer, now)
-    award.decide_award(session, tender=tender, actor=officer, now=now)
-    with pytest.raises(award.AwardError, match="nog niet allemaal"):
-        award.release_letters(session, tender=tender, actor=officer, now=now, letters_ready=False)
+    decision = award_steps.decide(session, tender, preparer=officer, now=now)
+    end = steps.sending_standstill_end(decision, now).isoformat()
+    count = steps.letter_count(decision)
+    with pytest.raises(award.AwardError, match="eerst bekijken"):
+        steps.confirm_sending(decision, letters=count, standstill=end, now=now)
+    # Only the approver's look counts as the preview.
+    assert not steps.record_preview(session, decision=decision, actor=officer, now=now)
+    approver = session.get(User, decision.approved_by_id)
+    assert steps.record_preview(session, decision=decision, actor=approver, now=now)
+    with pytest.raises(award.AwardError, match="klopt niet"):
+        steps.confirm_sending(decision, letters=count - 1, standstill=end, now=now)
+    with pytest.raises(award.AwardError, match="klopt niet"):
+        steps.confirm_sending(decision, letters=count, standstill="2099-01-01", now=now)
+    steps.confirm_sending(decision, letters=count, standstill=end, now=now)
     assert tender.state == TenderState.EVALUATED
 
 
-def test_a_document_job_left_running_by_a_restart_can_be_started_again(
+def test_a_job_whose_worker_died_shows_stalled_and_is_resumed_not_restarted(
     session: Session,
     scored,
     now: datetime,  # type: ignore[no-untyped-def]
@@ -171,10 +184,17 @@ def test_a_document_job_left_running_by_a_restart_can_be_started_again(
             kind="award_letters",
             total=3,
             actor_id=officer.id,
-            now=now + timedelta(minutes=5),
+            now=now + timedelta(seconds=30),
         )
+    assert jobs.shown_status(first, now + timedelta(seconds=59)) == jobs.RUNNING
     later = now + jobs.STALE_AFTER + timedelta(seconds=1)
-    second = jobs.create_job(
-        session, tender_id=tender.id, kind="award_letters", total=3, actor_id=officer.id, now=later
-    )
-    assert first.status == jobs.FAILED and second.status == jobs.RUNNING
+    assert jobs.shown_status(first, later) == jobs.STALLED
+    with pytest.raises(DomainError, match="vastgelopen"):
+        jobs.create_job(
+            session, tender_id=tender.id, kind="award_letters", total=3, actor_id=officer.id,
+            now=later,
+        )  # fmt: skip
+    jobs.claim_for_resume(session, first, now=later)
+    assert first.status == jobs.RUNNING and first.heartbeat_at == later
+    with pytest.raises(DomainError, match="nog gemaakt"):
+        jobs.claim_for_resume(session, first, now=later)

@@ -7,6 +7,7 @@ import io
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import award_steps
 from factories import (
     ask_question,
     login,
@@ -23,7 +24,6 @@ from test_award import decide_all_gaps
 
 from tender import audit, clock, demo
 from tender.accounts.models import Role, User
-from tender.award import service as award
 from tender.bids.models import Bid, BidSubmission
 from tender.documents import service as documents
 from tender.documents.models import Document
@@ -79,12 +79,12 @@ def test_award_letters_report_and_contracts_carry_the_head(
     session.commit()
     officer = session.scalar(select(User).where(User.email == "inkoper@demo.example"))
     decide_all_gaps(session, result.tender, officer, now)
-    award.decide_award(session, tender=result.tender, actor=officer, now=now)
+    decision = award_steps.decide(session, result.tender, preparer=officer, now=now)
     session.commit()
     client = app.test_client()
     login(client, officer)
     clock.set_clock(lambda: now)
-    assert client.post(f"/aanbestedingen/{result.tender.id}/gunning/brieven").status_code == 302
+    award_steps.send_over_http(app, decision)
     clock.set_clock(lambda: now + timedelta(days=40))
     assert client.post(f"/aanbestedingen/{result.tender.id}/gunning/definitief").status_code == 302
     session.expire_all()

@@ -15,18 +15,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tender import audit, clock, coverage, scoring
 from tender.accounts.models import User
-from tender.award import service
+from tender.award import service, versions
+from tender.award import steps as steps_module
 from tender.award.jobs import Finisher, Steps
 from tender.award.models import AwardDecision
 from tender.bids.models import Bid
 from tender.documents import award_letter as letter
 from tender.documents import award_report as report
 from tender.documents import framework_contract as contract
+from tender.documents import pdf
 from tender.documents import service as documents
 from tender.documents.models import Document
 from tender.errors import DomainError
@@ -38,28 +40,56 @@ LETTERS = "award_letters"
 CONTRACTS = "contracts"
 
 
-def letter_filename(reference: str, entry: Mapping[str, Any]) -> str:
+def _versioned(name: str, version: int) -> str:
+    """Documents of a later version of the decision end in ``-v2``, ``-v3``, ..."""
+    return f"{name.removesuffix('.pdf')}-v{version}.pdf" if version > 1 else name
+
+
+def _version(snapshot: Mapping[str, Any]) -> int:
+    return int(snapshot.get("decision", {}).get("version", 1))
+
+
+def letter_filename(reference: str, entry: Mapping[str, Any], version: int = 1) -> str:
     number = entry["blind_code"].split()[-1]
-    return f"gunningsbeslissing-{reference}-{number}-{entry['organisation']['kvk']}.pdf"
+    name = f"gunningsbeslissing-{reference}-{number}-{entry['organisation']['kvk']}.pdf"
+    return _versioned(name, version)
 
 
-def contract_filename(reference: str, entry: Mapping[str, Any]) -> str:
-    return f"raamovereenkomst-{reference}-{entry['organisation']['kvk']}.pdf"
+def contract_filename(reference: str, entry: Mapping[str, Any], version: int = 1) -> str:
+    return _versioned(f"raamovereenkomst-{reference}-{entry['organisation']['kvk']}.pdf", version)
 
 
-def report_filename(reference: str) -> str:
-    return f"gunningsadvies-{reference}.pdf"
+def report_filename(reference: str, version: int = 1) -> str:
+    return _versioned(f"gunningsadvies-{reference}.pdf", version)
 
 
 PlannedDocument = tuple[str, str, int | None, Callable[[], bytes]]  # name, kind, bid, build
 
 
-def planned_letters(snapshot: Mapping[str, Any], *, sent_at: datetime) -> list[PlannedDocument]:
+def _as_concept(planned: list[PlannedDocument], concept: bool) -> list[PlannedDocument]:
+    """Drafts: ``concept-`` in the name and the CONCEPT watermark on every page."""
+    if not concept:
+        return planned
+
+    def drafted(build: Callable[[], bytes]) -> Callable[[], bytes]:
+        def build_concept() -> bytes:
+            with pdf.concept():
+                return build()
+
+        return build_concept
+
+    return [(f"concept-{name}", kind, bid, drafted(build)) for name, kind, bid, build in planned]
+
+
+def planned_letters(
+    snapshot: Mapping[str, Any], *, sent_at: datetime, concept: bool = False
+) -> list[PlannedDocument]:
     """One letter per bidder plus the award report, as (name, kind, bid id, build)."""
     reference = snapshot["tender"]["reference"]
+    version = _version(snapshot)
     planned: list[PlannedDocument] = [
         (
-            letter_filename(reference, entry),
+            letter_filename(reference, entry, version),
             documents.AWARD_LETTER,
             entry["bid_id"],
             lambda entry=entry: letter_pdf(snapshot, entry, sent_at=sent_at),
@@ -68,21 +98,24 @@ def planned_letters(snapshot: Mapping[str, Any], *, sent_at: datetime) -> list[P
     ]
     planned.append(
         (
-            report_filename(reference),
+            report_filename(reference, version),
             documents.AWARD_REPORT,
             None,
-            lambda: report_pdf(snapshot, sent_at=sent_at),
+            lambda: report_pdf(snapshot, sent_at=None if concept else sent_at),
         )
     )
-    return planned
+    return _as_concept(planned, concept)
 
 
-def planned_contracts(snapshot: Mapping[str, Any]) -> list[PlannedDocument]:
+def planned_contracts(
+    snapshot: Mapping[str, Any], *, concept: bool = False
+) -> list[PlannedDocument]:
     reference = snapshot["tender"]["reference"]
+    version = _version(snapshot)
     awarded = set(service.awarded_bid_ids(snapshot))
-    return [
+    planned: list[PlannedDocument] = [
         (
-            contract_filename(reference, entry),
+            contract_filename(reference, entry, version),
             documents.CONTRACT,
             entry["bid_id"],
             lambda entry=entry: contract_pdf(snapshot, entry),
@@ -90,27 +123,104 @@ def planned_contracts(snapshot: Mapping[str, Any]) -> list[PlannedDocument]:
         for entry in snapshot["bids"]
         if entry["bid_id"] in awarded
     ]
+    return _as_concept(planned, concept)
 
 
 def _store_step(
-    planned: PlannedDocument, *, tender_id: int, storage_dir: Path, actor_id: int | None
+    planned: PlannedDocument,
+    *,
+    tender_id: int,
+    decision_id: int,
+    storage_dir: Path,
+    actor_id: int | None,
 ) -> Callable[[Session], None]:
+    """Store one document of the decision, unless a run before this one already did:
+    a resumed job never makes a second copy (one per decision, kind and bidder)."""
     name, kind, bid_id, build = planned
 
     def step(session: Session) -> None:
-        documents.store_document(
-            session,
-            storage_dir=storage_dir,
-            tender_id=tender_id,
-            kind=kind,
-            filename=name,
-            build=build,
-            now=clock.now(),
-            actor_id=actor_id,
-            bid_id=bid_id,
+        made = session.scalar(
+            select(Document.id).where(
+                Document.decision_id == decision_id,
+                Document.kind == kind,
+                Document.bid_id == bid_id if bid_id is not None else Document.bid_id.is_(None),
+            )
         )
+        if made is not None:
+            return
+        now = clock.now()
+        with pdf.generated_at(now):
+            documents.store_document(
+                session,
+                storage_dir=storage_dir,
+                tender_id=tender_id,
+                kind=kind,
+                filename=name,
+                build=build,
+                now=now,
+                actor_id=actor_id,
+                bid_id=bid_id,
+                decision_id=decision_id,
+            )
 
     return step
+
+
+def decision_context(session: Session, decision: AwardDecision) -> dict[str, Any]:
+    """What the documents of this version say about the decision and its history."""
+
+    def name(user_id: int | None) -> str | None:
+        user = session.get(User, user_id) if user_id else None
+        return f"{user.name} ({user.email})" if user else None
+
+    def iso(moment: datetime | date | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    replaced = decision.replaces
+    history = [
+        {
+            "version": d.version,
+            "prepared_by": name(d.prepared_by_id),
+            "prepared_at": iso(d.prepared_at),
+            "approved_by": name(d.approved_by_id),
+            "approved_at": iso(d.approved_at),
+            "sent_back": [[r["at"], r["by"], r["reason"]] for r in d.returns],
+            "decided_on": iso(d.decided_on),
+            "body": d.deciding_body,
+            "mandate": d.mandate,
+            "sent_at": iso(d.letters_sent_at),
+            "withdrawn_at": iso(d.withdrawn_at),
+            "withdrawn_by": name(d.withdrawn_by_id),
+            "withdrawal_reason": d.withdrawal_reason,
+        }
+        for d in versions.versions(session, decision.tender)
+        if d.version <= decision.version
+    ]
+    return {
+        "version": decision.version,
+        "decided_on": iso(decision.decided_on),
+        "decided_at": iso(decision.decided_at),
+        "decided_by": name(decision.decided_by_id),
+        "body": decision.deciding_body,
+        "mandate": decision.mandate,
+        "signatory": {"name": decision.signatory_name, "function": decision.signatory_function}
+        if decision.signatory_name
+        else None,
+        "replaces": {
+            "version": replaced.version,
+            "sent_on": iso(to_local(replaced.letters_sent_at).date()),
+            "withdrawn_on": iso(to_local(replaced.withdrawn_at).date()),
+            "reason": replaced.withdrawal_reason,
+        }
+        if replaced is not None and replaced.letters_sent_at and replaced.withdrawn_at
+        else None,
+        "history": history,
+    }
+
+
+def documented(session: Session, decision: AwardDecision) -> dict[str, Any]:
+    """The decision's snapshot with what the documents say about the decision itself."""
+    return {**decision.snapshot, "decision": decision_context(session, decision)}
 
 
 def job_plan(
@@ -125,7 +235,11 @@ def job_plan(
     config: Mapping[str, Any],
     instance_path: str,
 ) -> tuple[Steps, Finisher]:
-    """The steps of a document job and what completes it."""
+    """The steps of a document job and what completes it.
+
+    ``snapshot`` is the decision's, with its context (``documented``). Running the
+    plan again (a resumed job) stores only what is missing.
+    """
     if kind == LETTERS:
         planned = planned_letters(snapshot, sent_at=started_at)
     elif kind == CONTRACTS:
@@ -133,35 +247,46 @@ def job_plan(
     else:
         raise ValueError(kind)
     steps = [
-        _store_step(p, tender_id=tender_id, storage_dir=storage_dir, actor_id=actor_id)
+        _store_step(
+            p,
+            tender_id=tender_id,
+            decision_id=decision_id,
+            storage_dir=storage_dir,
+            actor_id=actor_id,
+        )
         for p in planned
     ]
 
     def finish(session: Session, now: datetime) -> None:
-        tender = session.get(Tender, tender_id)
+        decision = session.get(AwardDecision, decision_id)
         actor = session.get(User, actor_id) if actor_id else None
-        assert tender is not None and actor is not None
+        assert decision is not None and actor is not None
+        tender = decision.tender
         if kind == LETTERS:
             if to_local(now).date() != to_local(started_at).date():
                 raise DomainError(
                     "Het maken van de brieven liep over middernacht heen; de datum in de "
-                    "brieven klopt niet meer. Start het maken opnieuw."
+                    "brieven klopt niet meer. Start het verzenden opnieuw."
                 )
-            service.release_letters(
-                session, tender=tender, actor=actor, now=now, letters_ready=True
-            )
-        released = release(session, tender_id=tender_id, kinds=_kinds(kind), now=now)
+            steps_module.release_letters(session, decision=decision, actor=actor, now=now)
+        released = release(session, decision_id=decision_id, kinds=_kinds(kind), now=now)
         audit.record(
             session,
             actor=actor,
             action=f"award.{kind}_released",
-            object_type="tender",
-            object_id=tender_id,
+            object_type="award_decision",
+            object_id=decision_id,
             tender_id=tender_id,
             now=now,
-            details={"documenten": released},
+            details={
+                "versie": decision.version,
+                "documenten": len(released),
+                "sha256": {d.filename: d.sha256 for d in released},
+            },
         )
-        notify_bidders(session, tender, kind, config=config, instance_path=instance_path, now=now)
+        notify_bidders(
+            session, tender, decision, kind, config=config, instance_path=instance_path, now=now
+        )
 
     return steps, finish
 
@@ -172,23 +297,32 @@ def _kinds(kind: str) -> tuple[str, ...]:
     return (documents.CONTRACT,)
 
 
-def release(session: Session, *, tender_id: int, kinds: tuple[str, ...], now: datetime) -> int:
-    """Release every stored, unreleased document of these kinds at one moment."""
-    result = session.execute(
-        update(Document)
-        .where(
-            Document.tender_id == tender_id,
-            Document.kind.in_(kinds),
-            Document.released_at.is_(None),
+def release(
+    session: Session, *, decision_id: int, kinds: tuple[str, ...], now: datetime
+) -> list[Document]:
+    """Release every stored, unreleased document of the decision of these kinds at one
+    moment; from then on they are frozen (their SHA-256 is in the audit event)."""
+    items = list(
+        session.scalars(
+            select(Document)
+            .where(
+                Document.decision_id == decision_id,
+                Document.kind.in_(kinds),
+                Document.released_at.is_(None),
+            )
+            .order_by(Document.id)
         )
-        .values(released_at=now)
     )
-    return result.rowcount or 0
+    for item in items:
+        item.released_at = now
+    session.flush()
+    return items
 
 
 def notify_bidders(
     session: Session,
     tender: Tender,
+    decision: AwardDecision,
     kind: str,
     *,
     config: Mapping[str, Any],
@@ -198,8 +332,6 @@ def notify_bidders(
     """Tell every bidder's users that their letter (or contract) is in the portal."""
     from tender.notifications import send_mail
 
-    decision = session.scalar(select(AwardDecision).where(AwardDecision.tender_id == tender.id))
-    assert decision is not None
     bid_ids = (
         [entry["bid_id"] for entry in decision.snapshot["bids"]]
         if kind == LETTERS
@@ -216,6 +348,8 @@ def notify_bidders(
     if not addresses:
         return
     what = "de gunningsbeslissing" if kind == LETTERS else "de raamovereenkomst"
+    if kind == LETTERS and decision.replaces_id is not None:
+        what = "een nieuwe gunningsbeslissing (de eerdere is ingetrokken)"
     send_mail(
         config,
         instance_path=instance_path,
@@ -233,35 +367,38 @@ def bid_of(session: Session, document: Document) -> Bid | None:
     return session.get(Bid, document.bid_id) if document.bid_id else None
 
 
-def released_for(session: Session, organisation_id: int) -> list[Document]:
-    """The released letters and contracts addressed to an organisation."""
-    return list(
-        session.scalars(
-            select(Document)
-            .join(Bid, Bid.id == Document.bid_id)
-            .where(
-                Bid.organisation_id == organisation_id,
-                Document.kind.in_([documents.AWARD_LETTER, documents.CONTRACT]),
-                Document.released_at.is_not(None),
-            )
-            .order_by(Document.released_at.desc(), Document.kind)
+def released_for(session: Session, organisation_id: int) -> list[tuple[Document, datetime | None]]:
+    """The released letters and contracts addressed to an organisation, newest first,
+    each with when its decision was withdrawn (None while it stands)."""
+    rows = session.execute(
+        select(Document, AwardDecision.withdrawn_at)
+        .join(Bid, Bid.id == Document.bid_id)
+        .outerjoin(AwardDecision, AwardDecision.id == Document.decision_id)
+        .where(
+            Bid.organisation_id == organisation_id,
+            Document.kind.in_([documents.AWARD_LETTER, documents.CONTRACT]),
+            Document.released_at.is_not(None),
         )
+        .order_by(Document.released_at.desc(), Document.kind)
     )
+    return [(document, withdrawn_at) for document, withdrawn_at in rows]
 
 
 def write_all(
-    snapshot: Mapping[str, Any], out: Path, *, sent_at: datetime, contracts: bool
+    snapshot: Mapping[str, Any], out: Path, *, sent_at: datetime, contracts: bool, concept: bool
 ) -> list[Path]:
-    """Write every letter, the report and (if asked) the contracts to ``out``."""
+    """Write every letter, the report and (if asked) the contracts to ``out``;
+    ``concept`` marks them as drafts (name and watermark)."""
     out.mkdir(parents=True, exist_ok=True)
-    planned = planned_letters(snapshot, sent_at=sent_at)
+    planned = planned_letters(snapshot, sent_at=sent_at, concept=concept)
     if contracts:
-        planned += planned_contracts(snapshot)
+        planned += planned_contracts(snapshot, concept=concept)
     written = []
-    for name, _kind, _bid, build in planned:
-        path = out / name
-        path.write_bytes(build())
-        written.append(path)
+    with pdf.generated_at(clock.now()):
+        for name, _kind, _bid, build in planned:
+            path = out / name
+            path.write_bytes(build())
+            written.append(path)
     return written
 
 

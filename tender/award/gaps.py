@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from tender import audit, coverage
 from tender.accounts.models import User
+from tender.award import versions
 from tender.award.coverage_data import TenderCoverage, tender_coverage
-from tender.award.models import AwardDecision, GapDecision
+from tender.award.models import GapDecision
 from tender.award.outcome import TenderOutcome
 from tender.errors import DomainError
 from tender.tenders.models import Lot, Municipality, TargetGroup, Tender, TenderState
@@ -42,10 +43,11 @@ def decision_refusal(session: Session, tender: Tender) -> str | None:
             f"Aanbesteding {tender.reference} heeft status '{tender.state}': besluiten over "
             "tekorten in het dekkend aanbod liggen vast."
         )
-    decided = session.scalar(select(AwardDecision.id).where(AwardDecision.tender_id == tender.id))
+    decided = versions.active_decision(session, tender)
     if decided is not None:
         return (
-            "De gunningsbeslissing is al genomen; de besluiten over tekorten liggen daarmee vast."
+            f"Het gunningsadvies (versie {decided.version}) is vastgelegd; de besluiten over "
+            "tekorten liggen daarmee vast. Laat het advies terugsturen om ze te wijzigen."
         )
     return None
 

@@ -3,6 +3,12 @@
 A job runs in a thread of the web process with its own session; each stored
 document advances the progress row, committed as it goes, so the page that polls
 it (in any worker) and other users' requests are never blocked by the batch.
+
+The worker writes a heartbeat at every step (a step is one document, well under a
+second). A running job without a heartbeat for ``STALE_AFTER`` lost its worker (a
+crash or restart): it shows as stalled and can be resumed. Resuming runs the same
+plan again; each step stores its document only if the decision does not have it
+yet, so no letter is ever made twice.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tender import clock
@@ -28,8 +34,17 @@ Finisher = Callable[[Session, datetime], None]
 RUNNING = "bezig"
 DONE = "klaar"
 FAILED = "mislukt"
-# A job that reports no progress for this long died with its process (a restart).
-STALE_AFTER = timedelta(hours=1)
+STALLED = "vastgelopen"  # shown, never stored: a running job without a heartbeat
+# A running job that has written no heartbeat for this long has lost its worker.
+STALE_AFTER = timedelta(minutes=1)
+HEARTBEAT_EVERY = timedelta(seconds=15)
+
+
+def shown_status(job: DocumentJob, now: datetime) -> str:
+    """The job's status as users see it: a running job without a heartbeat is stalled."""
+    if job.status == RUNNING and now - (job.heartbeat_at or job.started_at) > STALE_AFTER:
+        return STALLED
+    return job.status
 
 
 def latest_job(session: Session, tender_id: int, kind: str) -> DocumentJob | None:
@@ -42,28 +57,53 @@ def latest_job(session: Session, tender_id: int, kind: str) -> DocumentJob | Non
 
 
 def create_job(
-    session: Session, *, tender_id: int, kind: str, total: int, actor_id: int | None, now: datetime
+    session: Session,
+    *,
+    tender_id: int,
+    kind: str,
+    total: int,
+    actor_id: int | None,
+    now: datetime,
+    decision_id: int | None = None,
 ) -> DocumentJob:
     running = latest_job(session, tender_id, kind)
     if running is not None and running.status == RUNNING:
-        if now - running.started_at < STALE_AFTER:
-            raise DomainError("Deze documenten worden al gemaakt; wacht tot de voortgang klaar is.")
-        running.status = FAILED
-        running.error = "Afgebroken: het maken stond langer dan een uur stil (herstart?)."
-        running.finished_at = now
+        if shown_status(running, now) == STALLED:
+            raise DomainError(
+                "Het maken van deze documenten is vastgelopen; hervat het in plaats van "
+                "opnieuw te beginnen."
+            )
+        raise DomainError("Deze documenten worden al gemaakt; wacht tot de voortgang klaar is.")
     job = DocumentJob(
         tender_id=tender_id,
         kind=kind,
+        decision_id=decision_id,
         status=RUNNING,
         total=total,
         done=0,
         error="",
         started_at=now,
+        heartbeat_at=now,
         started_by_id=actor_id,
     )
     session.add(job)
     session.flush()
     return job
+
+
+def claim_for_resume(session: Session, job: DocumentJob, *, now: datetime) -> None:
+    """Take over a stalled or failed job: it runs again from the start of its plan
+    (steps already done are skipped by the plan itself)."""
+    if job.status == DONE:
+        raise DomainError("Deze documenten zijn al klaar.")
+    if job.status == RUNNING and shown_status(job, now) != STALLED:
+        raise DomainError("Deze documenten worden nog gemaakt; wacht tot de voortgang klaar is.")
+    job.status = RUNNING
+    job.error = ""
+    job.done = 0
+    job.finished_at = None
+    job.heartbeat_at = now
+    session.flush()
 
 
 def run(
@@ -77,6 +117,7 @@ def run(
             job = session.get(DocumentJob, job_id)
             assert job is not None
             job.done = index
+            job.heartbeat_at = clock.now()
             session.commit()
         job = session.get(DocumentJob, job_id)
         assert job is not None
@@ -100,12 +141,37 @@ def run(
 def start_in_background(
     app: Flask, job_id: int, steps: Steps, finish: Finisher
 ) -> threading.Thread:
-    """Run the job in a daemon thread of this process."""
+    """Run the job in a daemon thread of this process, with a heartbeat beside it.
+
+    The heartbeat thread keeps a long step (a large report) from looking stalled;
+    it dies with the process, which is exactly when the job should look stalled.
+    """
     factory = app.extensions["tender.sessionmaker"]
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_EVERY.total_seconds()):
+            session = factory()
+            try:
+                session.execute(
+                    update(DocumentJob)
+                    .where(DocumentJob.id == job_id, DocumentJob.status == RUNNING)
+                    .values(heartbeat_at=clock.now())
+                )
+                session.commit()
+            except Exception:  # a missed beat only matters if every beat is missed
+                session.rollback()
+            finally:
+                session.close()
 
     def target() -> None:
-        with app.app_context():
-            run(factory, job_id, steps, finish)
+        beater = threading.Thread(target=beat, name=f"document-job-{job_id}-beat", daemon=True)
+        beater.start()
+        try:
+            with app.app_context():
+                run(factory, job_id, steps, finish)
+        finally:
+            stop.set()
 
     thread = threading.Thread(target=target, name=f"document-job-{job_id}", daemon=True)
     thread.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -21,28 +23,63 @@ from tender.db import Base, UTCDateTime
 from tender.tenders.models import Lot, Municipality, TargetGroup, Tender
 
 
-class AwardDecision(Base):
-    """The (provisional, then definitive) award of one tender.
+class DecisionStatus(StrEnum):
+    """Where one version of the award decision stands (DOMAIN.md section 4)."""
 
-    ``snapshot`` freezes the outcome (scores, totals, ranks, coverage) once, at
-    the decision; letters, report and contracts are built from it.
+    ADVICE = "advies"  # prepared by an inkoper, awaiting a second inkoper's review
+    RETURNED = "teruggestuurd"  # sent back with a reason; the preparer revises it
+    APPROVED = "goedgekeurd"  # approved; the decision itself is still to be recorded
+    DECIDED = "besloten"  # decided by the competent body; letters not yet sent
+    SENT = "verzonden"  # letters released; the standstill runs
+    WITHDRAWN = "ingetrokken"  # withdrawn with a reason; a new version may follow
+
+
+class AwardDecision(Base):
+    """One version of the award decision of a tender, from advice to sent letters.
+
+    ``snapshot`` freezes the outcome (scores, totals, ranks, coverage, draws) when
+    the advice is prepared; letters, report and contracts are built from it. A
+    sent decision can be withdrawn (``withdrawn_*``); the next version ``replaces``
+    it, with new letters and a new standstill, and the old letters stay.
     """
 
     __tablename__ = "award_decision"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"), unique=True)
-    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20), default=DecisionStatus.ADVICE)
     snapshot: Mapped[dict] = mapped_column(JSON)
+    prepared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    prepared_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # Every time a reviewer sent the advice back: [{"at", "by", "reason"}].
+    returns: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    deciding_body: Mapped[str] = mapped_column(Text, default="")
+    mandate: Mapped[str] = mapped_column(Text, default="")
+    signatory_name: Mapped[str] = mapped_column(String(200), default="")
+    signatory_function: Mapped[str] = mapped_column(String(200), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    previewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    previewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     letters_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     standstill_end: Mapped[date | None] = mapped_column(Date)
     objection_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     objection_note: Mapped[str] = mapped_column(Text, default="")
     definitive_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     definitive_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("award_decision.id"))
 
     tender: Mapped[Tender] = relationship()
+    replaces: Mapped[AwardDecision | None] = relationship(remote_side=[id])
+
+    __table_args__ = (UniqueConstraint("tender_id", "version"),)
 
 
 class GapDecision(Base):
@@ -82,7 +119,8 @@ class GapDecision(Base):
 class DocumentJob(Base):
     """A batch of documents generated in the background, with its progress.
 
-    Progress lives in the database so that every web worker can show it.
+    Progress lives in the database so that every web worker can show it. The
+    documents of a job belong to one decision version (``decision_id``).
     """
 
     __tablename__ = "document_job"
@@ -90,6 +128,7 @@ class DocumentJob(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"))
     kind: Mapped[str] = mapped_column(String(30))  # "award_letters" or "contracts"
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("award_decision.id"))
     status: Mapped[str] = mapped_column(String(12), default="wachtend")
     total: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
@@ -97,6 +136,9 @@ class DocumentJob(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Written by the worker at every step; a running job whose heartbeat is older
+    # than ``jobs.STALE_AFTER`` has lost its worker and can be resumed.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TieDraw(Base):

@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from tender import audit, coverage, scoring
 from tender.accounts.models import User
+from tender.award import versions
 from tender.award.coverage_data import tender_coverage
 from tender.award.gaps import undecided_gaps
 from tender.award.models import AwardDecision, GapDecision, TieDraw
-from tender.award.outcome import TenderOutcome, tender_outcome
-from tender.award.standstill import standstill_end, standstill_over
+from tender.award.outcome import TenderOutcome
+from tender.award.standstill import standstill_over
 from tender.documents import service as documents
 from tender.documents.models import Document
 from tender.errors import DomainError
@@ -41,7 +42,8 @@ class AwardError(DomainError):
 
 
 def decision_for(session: Session, tender: Tender) -> AwardDecision | None:
-    return session.scalar(select(AwardDecision).where(AwardDecision.tender_id == tender.id))
+    """The version in progress or in force (``versions.active_decision``)."""
+    return versions.active_decision(session, tender)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -297,68 +299,11 @@ def decision_problems(session: Session, tender: Tender, data: TenderOutcome) -> 
     return problems
 
 
-def decide_award(session: Session, *, tender: Tender, actor: User, now: datetime) -> AwardDecision:
-    """Take the award decision: freeze the outcome into the snapshot (letters follow)."""
-    if decision_for(session, tender) is not None:
-        raise AwardError("De gunningsbeslissing is al genomen.")
-    data = tender_outcome(session, tender)
-    problems = decision_problems(session, tender, data)
-    if problems:
-        raise AwardError("De gunningsbeslissing kan nog niet worden genomen. " + " ".join(problems))
-    decision = AwardDecision(
-        tender=tender,
-        decided_at=now,
-        decided_by_id=actor.id,
-        snapshot=build_snapshot(session, data, now=now, decided_by=_name(session, actor.id)),
-    )
-    session.add(decision)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="award.decide",
-        object_type="tender",
-        object_id=tender.id,
-        tender_id=tender.id,
-        now=now,
-        details={"gegund": decision.snapshot["awarded"]},
-    )
-    return decision
-
-
-def release_letters(
-    session: Session, *, tender: Tender, actor: User, now: datetime, letters_ready: bool
-) -> AwardDecision:
-    """Send every award letter at the same moment; the standstill starts the next day."""
-    decision = decision_for(session, tender)
-    if decision is None:
-        raise AwardError("Neem eerst de gunningsbeslissing.")
-    if decision.letters_sent_at is not None:
-        raise AwardError("De gunningsbeslissingen zijn al verzonden.")
-    if not letters_ready:
-        raise AwardError(
-            "De brieven zijn nog niet allemaal gemaakt; wacht tot de voortgang 100% is."
-        )
-    sent_on = to_local(now).date()
-    decision.letters_sent_at = now
-    decision.standstill_end = standstill_end(sent_on, tender.standstill_days)
-    lifecycle.transition(
-        session,
-        tender,
-        TenderState.PROVISIONALLY_AWARDED,
-        actor=actor,
-        now=now,
-        details={"opschortende_termijn_tot_en_met": decision.standstill_end.isoformat()},
-    )
-    session.flush()
-    return decision
-
-
 def set_objection(
     session: Session, *, tender: Tender, pending: bool, note: str, actor: User, now: datetime
 ) -> None:
     """Mark (or clear) a pending objection (kort geding): it blocks the definitive award."""
-    decision = decision_for(session, tender)
+    decision = versions.sent_decision(session, tender)
     if decision is None or tender.state != TenderState.PROVISIONALLY_AWARDED:
         raise AwardError(
             "Een bezwaar kan alleen worden vastgelegd tijdens de opschortende termijn."
@@ -398,7 +343,7 @@ def definitive_problems(decision: AwardDecision | None, tender: Tender, now: dat
 
 def make_definitive(session: Session, *, tender: Tender, actor: User, now: datetime) -> None:
     """Definitive award: only after the standstill and without a pending objection."""
-    decision = decision_for(session, tender)
+    decision = versions.sent_decision(session, tender)
     problems = definitive_problems(decision, tender, now)
     if problems:
         raise AwardError("Definitief gunnen kan nog niet. " + " ".join(problems))
@@ -410,12 +355,13 @@ def make_definitive(session: Session, *, tender: Tender, actor: User, now: datet
 
 
 def award_report_document(session: Session, tender: Tender) -> Document | None:
-    """The award report, once the decision is taken and the report made."""
-    if decision_for(session, tender) is None:
+    """The award report of the decision in force, once its letters are sent."""
+    decision = versions.sent_decision(session, tender)
+    if decision is None:
         return None
     return session.scalar(
         select(Document).where(
-            Document.tender_id == tender.id, Document.kind == documents.AWARD_REPORT
+            Document.decision_id == decision.id, Document.kind == documents.AWARD_REPORT
         )
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tender.db import Base, UTCDateTime
@@ -27,6 +27,9 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Letters, report and contracts belong to one version of the award decision; a
+    # job that is resumed finds what it already made by (decision, kind, bid).
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("award_decision.id"))
     # The audit chain's head when the document was made (also printed in its footer),
     # so that deleting the newest audit events is detected (``tender.audit``). Empty
     # for documents made before anchoring existed, or while the chain was empty.
@@ -37,4 +40,22 @@ class Document(Base):
 
     __table_args__ = (
         CheckConstraint("(audit_seq IS NULL) = (audit_hash IS NULL)", name="audit_anchor_complete"),
+        # One letter or contract per bidder, and one report, per decision version.
+        Index(
+            "uq_document_decision_bid",
+            "decision_id",
+            "kind",
+            "bid_id",
+            unique=True,
+            sqlite_where=text("decision_id IS NOT NULL AND bid_id IS NOT NULL"),
+            postgresql_where=text("decision_id IS NOT NULL AND bid_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_document_decision_kind",
+            "decision_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("decision_id IS NOT NULL AND bid_id IS NULL"),
+            postgresql_where=text("decision_id IS NOT NULL AND bid_id IS NULL"),
+        ),
     )

@@ -79,6 +79,7 @@ def store_document(
     now: datetime,
     actor_id: int | None = None,
     bid_id: int | None = None,
+    decision_id: int | None = None,
 ) -> Document:
     """Make the document with ``build``, write it under a random name and record it.
 
@@ -98,6 +99,7 @@ def store_document(
     document = Document(
         tender_id=tender_id,
         bid_id=bid_id,
+        decision_id=decision_id,
         kind=kind,
         filename=filename,
         stored_name=stored_name,

@@ -1141,6 +1141,62 @@ def reopen_consensus(
     return current
 
 
+def reopen_for_revision(
+    session: Session,
+    *,
+    tender: Tender,
+    bid_ids: Sequence[int],
+    criterion_codes: Sequence[str],
+    reason: str,
+    actor: User,
+    now: datetime,
+) -> int:
+    """After a withdrawn award decision, the inkoper reopens the consensus of the chosen
+    criteria for the chosen bids: the committee scores them again, with motivation,
+    and records a new consensus. Returns how many consensus scores were reopened."""
+    if tender.state not in (TenderState.OPENED, TenderState.EVALUATED):
+        raise EvaluationError(
+            "Herbeoordelen kan alleen na het intrekken van de gunningsbeslissing, zolang er "
+            "geen nieuwe in behandeling is."
+        )
+    reason = reason.strip()
+    if len(reason) < 10:
+        raise EvaluationError("Geef een reden van minstens 10 tekens voor de herbeoordeling.")
+    if not bid_ids or not criterion_codes:
+        raise EvaluationError("Kies minstens één inschrijving en één criterium.")
+    criteria = {c.code: c for c in tender.criteria}
+    unknown = [code for code in criterion_codes if code not in criteria]
+    bids = {b.id: b for b in received_bids(session, tender)}
+    if unknown or any(bid_id not in bids for bid_id in bid_ids):
+        raise EvaluationError("Kies alleen inschrijvingen en criteria van deze aanbesteding.")
+    reopened = []
+    for bid_id in bid_ids:
+        _lock_bid(session, bids[bid_id])
+        for code in criterion_codes:
+            row = _consensus_row(session, bids[bid_id], criteria[code])
+            if row is None or row.reopened_at is not None:
+                continue
+            row.reopened_at = now
+            row.reopened_by_id = actor.id
+            row.reopen_reason = reason
+            reopened.append((bids[bid_id].blind_code, code, row.score))
+    if not reopened:
+        raise EvaluationError("Er is geen vastgestelde consensus om te heropenen in deze keuze.")
+    if tender.state == TenderState.EVALUATED:
+        lifecycle.transition(session, tender, TenderState.OPENED, actor=actor, now=now)
+    session.flush()
+    _record(
+        session,
+        actor=actor,
+        action="evaluation.revision",
+        tender=tender,
+        now=now,
+        heropend=[{"inschrijving": c, "criterium": k, "score": s} for c, k, s in reopened],
+        reden=reason,
+    )
+    return len(reopened)
+
+
 # -- completing the evaluation -------------------------------------------------------------------
 
 

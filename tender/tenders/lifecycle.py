@@ -39,8 +39,9 @@ TRANSITIONS: dict[TenderState, frozenset[TenderState]] = {
     S.CLOSED: frozenset({S.OPENED, S.WITHDRAWN}),
     # All bids may fail the requirements: then there is nothing to score.
     S.OPENED: frozenset({S.EVALUATED, S.PROVISIONALLY_AWARDED, S.WITHDRAWN}),
-    S.EVALUATED: frozenset({S.PROVISIONALLY_AWARDED, S.WITHDRAWN}),
-    S.PROVISIONALLY_AWARDED: frozenset({S.AWARDED, S.WITHDRAWN}),
+    # Back to the evaluation when a decision is withdrawn and scores are reopened.
+    S.EVALUATED: frozenset({S.OPENED, S.PROVISIONALLY_AWARDED, S.WITHDRAWN}),
+    S.PROVISIONALLY_AWARDED: frozenset({S.OPENED, S.AWARDED, S.WITHDRAWN}),
     S.AWARDED: frozenset(),
     S.WITHDRAWN: frozenset(),
 }

@@ -1,0 +1,87 @@
+"""Forms for the steps of the award decision and its revision."""
+
+from __future__ import annotations
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from tender.forms import DutchForm
+
+REQUIRED = "Dit veld is verplicht."
+
+
+class ReviewForm(DutchForm):
+    verdict = RadioField(
+        "Uw oordeel",
+        choices=[
+            ("approve", "Goedkeuren: het advies kan als besluit worden voorgelegd"),
+            ("return", "Terugsturen naar de opsteller, met een reden"),
+        ],
+        validators=[InputRequired("Kies goedkeuren of terugsturen.")],
+    )
+    reason = TextAreaField(
+        "Reden van terugsturen",
+        description="Nodig bij terugsturen: wat moet de opsteller nakijken of wijzigen?",
+        validators=[Optional(), Length(max=4000)],
+    )
+
+
+class DecisionForm(DutchForm):
+    decided_on = DateField(
+        "Datum van het besluit", validators=[InputRequired("Vul de datum van het besluit in.")]
+    )
+    body = StringField(
+        "Orgaan dat het besluit nam",
+        description="Bijvoorbeeld: het college van burgemeester en wethouders van Houten",
+        validators=[DataRequired(REQUIRED), Length(max=300)],
+    )
+    mandate = StringField(
+        "Mandaat",
+        description="Bijvoorbeeld: namens de gemeenten van de regio Lekstroom",
+        validators=[DataRequired(REQUIRED), Length(max=300)],
+    )
+
+
+class SendForm(DutchForm):
+    letters = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+    standstill = HiddenField(validators=[InputRequired()])
+    confirm = BooleanField(
+        "Ik heb de brieven bekeken en verzend ze nu",
+        validators=[DataRequired("Bevestig dat de brieven verzonden mogen worden.")],
+    )
+
+
+class WithdrawForm(DutchForm):
+    reason = TextAreaField(
+        "Reden van intrekking",
+        description="Bijvoorbeeld de uitspraak in kort geding of het gegronde bezwaar.",
+        validators=[DataRequired(REQUIRED), Length(min=10, max=4000)],
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RevisionForm(DutchForm):
+    bids = MultiCheckboxField(
+        "Inschrijvingen", coerce=int, validators=[DataRequired("Kies minstens één inschrijving.")]
+    )
+    criteria = MultiCheckboxField(
+        "Criteria", validators=[DataRequired("Kies minstens één criterium.")]
+    )
+    reason = TextAreaField(
+        "Waarom opnieuw beoordelen?",
+        validators=[DataRequired(REQUIRED), Length(min=10, max=4000)],
+    )

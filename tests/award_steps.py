@@ -1,0 +1,154 @@
+"""Walking a tender through the four steps of the award decision, for tests.
+
+``decide`` and ``send`` call the services (advice by one inkoper, approval by a
+second, the decision recorded, the approver's preview, the letters released
+without making PDFs); ``announce_award`` drives the same steps over HTTP, letters
+made, as two inkopers would.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from factories import login
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tender import clock
+from tender.accounts.models import Role, User
+from tender.award import steps, versions
+from tender.award.models import AwardDecision
+from tender.tenders.models import Tender
+from tender.timefmt import to_local
+
+BODY = "het college van burgemeester en wethouders van Houten"
+MANDATE = "namens de gemeenten van de regio"
+
+
+def with_signatory(session: Session, tender: Tender) -> None:
+    """Give the tender a signatory when its criteria file named none."""
+    if not tender.signatory_name:
+        tender.signatory_name = "Mr. A. de Wit"
+        tender.signatory_function = "Manager inkoop sociaal domein"
+        session.flush()
+
+
+def second_officer(session: Session, officer: User) -> User:
+    """Another active inkoper than ``officer`` (the demo has two; tests make one)."""
+    other = session.scalar(
+        select(User)
+        .where(
+            User.role == Role.PROCUREMENT_OFFICER,
+            User.active.is_(True),
+            User.id != officer.id,
+        )
+        .order_by(User.id)
+        .limit(1)
+    )
+    if other is None:
+        from factories import make_user
+
+        other = make_user(session, Role.PROCUREMENT_OFFICER, now=officer.created_at)
+    return other
+
+
+def decide(
+    session: Session,
+    tender: Tender,
+    *,
+    preparer: User,
+    now: datetime,
+    approver: User | None = None,
+) -> AwardDecision:
+    """Advice, approval by a second inkoper, and the decision recorded (not yet sent)."""
+    approver = approver or second_officer(session, preparer)
+    with_signatory(session, tender)
+    decision = steps.prepare_advice(session, tender=tender, actor=preparer, now=now)
+    steps.review_advice(
+        session, decision=decision, approve=True, reason="", actor=approver, now=now
+    )
+    steps.record_decision(
+        session,
+        decision=decision,
+        decided_on=to_local(now).date(),
+        body=BODY,
+        mandate=MANDATE,
+        actor=preparer,
+        now=now,
+    )
+    return decision
+
+
+def send(session: Session, decision: AwardDecision, *, now: datetime) -> AwardDecision:
+    """The approver previews, then the letters are released (no PDFs are made)."""
+    approver = session.get(User, decision.approved_by_id)
+    assert approver is not None
+    steps.record_preview(session, decision=decision, actor=approver, now=now)
+    return steps.release_letters(session, decision=decision, actor=approver, now=now)
+
+
+def announce_award(
+    app: Flask, tender: Tender, officer: User, approver: User | None = None
+) -> AwardDecision:
+    """Two inkopers take the award decision over HTTP and send its letters (made)."""
+    session = app.extensions["tender.sessionmaker"]()
+    tender = session.get(Tender, tender.id)
+    assert tender is not None
+    with_signatory(session, tender)
+    approver = approver or second_officer(session, session.get(User, officer.id))
+    approver_id = approver.id
+    session.commit()
+    base = f"/aanbestedingen/{tender.id}/gunning"
+    first = app.test_client()
+    login(first, officer)
+    second = app.test_client()
+    login(second, session.get(User, approver_id))
+    assert first.post(f"{base}/advies").status_code == 302
+    assert second.post(f"{base}/goedkeuring", data={"verdict": "approve"}).status_code == 302
+    today = to_local(clock.now()).date()
+    decided = first.post(
+        f"{base}/besluit",
+        data={"decided_on": today.isoformat(), "body": BODY, "mandate": MANDATE},
+    )
+    assert decided.status_code == 302, decided.get_data(as_text=True)
+    page = second.get(f"{base}/verzending")
+    assert page.status_code == 200
+    session.expire_all()
+    decision = versions.open_decision(session, tender)
+    assert decision is not None and decision.previewed_at is not None
+    sent = second.post(
+        f"{base}/verzending",
+        data={
+            "letters": str(steps.letter_count(decision)),
+            "standstill": steps.sending_standstill_end(decision, clock.now()).isoformat(),
+            "confirm": "y",
+        },
+    )
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    session.expire_all()
+    decision = session.get(AwardDecision, decision.id)
+    session.close()
+    return decision
+
+
+def send_over_http(app: Flask, decision: AwardDecision) -> None:
+    """The approver of a recorded decision previews its letters and sends them."""
+    session = app.extensions["tender.sessionmaker"]()
+    decision = session.get(AwardDecision, decision.id)
+    assert decision is not None
+    approver = session.get(User, decision.approved_by_id)
+    client = app.test_client()
+    login(client, approver)
+    base = f"/aanbestedingen/{decision.tender_id}/gunning"
+    assert client.get(f"{base}/verzending").status_code == 200
+    sent = client.post(
+        f"{base}/verzending",
+        data={
+            "letters": str(steps.letter_count(decision)),
+            "standstill": steps.sending_standstill_end(decision, clock.now()).isoformat(),
+            "confirm": "y",
+        },
+    )
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    session.close()
