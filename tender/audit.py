@@ -35,6 +35,8 @@ ACTION_LABELS = {
     "tender.create": "Aanbesteding aangemaakt",
     "tender.configure": "Configuratie vervangen",
     "tender.schedule": "Planning vastgelegd",
+    "tender.signatory": "Ondertekenaar gunningsbeslissingen gewijzigd",
+    "tender.contract_start": "Ingangsdatum overeenkomst verplaatst",
     "tender.state": "Statuswijziging",
     "user.create": "Account aangemaakt",
     "user.password": "Wachtwoord gewijzigd",

@@ -29,6 +29,7 @@ from tender.criteria import load_criteria
 from tender.documents import service as documents
 from tender.errors import DomainError
 from tender.evaluation import service as evaluation
+from tender.tenders import dates
 from tender.tenders import service as tenders
 from tender.tenders.models import Tender
 
@@ -165,6 +166,20 @@ def _published_tender(
         submission_deadline=timefmt.local_to_utc(today + timedelta(days=days), time(12, 0)),
         planned_opening=timefmt.local_to_utc(today + timedelta(days=days), time(14, 0)),
         tenderned_reference=f"DEMO-{today:%Y%m%d}",
+        actor=None,
+        now=now,
+    )
+    # The example file starts the contract in 2022: move it to the same day in the
+    # first year that leaves room for the standstill, as publication requires.
+    assert tender.submission_deadline is not None
+    tenders.set_contract_start(
+        session,
+        tender=tender,
+        start_date=dates.workable_start(
+            tender.contract_terms.start_date,
+            submission_deadline=tender.submission_deadline,
+            standstill_days=tender.standstill_days,
+        ),
         actor=None,
         now=now,
     )

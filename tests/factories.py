@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tender.accounts import service as accounts
 from tender.accounts.models import Role, User
 from tender.criteria import load_criteria
+from tender.tenders import dates
 from tender.tenders import service as tenders
 from tender.tenders.models import Tender
 
@@ -79,6 +80,27 @@ def schedule(session: Session, tender: Tender, *, now: datetime, actor: User | N
         submission_deadline=now + timedelta(days=20),
         planned_opening=now + timedelta(days=20, hours=2),
         tenderned_reference="TN-123456",
+        actor=actor,
+        now=now,
+    )
+    # The example files start in 2022: move the start to the same day in the first year
+    # that leaves room for the standstill, as publication requires.
+    move_contract_start(session, tender, now=now, actor=actor)
+
+
+def move_contract_start(
+    session: Session, tender: Tender, *, now: datetime, actor: User | None = None
+) -> None:
+    """Give a concept tender a contract start that works with its submission deadline."""
+    assert tender.submission_deadline is not None
+    tenders.set_contract_start(
+        session,
+        tender=tender,
+        start_date=dates.workable_start(
+            tender.contract_terms.start_date,
+            submission_deadline=tender.submission_deadline,
+            standstill_days=tender.standstill_days,
+        ),
         actor=actor,
         now=now,
     )

@@ -45,13 +45,14 @@ from tender.criteria.spec import (
     Product,
     Requirement,
     ScaleLevel,
+    Signatory,
     TargetGroup,
     TenderSettings,
 )
+from tender.tenders.dates import term_problems
 
 FORMAT_VERSION = 1
 MIN_STANDSTILL_DAYS = 20  # Aanbestedingswet 2012 art. 2.127: at least 20 calendar days
-MAX_TERM_YEARS = 4  # Aanbestedingswet 2012 art. 2.140: framework agreements
 DEFAULT_SPREAD_FLAG = 4
 DEFAULT_MIN_PROVIDERS_PER_CELL = 2  # advisory council: "keuze uit minimaal twee aanbieders"
 DEFAULT_UNIT = "maand"
@@ -290,6 +291,13 @@ class _Reader:
             self._wrong_type(key, "een tabel", value)
             return None
         return _Reader(value, self.path_of(key), self.errors)
+
+    def optional_table(self, key: str) -> _Reader | None:
+        """A sub-table that may be absent (then None, without an error)."""
+        if key not in self.data:
+            self._used.add(key)
+            return None
+        return self.table(key)
 
     def tables(self, key: str, *, at_least: int) -> list[_Reader]:
         """An array of tables (``[[key]]`` blocks or a list of inline tables)."""
@@ -567,19 +575,25 @@ def _read_contract(reader: _Reader) -> ContractTerms | None:
     notice = reader.int_("notice_months", minimum=0)
     reader.finish()
     if initial is not None and extensions is not None:
-        total = initial + sum(extensions)
-        if total > MAX_TERM_YEARS:
-            reader.error(
-                None,
-                f"de totale looptijd (initial_years + extension_years) is {total} jaar; "
-                f"maximaal {MAX_TERM_YEARS} jaar toegestaan (Aanbestedingswet 2012 art. 2.140)",
-            )
+        problems = term_problems(initial, extensions, start)
+        for problem in problems:
+            reader.error(None, problem)
+        if problems:
             return None
     if initial is None or extensions is None or start is None or notice is None:
         return None
     return ContractTerms(
         initial_years=initial, extension_years=extensions, start_date=start, notice_months=notice
     )
+
+
+def _read_signatory(reader: _Reader) -> Signatory | None:
+    name = reader.str_("name")
+    function = reader.str_("function")
+    reader.finish()
+    if name is None or function is None:
+        return None
+    return Signatory(name=name, function=function)
 
 
 def _read_product(reader: _Reader, code: str | None) -> Product | None:
@@ -670,6 +684,8 @@ def _read_file(root: _Reader) -> CriteriaFile | None:
     contract_reader = root.table("contract")
     contract = _read_contract(contract_reader) if contract_reader else None
     products = _read_coded(root, "products", _read_product, at_least=0)
+    signatory_reader = root.optional_table("signatory")
+    signatory = _read_signatory(signatory_reader) if signatory_reader else None
 
     if tender_reader and tender and scale and criteria_valid:
         _check_tender_against_sections(tender_reader, tender, scale, criteria)
@@ -689,6 +705,7 @@ def _read_file(root: _Reader) -> CriteriaFile | None:
         criteria=criteria,
         contract=contract,
         products=products,
+        signatory=signatory,
     )
 
 

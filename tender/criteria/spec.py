@@ -84,6 +84,14 @@ class Product:
 
 
 @dataclass(frozen=True)
+class Signatory:
+    """Who signs the award decisions (this project's ``[signatory]`` table, optional)."""
+
+    name: str
+    function: str
+
+
+@dataclass(frozen=True)
 class TenderSettings:
     reference: str
     title: str
@@ -110,3 +118,4 @@ class CriteriaFile:
     criteria: tuple[Criterion, ...]
     contract: ContractTerms
     products: tuple[Product, ...]
+    signatory: Signatory | None = None

@@ -21,6 +21,7 @@ from tender.documents.qa_nota import QaNotaData, QaNotaItem, build_qa_nota
 from tender.documents.service import QA_NOTA, store_document
 from tender.errors import DomainError
 from tender.qa.models import QaRound, Question
+from tender.tenders import dates
 from tender.tenders.models import Tender, TenderState
 from tender.timefmt import format_datetime, format_datetime_seconds
 
@@ -212,6 +213,16 @@ def deadline_move_problems(
                 "Is gelijk aan de huidige uiterste inschrijfdatum; laat de velden leeg "
                 "als de datum niet verandert."
             )
+        elif tender.contract_terms is not None and (
+            # The earliest decision after the new deadline must still leave its standstill
+            # before the contract start, as at publication.
+            standstill := dates.standstill_problems(
+                tender.contract_terms.start_date,
+                dates.earliest_sent_on(new_submission_deadline),
+                tender.standstill_days,
+            )
+        ):
+            problems["new_submission_deadline"] = " ".join(standstill)
     if new_planned_opening is not None:
         if new_planned_opening <= now:
             problems["new_planned_opening"] = in_future

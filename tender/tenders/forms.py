@@ -59,6 +59,21 @@ class WithdrawForm(DutchForm):
     )
 
 
+class SignatoryForm(DutchForm):
+    """Who signs the award decisions: it may change until the definitive award."""
+
+    name = StringField(
+        "Naam",
+        description="Bijvoorbeeld: mr. J. de Vries.",
+        validators=[DataRequired(REQUIRED), Length(max=200)],
+    )
+    function = StringField(
+        "Functie",
+        description="Bijvoorbeeld: wethouder Zorg en Welzijn, namens de regio.",
+        validators=[DataRequired(REQUIRED), Length(max=200)],
+    )
+
+
 class EmptyForm(DutchForm):
     """A form with only the CSRF token, for buttons that POST."""
 

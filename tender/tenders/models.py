@@ -84,6 +84,9 @@ class Tender(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who signs the award decisions; not frozen: it may change until the definitive award.
+    signatory_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    signatory_function: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tender import audit
 from tender.criteria.spec import CriteriaFile
 from tender.errors import DomainError
-from tender.tenders import lifecycle
+from tender.tenders import dates, lifecycle
 from tender.tenders.models import (
     ContractTerms,
     Criterion,
@@ -25,7 +25,7 @@ from tender.tenders.models import (
     Tender,
     TenderState,
 )
-from tender.timefmt import format_datetime
+from tender.timefmt import format_datetime, to_local
 
 
 class TenderError(DomainError):
@@ -51,6 +51,9 @@ def _copy_configuration(
     tender.criteria_filename = filename
     tender.criteria_text = source_text
     tender.criteria_sha256 = hashlib.sha256(source_text.encode("utf-8")).hexdigest()
+    if spec.signatory is not None:  # not frozen: the tender page may change it later
+        tender.signatory_name = spec.signatory.name
+        tender.signatory_function = spec.signatory.function
 
     tender.scale_levels = [
         ScaleLevel(position=i, score=level.score, label=level.label, description=level.description)
@@ -294,7 +297,94 @@ def publication_problems(tender: Tender, now: datetime) -> list[str]:
             now=now,
         ).values()
     )
+    if tender.contract_terms is not None:
+        date_problems = dates.publication_date_problems(
+            start=tender.contract_terms.start_date,
+            published_on=to_local(now).date(),
+            submission_deadline=tender.submission_deadline,
+            standstill_days=tender.standstill_days,
+        )
+        if date_problems:
+            problems.extend(date_problems)
+            problems.append(
+                "Pas contract.start_date aan in het criteriabestand en vervang de configuratie."
+            )
     return problems
+
+
+SIGNATORY_STATES = frozenset(TenderState) - {TenderState.AWARDED, TenderState.WITHDRAWN}
+SIGNATORY_MAX_LENGTH = 200
+
+
+def signatory_problems(name: str, function: str) -> dict[str, str]:
+    """Field name -> Dutch message for a signatory that cannot be saved."""
+    problems: dict[str, str] = {}
+    for field, value, label in (("name", name, "naam"), ("function", function, "functie")):
+        if not value.strip():
+            problems[field] = f"Vul de {label} van de ondertekenaar in."
+        elif len(value.strip()) > SIGNATORY_MAX_LENGTH:
+            problems[field] = f"De {label} mag hoogstens {SIGNATORY_MAX_LENGTH} tekens lang zijn."
+    return problems
+
+
+def set_signatory(
+    session: Session, *, tender: Tender, name: str, function: str, actor: Any, now: datetime
+) -> None:
+    """Set who signs the award decisions; possible until the definitive award or withdrawal.
+
+    The signatory is not part of the frozen configuration.
+    """
+    if tender.state not in SIGNATORY_STATES:
+        raise TenderError(
+            f"De ondertekenaar kan niet meer worden gewijzigd: de aanbesteding is {tender.state}."
+        )
+    problems = signatory_problems(name, function)
+    if problems:
+        raise TenderError(" ".join(problems.values()))
+    old = {"naam": tender.signatory_name, "functie": tender.signatory_function}
+    new = {"naam": name.strip(), "functie": function.strip()}
+    if old == new:
+        return
+    tender.signatory_name = new["naam"]
+    tender.signatory_function = new["functie"]
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="tender.signatory",
+        object_type="tender",
+        object_id=tender.id,
+        tender_id=tender.id,
+        now=now,
+        details={"oud": old, "nieuw": new},
+    )
+
+
+def set_contract_start(
+    session: Session, *, tender: Tender, start_date: date, actor: Any, now: datetime
+) -> None:
+    """Move the contract start of a concept tender (the demo and test factories use this
+    to make an example file from the past publishable); audited as tender.contract_start."""
+    if tender.state != TenderState.CONCEPT:
+        raise lifecycle.ConfigurationFrozen(
+            "De ingangsdatum van de overeenkomst kan alleen worden gewijzigd zolang de "
+            "aanbesteding een concept is."
+        )
+    old = tender.contract_terms.start_date
+    if old == start_date:
+        return
+    tender.contract_terms.start_date = start_date
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="tender.contract_start",
+        object_type="tender",
+        object_id=tender.id,
+        tender_id=tender.id,
+        now=now,
+        details={"oud": old.isoformat(), "nieuw": start_date.isoformat()},
+    )
 
 
 def publish(session: Session, *, tender: Tender, actor: Any, now: datetime) -> None:

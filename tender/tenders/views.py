@@ -37,6 +37,7 @@ from tender.tenders.forms import (
     EmptyForm,
     ReplaceConfigurationForm,
     ScheduleForm,
+    SignatoryForm,
     WithdrawForm,
 )
 from tender.tenders.models import Lot, Tender, TenderState
@@ -222,6 +223,35 @@ def schedule(tender_id: int):  # type: ignore[no-untyped-def]
                 flash("De planning is opgeslagen.", "success")
                 return redirect(url_for("tenders.show", tender_id=tender.id))
     return render_template("tenders/schedule.html", form=form, tender=tender)
+
+
+@bp.route("/<int:tender_id>/ondertekenaar", methods=["GET", "POST"])
+def signatory(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.TENDER_CONFIGURE)
+    form = SignatoryForm()
+    editable = tender.state in service.SIGNATORY_STATES
+    if request.method == "GET":
+        form.name.data = tender.signatory_name
+        form.function.data = tender.signatory_function
+    elif editable and form.validate_on_submit():
+        session = db_session()
+        try:
+            service.set_signatory(
+                session,
+                tender=tender,
+                name=form.name.data,
+                function=form.function.data,
+                actor=current_user,
+                now=clock.now(),
+            )
+        except DomainError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash("De ondertekenaar van de gunningsbeslissingen is opgeslagen.", "success")
+            return redirect(url_for("tenders.show", tender_id=tender.id))
+    return render_template("tenders/signatory.html", form=form, tender=tender, editable=editable)
 
 
 @bp.route("/<int:tender_id>/publiceren", methods=["POST"])

@@ -221,16 +221,27 @@ def test_municipality_codes_must_be_unique() -> None:
 
 
 @pytest.mark.parametrize(
-    ("old", "new"),
+    ("old", "new", "ends"),
     [
-        ("extension_years = [1, 1]", "extension_years = [1, 1, 1]"),
-        ("initial_years = 2", "initial_years = 3"),
+        (
+            "extension_years = [1, 1]",
+            "extension_years = [1, 1, 1]",
+            "de initiële looptijd tot en met 30-06-2024, verlenging 1 tot en met 30-06-2025, "
+            "verlenging 2 tot en met 30-06-2026, verlenging 3 tot en met 30-06-2027 (te laat)",
+        ),
+        (
+            "initial_years = 2",
+            "initial_years = 3",
+            "de initiële looptijd tot en met 30-06-2025, verlenging 1 tot en met 30-06-2026, "
+            "verlenging 2 tot en met 30-06-2027 (te laat)",
+        ),
     ],
 )
-def test_contract_term_is_at_most_four_years(old: str, new: str) -> None:
+def test_contract_term_is_at_most_four_years(old: str, new: str, ends: str) -> None:
     assert refusal(edited((old, new))) == [
         "contract: de totale looptijd (initial_years + extension_years) is 5 jaar; "
-        "maximaal 4 jaar toegestaan (Aanbestedingswet 2012 art. 2.140)"
+        "maximaal 4 jaar toegestaan (Aanbestedingswet 2012 art. 2.140). Vanaf 01-07-2022 "
+        f"mag de overeenkomst uiterlijk lopen tot en met 30-06-2026; nu loopt {ends}"
     ]
 
 
@@ -434,7 +445,10 @@ def test_all_errors_are_reported_together() -> None:
         'municipalities[2].code: dubbele code "0321" (ook in municipalities[1])',
         "criteria[3].weight: moet een getal groter dan 0 zijn (gevonden: 0)",
         "contract: de totale looptijd (initial_years + extension_years) is 5 jaar; "
-        "maximaal 4 jaar toegestaan (Aanbestedingswet 2012 art. 2.140)",
+        "maximaal 4 jaar toegestaan (Aanbestedingswet 2012 art. 2.140). Vanaf 01-07-2022 "
+        "mag de overeenkomst uiterlijk lopen tot en met 30-06-2026; nu loopt de initiële "
+        "looptijd tot en met 30-06-2024, verlenging 1 tot en met 30-06-2025, verlenging 2 "
+        "tot en met 30-06-2026, verlenging 3 tot en met 30-06-2027 (te laat)",
         'products[1].tariff_eur: moet een getal van 0 of meer zijn (gevonden: tekst "gratis")',
     ]
     assert info.value.errors == expected
