@@ -485,6 +485,56 @@ def _bands(member: Mapping[str, Any]) -> tuple[report.DeclaredBand, ...]:
     )
 
 
+def _context(snapshot: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What ``documented`` added about the decision (nothing for a bare snapshot)."""
+    return snapshot.get("decision", {})
+
+
+def _signatory(snapshot: Mapping[str, Any]) -> letter.Signatory | None:
+    signatory = _context(snapshot).get("signatory")
+    return letter.Signatory(signatory["name"], signatory["function"]) if signatory else None
+
+
+def _decision_facts(snapshot: Mapping[str, Any]) -> letter.DecisionFacts | None:
+    context = _context(snapshot)
+    if not context.get("decided_on"):
+        return None
+    return letter.DecisionFacts(
+        decided_on=date.fromisoformat(context["decided_on"]),
+        body=context["body"],
+        mandate=context["mandate"],
+    )
+
+
+def _replaces(snapshot: Mapping[str, Any]) -> letter.EarlierDecision | None:
+    replaced = _context(snapshot).get("replaces")
+    if not replaced:
+        return None
+    return letter.EarlierDecision(
+        sent_on=date.fromisoformat(replaced["sent_on"]),
+        withdrawn_on=date.fromisoformat(replaced["withdrawn_on"]),
+        reason=replaced["reason"],
+    )
+
+
+def _draw_moment(draw: Mapping[str, Any]) -> datetime:
+    return datetime.fromisoformat(draw.get("drawn_at") or draw["recorded_at"])
+
+
+def _drawn(snapshot: Mapping[str, Any], lot: str, bid_id: int) -> letter.DrawFacts | None:
+    """This bid's place in a draw by lot in this lot, if its place was drawn."""
+    for draw in snapshot.get("draws", []):
+        order = draw.get("bid_ids", [])
+        if draw["lot"] == lot and bid_id in order:
+            return letter.DrawFacts(
+                place=order.index(bid_id) + 1,
+                tied=len(order),
+                drawn_on=to_local(_draw_moment(draw)).date(),
+                method=draw.get("method") or draw["note"],
+            )
+    return None
+
+
 def letter_data(
     snapshot: Mapping[str, Any], entry: Mapping[str, Any], *, sent_at: datetime
 ) -> letter.AwardLetterData:
@@ -511,6 +561,7 @@ def letter_data(
                 name=names[result["lot"]],
                 awarded=result["status"] == "awarded",
                 reasons=_lot_reasons(result),
+                draw=_drawn(snapshot, result["lot"], entry["bid_id"]),
             )
             for result in entry["lot_results"]
         ),
@@ -529,6 +580,9 @@ def letter_data(
         total=None if excluded or entry["total"] is None else Decimal(entry["total"]),
         sender_name=f"Team inkoop {tender['region']}",
         sender_function=f"namens {tender['contracting_authority']}",
+        signatory=_signatory(snapshot),
+        decision=_decision_facts(snapshot),
+        replaces=_replaces(snapshot),
     )
 
 
@@ -706,8 +760,12 @@ def report_data(snapshot: Mapping[str, Any], *, sent_at: datetime | None) -> rep
             opening_started_by=timeline["opening_started_by"],
             opened_at=datetime.fromisoformat(timeline["opened_at"]),
             opened_by=timeline["opened_by"],
-            decided_at=datetime.fromisoformat(timeline["decided_at"]),
-            decided_by=timeline["decided_by"] or "nog niet genomen (concept)",
+            decided_at=datetime.fromisoformat(
+                _context(snapshot).get("decided_at") or timeline["decided_at"]
+            ),
+            decided_by=_context(snapshot).get("decided_by")
+            or timeline["decided_by"]
+            or "nog niet genomen (concept)",
             letters_sent_at=sent_at,
         ),
         committee=tuple(
@@ -734,6 +792,42 @@ def report_data(snapshot: Mapping[str, Any], *, sent_at: datetime | None) -> rep
             )
             for g in snapshot["gap_decisions"]
         ),
+        draws=tuple(
+            report.DrawRecord(
+                lot=d["lot"],
+                codes=tuple(d["order"]),
+                method=d.get("method") or d["note"],
+                drawn_by=d.get("drawn_by", ""),
+                witnesses=tuple(d.get("witnesses", ())),
+                drawn_at=_draw_moment(d),
+                recorded_by=d["recorded_by"],
+                note=d["note"] if d.get("method") else "",
+            )
+            for d in snapshot.get("draws", [])
+        ),
+        history=tuple(_version_entry(v) for v in _context(snapshot).get("history", [])),
+        signatory=_signatory(snapshot),
+        decision=_decision_facts(snapshot),
+    )
+
+
+def _version_entry(entry: Mapping[str, Any]) -> report.DecisionVersion:
+    return report.DecisionVersion(
+        version=entry["version"],
+        prepared_by=entry["prepared_by"] or "onbekend",
+        prepared_at=datetime.fromisoformat(entry["prepared_at"]),
+        approved_by=(entry["approved_by"] or "onbekend") if entry["approved_at"] else None,
+        approved_at=_moment(entry["approved_at"]),
+        sent_back=tuple(
+            (datetime.fromisoformat(at), by, reason) for at, by, reason in entry["sent_back"]
+        ),
+        decided_on=date.fromisoformat(entry["decided_on"]) if entry["decided_on"] else None,
+        body=entry["body"],
+        mandate=entry["mandate"],
+        sent_at=_moment(entry["sent_at"]),
+        withdrawn_at=_moment(entry["withdrawn_at"]),
+        withdrawn_by=(entry["withdrawn_by"] or "onbekend") if entry["withdrawn_at"] else None,
+        withdrawal_reason=entry["withdrawal_reason"],
     )
 
 
