@@ -706,7 +706,8 @@ def _closing(data: AwardLetterData) -> list[Flowable]:
 
 
 def build_award_letter(data: AwardLetterData) -> bytes:
-    """One bidder's award decision letter as a PDF; the same data gives the same bytes."""
+    """One bidder's award decision letter as a PDF; the same data at the same
+    ``pdf.generated_at`` moment gives the same bytes."""
     tender = data.tender
     story: list[Flowable] = [
         *_address_block(data.recipient),

@@ -984,7 +984,8 @@ def _coverage(data: AwardReportData) -> list[Flowable]:
 
 
 def build_award_report(data: AwardReportData) -> bytes:
-    """The award report as a PDF; the same data gives the same bytes."""
+    """The award report as a PDF; the same data at the same ``pdf.generated_at``
+    moment gives the same bytes."""
     decided = format_datetime(data.timeline.decided_at)
     story: list[Flowable] = [
         Paragraph(DOCUMENT_TITLE, TITLE),
