@@ -28,9 +28,9 @@ down_revision: str | None = "0012_committee_member_removed"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# decided_by_id has had its foreign key since 0001.
 USERS = [
     "approved_by_id",
-    "decided_by_id",
     "previewed_by_id",
     "withdrawn_by_id",
     "prepared_by_id",
