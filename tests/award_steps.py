@@ -35,8 +35,11 @@ def with_signatory(session: Session, tender: Tender) -> None:
 
 
 def second_officer(session: Session, officer: User) -> User:
-    """Another active inkoper than ``officer`` (the demo has two; tests make one)."""
-    other = session.scalar(
+    """Another active inkoper who may be the second pair of eyes after ``officer``
+    (the demo has one; tests without one get a new one)."""
+    from tender.accounts import roles
+
+    others = session.scalars(
         select(User)
         .where(
             User.role == Role.PROCUREMENT_OFFICER,
@@ -44,13 +47,13 @@ def second_officer(session: Session, officer: User) -> User:
             User.id != officer.id,
         )
         .order_by(User.id)
-        .limit(1)
     )
-    if other is None:
-        from factories import make_user
+    for other in others:
+        if roles.four_eyes_problem(session, first_id=officer.id, second=other) is None:
+            return other
+    from factories import make_user
 
-        other = make_user(session, Role.PROCUREMENT_OFFICER, now=officer.created_at)
-    return other
+    return make_user(session, Role.PROCUREMENT_OFFICER, now=officer.created_at)
 
 
 def decide(
@@ -105,7 +108,8 @@ def announce_award(
     second = app.test_client()
     login(second, session.get(User, approver_id))
     assert first.post(f"{base}/advies").status_code == 302
-    assert second.post(f"{base}/goedkeuring", data={"verdict": "approve"}).status_code == 302
+    reviewed = second.post(f"{base}/goedkeuring", data={"verdict": "approve"})
+    assert reviewed.status_code == 302, reviewed.get_data(as_text=True)[-3000:]
     today = to_local(clock.now()).date()
     decided = first.post(
         f"{base}/besluit",

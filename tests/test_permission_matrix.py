@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import award_steps
 import pytest
 from factories import (
     ROOT,
@@ -184,9 +185,23 @@ CASES = [
     # The award, on a published tender (no decision possible yet). The flow itself, the
     # provider's own documents and the advisory council: test_award_documents and
     # test_advisory_council.
+    # The steps explain themselves on a published tender; a refused POST shows the page again.
     Case("award.overview", "GET", "published", only(OFFICER)),
-    Case("award.decide", "POST", "published", only(OFFICER_POST)),
-    Case("award.send_letters", "POST", "published", only(OFFICER_POST)),
+    Case("award.advice", "GET", "published", only(OFFICER)),
+    Case("award.advice", "POST", "published", only(OFFICER)),
+    Case("award.concept_zip", "GET", "published", only({"inkoper": 404})),
+    Case("award.concept_letter", "GET", "published bid", only({"inkoper": 404})),
+    Case("award.concept_report", "GET", "published", only({"inkoper": 404})),
+    Case("award.review", "GET", "published", only(OFFICER)),
+    Case("award.review", "POST", "published", only(OFFICER)),
+    Case("award.decide", "GET", "published", only(OFFICER)),
+    Case("award.decide", "POST", "published", only(OFFICER)),
+    Case("award.sending", "GET", "published", only(OFFICER)),
+    Case("award.sending", "POST", "published", only(OFFICER)),
+    Case("award.withdraw", "POST", "published", only(OFFICER_POST)),
+    Case("award.revision", "GET", "published", only(OFFICER)),
+    Case("award.revision", "POST", "published", only(OFFICER)),
+    Case("award.resume", "POST", "letters job", only({"inkoper": 404})),
     Case("award_draw.show", "GET", "published lot", only(OFFICER)),
     Case("award_draw.show", "GET", "missing lot", only({"inkoper": 404})),
     Case("award_draw.record", "POST", "published lot", only(OFFICER)),
@@ -264,6 +279,7 @@ def test_route_answers_each_role_as_expected(app: Flask, now: datetime, case: Ca
             "published copy": {"tender_id": published.id, "copy_id": 999_999},
             "published lot": {"tender_id": published.id, "lot_code": "HERSTEL"},
             "missing lot": {"tender_id": published.id, "lot_code": "ONBEKEND"},
+            "letters job": {"tender_id": published.id, "kind": "award_letters"},
         }
         with app.test_request_context():
             url = url_for(case.endpoint, **targets[case.target])
@@ -351,14 +367,20 @@ def _tender_in_phase(app: Flask, phase: str, now: datetime) -> tuple[int, dateti
             decide_all_gaps(session, tender, officer, now)
             session.commit()
             clock.set_clock(lambda: now)
-            if phase == "besloten":
-                client = app.test_client()
-                login(client, officer)
-                client.post(f"/aanbestedingen/{tender.id}/gunning/besluit")
-            else:
-                announce_award(app, tender, officer)
-            assert session.scalar(select(AwardDecision).where(AwardDecision.tender_id == tender.id))
-        return tender.id, moment
+            if phase == "besloten":  # decided, letters not yet sent
+                award_steps.decide(session, tender, preparer=officer, now=now)
+                session.commit()
+        tender_id = tender.id
+    if phase == "voorlopig gegund":
+        # Outside the app context: each inkoper's requests need their own (and own user).
+        announce_award(app, tender, officer)
+    if phase in ("besloten", "voorlopig gegund"):
+        with app.app_context():
+            found = db_session().scalar(
+                select(AwardDecision).where(AwardDecision.tender_id == tender_id)
+            )
+            assert found is not None
+    return tender_id, moment
 
 
 @pytest.mark.parametrize("phase", list(PHASES))
