@@ -24,6 +24,7 @@ from tender.award.models import AwardDecision
 from tender.bids.models import Attachment, Bid
 from tender.evaluation.models import CommitteeMember
 from tender.tenders.models import Tender, TenderState
+from tender.timefmt import to_local
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LogIn
@@ -43,6 +44,7 @@ class Setting:
     reference: str
     title: str
     inkoper: tuple[str, str]  # e-mail, password
+    inkoper2: tuple[str, str]  # the second inkoper, who approves the advice
     adviesraad: tuple[str, str]
     aanbieder: tuple[str, str]  # a demo provider with a bid
     bid_id: int
@@ -72,6 +74,9 @@ def _set_up(live_app: Flask) -> Setting:
             login = {
                 role.lower(): (email, password) for role, email, password in result.credentials
             }
+            by_email = {
+                email.split("@")[0]: (email, password) for _, email, password in result.credentials
+            }
             bid = session.scalars(
                 select(Bid).where(Bid.tender_id == tender.id).order_by(Bid.blind_number)
             ).first()
@@ -90,7 +95,8 @@ def _set_up(live_app: Flask) -> Setting:
                 tender_id=tender.id,
                 reference=tender.reference,
                 title=tender.title,
-                inkoper=login["inkoper"],
+                inkoper=by_email["inkoper"],
+                inkoper2=by_email["inkoper2"],
                 adviesraad=login["adviesraad"],
                 aanbieder=login["aanbieder"],
                 bid_id=bid.id,
@@ -156,25 +162,67 @@ def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_
     expect(page.get_by_text("Nog geen besluit.")).to_have_count(0)
     expect(page.locator(".summary")).to_contain_text(f"{len(gap_ids)}, waarvan 0 zonder besluit")
 
-    # -- ... takes the award decision. ------------------------------------------------------
+    # -- ... prepares the award advice, with every document as a CONCEPT. -------------------
     back_to_tender()
     page.get_by_role("link", name="Gunning", exact=True).click()
     check_a11y()
-    expect(page.get_by_role("heading", name="Voorgestelde uitkomst")).to_be_visible()
-    proposal = page.get_by_role("table", name="Voorgestelde uitkomst per inschrijving")
+    page.get_by_role("link", name="Gunningsadvies opstellen").click()
+    check_a11y()
+    proposal = page.get_by_role("table", name="Uitkomst per inschrijving")
     expect(proposal.locator("tbody tr")).to_have_count(BIDS)
     expect(page.get_by_text("Nog niet mogelijk:")).to_have_count(0)
-    page.get_by_role("button", name="Gunningsbeslissing nemen").click()
+    with page.expect_download() as concepts:
+        page.get_by_role("link", name="Alle documenten als CONCEPT (ZIP)").click()
+    with zipfile.ZipFile(Path(concepts.value.path())) as archive:
+        assert archive.namelist() and all(n.startswith("concept-") for n in archive.namelist())
+        first = archive.read(archive.namelist()[0])
+        assert "CONCEPT" in _pdf_text(first)
+    page.get_by_role("button", name="Gunningsadvies vastleggen").click()
     check_a11y()
-    expect(page.locator(".flashes")).to_contain_text("De gunningsbeslissing is vastgelegd.")
-    expect(page.get_by_text("Besluit genomen", exact=True)).to_be_visible()
+    expect(page.locator(".flashes")).to_contain_text("Het gunningsadvies is vastgelegd.")
+    # Approving one's own advice is not offered (four eyes).
+    page.get_by_role("link", name="Naar de goedkeuring").click()
+    check_a11y()
+    expect(page.get_by_text("andere inkoper dan wie het opstelde").first).to_be_visible()
+    expect(page.get_by_role("button", name="Oordeel vastleggen")).to_have_count(0)
+    log_out()
 
-    # -- ... has the letters made and sent, following the progress. --------------------------
+    # -- The second inkoper approves, records the decision, previews and sends. -------------
+    log_in(*setting.inkoper2)
+    open_tender()
+    page.get_by_role("link", name="Gunning", exact=True).click()
+    check_a11y()
+    page.get_by_role("link", name="Naar de goedkeuring").click()
+    check_a11y()
+    page.get_by_label(re.compile("^Goedkeuren")).check()
+    page.get_by_role("button", name="Oordeel vastleggen").click()
+    check_a11y()
+    expect(page.locator(".flashes")).to_contain_text("Het advies is goedgekeurd.")
+    page.get_by_role("link", name="Besluit vastleggen").click()
+    check_a11y()
+    page.get_by_label("Datum van het besluit").fill(f"{to_local(clock.now()):%Y-%m-%d}")
+    page.get_by_label(re.compile("^Orgaan dat het besluit nam")).fill(
+        "het college van burgemeester en wethouders van Houten"
+    )
+    page.get_by_label(re.compile("^Mandaat")).fill("namens de gemeenten van de regio Lekstroom")
+    page.get_by_role("button", name="Besluit vastleggen").click()
+    check_a11y()  # the preview of every letter, before anything is sent
+    expect(page.locator(".flashes")).to_contain_text("Het besluit is vastgelegd.")
+    letters_table = page.get_by_role("table", name=re.compile("brieven zoals de inschrijvers"))
+    expect(letters_table.locator("tbody tr")).to_have_count(BIDS)
+    with page.expect_download() as preview:
+        letters_table.get_by_role("link", name=re.compile("^Voorbeeld")).first.click()
+    assert preview.value.suggested_filename.startswith("concept-gunningsbeslissing-")
+    assert "CONCEPT" in _pdf_text(Path(preview.value.path()).read_bytes())
+    expect(page.locator(".lead")).to_contain_text(f"{BIDS} brieven")
+    expect(page.locator(".lead")).to_contain_text("opschortende termijn loopt dan tot en met")
+
     # progress.js polls the progress and reloads the page when the job is done. Its polls are
     # held back until axe has scanned the page, so that the reload cannot cut the scan short.
     held: list[Route] = []
     page.route("**/gunning/voortgang.json", lambda route: held.append(route))
-    page.get_by_role("button", name="Brieven maken en aan alle inschrijvers verzenden").click()
+    page.get_by_label("Ik heb de brieven bekeken en verzend ze nu").check()
+    page.get_by_role("button", name=f"{BIDS} brieven verzenden").click()
     check_a11y()
     expect(page.locator(".flashes")).to_contain_text("De brieven worden gemaakt.")
     page.unroute("**/gunning/voortgang.json")
@@ -256,8 +304,11 @@ def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_
             "target_group": "",
             "decision": "Besluit door de adviesraad, hoort te worden geweigerd.",
         },
+        f"/aanbestedingen/{tid}/gunning/advies": {},
+        f"/aanbestedingen/{tid}/gunning/goedkeuring": {"verdict": "approve"},
         f"/aanbestedingen/{tid}/gunning/besluit": {},
-        f"/aanbestedingen/{tid}/gunning/brieven": {},
+        f"/aanbestedingen/{tid}/gunning/verzending": {"confirm": "y"},
+        f"/aanbestedingen/{tid}/gunning/intrekken": {"reason": "Ingetrokken door de adviesraad."},
         f"/aanbestedingen/{tid}/gunning/bezwaar": {"pending": "ja", "note": "Kort geding."},
         f"/aanbestedingen/{tid}/gunning/definitief": {},
         "/aanbestedingen/nieuw": {},
