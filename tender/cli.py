@@ -189,9 +189,10 @@ def audit_verify() -> None:
 @click.option("--bids", default=0, show_default=True, help="Aantal demo-inschrijvingen.")
 @click.option(
     "--phase",
-    type=click.Choice(["published", "submitted", "opened", "scored"]),
+    type=click.Choice(["published", "submitted", "opened", "scored", "advice", "sent"]),
     default=None,
-    help="Hoe ver de demo gaat: gepubliceerd, ingeschreven, geopend of beoordeeld.",
+    help="Hoe ver de demo gaat: gepubliceerd, ingeschreven, geopend, beoordeeld, "
+    "gunningsadvies (wacht op goedkeuring) of verzonden (brieven verstuurd).",
 )
 def demo_command(criteria_file: Path | None, bids: int, phase: str | None) -> None:
     """Build a ready-to-use demo instance (everything labelled demo)."""
@@ -207,6 +208,7 @@ def demo_command(criteria_file: Path | None, bids: int, phase: str | None) -> No
             now=clock.now(),
             instance_path=current_app.instance_path,
             phase=phase,
+            mail_config=current_app.config,
         )
     except (CriteriaError, DomainError) as error:
         session.rollback()

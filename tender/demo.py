@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
@@ -25,6 +27,7 @@ from tender.accounts.models import Organisation, Role, User
 from tender.bids import service as bid_service
 from tender.bids.models import Bid, BidStatus
 from tender.bids.uploads import uploads_dir
+from tender.config import DEFAULTS
 from tender.criteria import load_criteria
 from tender.documents import service as documents
 from tender.errors import DomainError
@@ -327,7 +330,9 @@ def _demo_bid(
 # How far the demo takes the tender. Beyond "submitted" the procedure is played
 # out in the past (published 40 days ago, deadline 20 days ago), because bids can
 # only be opened after the deadline.
-PHASES = ("published", "submitted", "opened", "scored")
+PHASES = ("published", "submitted", "opened", "scored", "advice", "sent")
+DEMO_BODY = "DEMO: het college van burgemeester en wethouders van Houten"
+DEMO_MANDATE = "namens de colleges van de Lekstroomgemeenten (DEMO)"
 PAST_START = timedelta(days=40)
 DEADLINE_AFTER_START = timedelta(days=20)
 
@@ -464,6 +469,90 @@ def _score_bids(session: Session, tender: Tender, staff: dict[str, User]) -> Non
     )
 
 
+def _advise(session: Session, tender: Tender, staff: dict[str, User], now: datetime):  # type: ignore[no-untyped-def]
+    """The inkoper decides every coverage gap and draws every tie, then prepares the
+    award advice (for the second inkoper to review)."""
+    from tender.award import draws, gaps, steps
+    from tender.award.outcome import tender_outcome
+
+    officer = staff["inkoper"]
+    lots = {lot.code: lot for lot in tender.lots}
+    for gap in gaps.undecided_gaps(session, tender):
+        lot = lots[gap.lot]
+        gaps.record_gap_decision(
+            session,
+            tender=tender,
+            lot=lot,
+            municipality=next(m for m in lot.municipalities if m.code == gap.municipality),
+            target_group=next(g for g in lot.target_groups if g.code == gap.target_group)
+            if gap.target_group
+            else None,
+            decision="DEMO: aanvullende contractering door de regio.",
+            actor=officer,
+            now=now,
+        )
+    for lot_code, tied in tender_outcome(session, tender).outcome.unresolved_ties.items():
+        draws.record_draw(
+            session,
+            tender=tender,
+            lot_code=lot_code,
+            places={bid_id: place for place, bid_id in enumerate(sorted(tied), start=1)},
+            method="DEMO: genummerde loten in een gesloten doos.",
+            drawn_by="DEMO: notaris mr. P. Lot",
+            witnesses=["DEMO: I. Inkoper"],
+            drawn_at=now - timedelta(hours=1),
+            note="",
+            actor=officer,
+            now=now,
+        )
+    return steps.prepare_advice(session, tender=tender, actor=officer, now=now)
+
+
+def _send(
+    session: Session,
+    decision,  # type: ignore[no-untyped-def]
+    staff: dict[str, User],
+    *,
+    now: datetime,
+    instance_path: str,
+    mail_config: Mapping[str, Any],
+) -> None:
+    """The second inkoper approves, the decision is recorded, the approver previews the
+    letters and they are made and sent (the standstill starts today)."""
+    from tender.award import documents as award_documents
+    from tender.award import steps
+    from tender.timefmt import to_local
+
+    approver = staff["inkoper2"]
+    steps.review_advice(
+        session, decision=decision, approve=True, reason="", actor=approver, now=now
+    )
+    steps.record_decision(
+        session,
+        decision=decision,
+        decided_on=to_local(now).date(),
+        body=DEMO_BODY,
+        mandate=DEMO_MANDATE,
+        actor=staff["inkoper"],
+        now=now,
+    )
+    steps.record_preview(session, decision=decision, actor=approver, now=now)
+    plan, finish = award_documents.job_plan(
+        award_documents.LETTERS,
+        tender_id=decision.tender_id,
+        decision_id=decision.id,
+        snapshot=award_documents.documented(session, decision),
+        storage_dir=documents.documents_dir(instance_path),
+        actor_id=approver.id,
+        started_at=now,
+        config=mail_config,
+        instance_path=instance_path,
+    )
+    for step in plan:
+        step(session)
+    finish(session, now)
+
+
 def build(
     session: Session,
     *,
@@ -472,20 +561,25 @@ def build(
     now: datetime,
     instance_path: str | None = None,
     phase: str | None = None,
+    mail_config: Mapping[str, Any] | None = None,
 ) -> DemoResult:
     """Create (or refresh) the demo instance and return the credentials to print.
 
     With ``bids`` > 0, that many demo providers each submit a complete bid
     (their evidence PDFs are stored in the uploads of ``instance_path``). ``phase`` takes the
-    tender further: "opened" (opened by two officers) or "scored" (checked,
-    scored blind by three evaluators, consensus recorded: state beoordeeld).
+    tender further: "opened" (opened by two officers), "scored" (checked,
+    scored blind by three evaluators, consensus recorded: state beoordeeld),
+    "advice" (gaps decided, ties drawn, the award advice awaiting the second
+    inkoper's review) or "sent" (approved, decided, letters made and sent: state
+    voorlopig gegund). ``mail_config`` is the app's mail configuration for the
+    letters' notifications (default: write them to the outbox).
     """
     phase = phase or ("submitted" if bids else "published")
     if phase not in PHASES:
         raise DomainError(f"Onbekende fase {phase}; kies uit {', '.join(PHASES)}.")
     if bids and instance_path is None:
         raise DomainError("Demo-inschrijvingen hebben een instance-map nodig voor de bijlagen.")
-    in_the_past = phase in ("opened", "scored")
+    in_the_past = phase in ("opened", "scored", "advice", "sent")
     start = now - PAST_START if in_the_past else now
     path = criteria_path or DEFAULT_CRITERIA
     tender = _published_tender(session, path, start, in_the_past=in_the_past)
@@ -511,8 +605,19 @@ def build(
             result.bids += 1
     if in_the_past and instance_path is not None:
         _open_bids(session, tender, staff, instance_path)
-        if phase == "scored":
+        if phase in ("scored", "advice", "sent"):
             _score_bids(session, tender, staff)
+        if phase in ("advice", "sent"):
+            decision = _advise(session, tender, staff, now)
+            if phase == "sent":
+                _send(
+                    session,
+                    decision,
+                    staff,
+                    now=now,
+                    instance_path=instance_path,
+                    mail_config=mail_config or DEFAULTS,
+                )
     session.flush()
     return result
 

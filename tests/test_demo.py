@@ -100,3 +100,42 @@ def test_demo_with_another_criteria_file(app: Flask, session: Session, now: date
     session.commit()
     assert result.tender.reference == "RV-WMO-2023"
     assert result.tender.state == TenderState.EVALUATED
+
+
+def test_demo_stops_at_the_advice_awaiting_the_second_inkoper(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    from tender.award import versions
+    from tender.award.models import DecisionStatus
+
+    result = demo.build(
+        session, criteria_path=None, bids=6, now=now, instance_path=app.instance_path,
+        phase="advice",
+    )  # fmt: skip
+    session.commit()
+    decision = versions.open_decision(session, result.tender)
+    assert decision is not None and decision.status == DecisionStatus.ADVICE
+    officer = session.scalar(select(User).where(User.email == "inkoper@demo.example"))
+    assert decision.prepared_by_id == officer.id
+    assert result.tender.state == TenderState.EVALUATED
+
+
+def test_demo_stops_with_the_letters_sent(app: Flask, session: Session, now: datetime) -> None:
+    from tender.award import versions
+    from tender.documents.models import Document
+
+    result = demo.build(
+        session, criteria_path=None, bids=6, now=now, instance_path=app.instance_path,
+        phase="sent",
+    )  # fmt: skip
+    session.commit()
+    tender = result.tender
+    assert tender.state == TenderState.PROVISIONALLY_AWARDED
+    decision = versions.sent_decision(session, tender)
+    assert decision is not None and decision.approved_by_id != decision.prepared_by_id
+    assert decision.previewed_by_id == decision.approved_by_id
+    assert decision.deciding_body.startswith("DEMO")
+    letters = session.scalars(
+        select(Document).where(Document.decision_id == decision.id, Document.kind == "award_letter")
+    ).all()
+    assert len(letters) == 6 and all(d.released_at == decision.letters_sent_at for d in letters)
