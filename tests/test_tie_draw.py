@@ -221,6 +221,31 @@ def test_the_snapshot_holds_the_record_of_the_draw(session: Session, tied) -> No
     assert draw["recorded_at"] == when.isoformat()
 
 
+def test_the_tied_bidders_letters_and_the_report_state_the_draw(session: Session, tied) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from award_steps import decide
+    from pypdf import PdfReader
+
+    from tender.award import documents as award_documents
+
+    def text(content: bytes) -> str:
+        pages = PdfReader(io.BytesIO(content)).pages
+        return " ".join(" ".join(p.extract_text() for p in pages).split())
+
+    tender, officer, bids, when = tied
+    _draw(session, tender, officer, bids, when)
+    decide_all_gaps(session, tender, officer, when)
+    decision = decide(session, tender, preparer=officer, now=when)
+    snapshot = award_documents.documented(session, decision)
+    entries = {entry["bid_id"]: entry for entry in snapshot["bids"]}
+    last = text(award_documents.letter_pdf(snapshot, entries[bids[0].id], sent_at=when))
+    assert "loting" in last.casefold() and "plaats 5 van 5" in last
+    assert METHOD in last
+    report = text(award_documents.report_pdf(snapshot, sent_at=when))
+    assert "Loting" in report and "mr. A. Notaris" in report and "B. Getuige" in report
+
+
 def test_the_draw_is_audited_with_every_field(session: Session, tied) -> None:  # type: ignore[no-untyped-def]
     tender, officer, bids, when = tied
     _draw(session, tender, officer, bids, when, note="Op het gemeentehuis.")
