@@ -112,6 +112,25 @@ def test_inkoper_sets_up_and_publishes_a_tender_from_an_uploaded_file(
     for row in range(3):
         expect(rows.nth(row)).to_contain_text(email)
 
+    # The signatory of the award decisions: not in this file, set on the tender page.
+    page.get_by_role("link", name="RV-WMO-2023").click()
+    check_a11y()
+    page.get_by_role("link", name="invullen").click()
+    check_a11y()
+    page.get_by_label("Naam").fill("mr. J. de Vries")
+    page.get_by_role("button", name="Opslaan").click()
+    check_a11y()
+    expect(page.get_by_role("alert")).to_contain_text("Het formulier is nog niet in orde.")
+    expect(page.get_by_label("Naam")).to_have_value("mr. J. de Vries")
+    expect(page.get_by_label("Functie")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("Functie").fill("wethouder Zorg")
+    page.get_by_role("button", name="Opslaan").click()
+    check_a11y()
+    expect(page.get_by_role("status")).to_have_text(
+        "De ondertekenaar van de gunningsbeslissingen is opgeslagen."
+    )
+    expect(page.get_by_text("mr. J. de Vries, wethouder Zorg")).to_be_visible()
+
 
 REGISTRATION = {
     "Naam organisatie": "Wijkzorg Lopik B.V.",
