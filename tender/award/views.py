@@ -136,7 +136,10 @@ def _concept_snapshot(tender: Tender) -> dict:  # type: ignore[type-arg]
         return award_documents.documented(session, current)
     if tender.state not in service.DECIDABLE_STATES:
         abort(404)
-    return service.build_snapshot(session, tender_outcome(session, tender), now=clock.now())
+    data = tender_outcome(session, tender)
+    if data.outcome.pending:  # a bid without full consensus has no letter to show yet
+        abort(404)
+    return service.build_snapshot(session, data, now=clock.now())
 
 
 def _concepts(tender: Tender) -> list[award_documents.PlannedDocument]:
