@@ -194,3 +194,18 @@ def test_demo_60_then_coverage_and_documents_cli(
     again = runner.invoke(args=["documents", reference, "--out", str(tmp_path / "again")])
     assert again.exit_code == 0
     assert sorted(p.name for p in (tmp_path / "again").iterdir()) == files  # stable names
+
+
+def test_the_scale_in_letters_and_report_comes_from_the_criteria_file(
+    session: Session, decided
+) -> None:  # type: ignore[no-untyped-def]
+    tender, _officer, decision = decided
+    snapshot = decision.snapshot
+    levels = sorted(level.score for level in tender.scale_levels)
+    assert snapshot["tender"]["scale_min"] == levels[0]
+    one_to_five = {**snapshot, "tender": {**snapshot["tender"], "scale_min": 1, "scale_max": 5}}
+    entry = next(b for b in snapshot["bids"] if b["awarded_lots"])
+    letter = _flat(_text(award_documents.letter_pdf(one_to_five, entry, sent_at=clock.now())))
+    assert "schaal van 1 tot en met 5" in letter and "schaal van 0 tot en met" not in letter
+    report = _flat(_text(award_documents.report_pdf(one_to_five, sent_at=None)))
+    assert "schaal van 1 tot en met 5" in report

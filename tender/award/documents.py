@@ -434,6 +434,7 @@ def _letter_tender(snapshot: Mapping[str, Any]) -> letter.LetterTender:
         standstill_days=int(tender["standstill_days"]),
         award_mode=tender["award_mode"],
         scale_max=int(tender["scale_max"]),
+        scale_min=int(tender.get("scale_min", 0)),
         minimum_total=Decimal(tender["minimum_total"]),
         criteria=tuple(
             letter.AwardCriterion(
@@ -735,6 +736,7 @@ def report_data(snapshot: Mapping[str, Any], *, sent_at: datetime | None) -> rep
         standstill_days=int(tender["standstill_days"]),
         award_mode=tender["award_mode"],
         scale_max=int(tender["scale_max"]),
+        scale_min=int(tender.get("scale_min", 0)),
         minimum_total=Decimal(tender["minimum_total"]),
         criteria=tuple(
             report.ReportCriterion(

@@ -168,6 +168,7 @@ def build_snapshot(
             "award_mode": tender.award_mode,
             "minimum_total": str(tender.minimum_total),
             "scale_max": tender.scale_max,
+            "scale_min": tender.scale_min,
             "tenderned_reference": tender.tenderned_reference,
             "criteria": [
                 {"code": c.code, "title": c.title, "weight": str(c.weight), "minimum": c.minimum}

@@ -119,6 +119,7 @@ class LetterTender:
     minimum_total: Decimal
     criteria: tuple[AwardCriterion, ...]
     lots: tuple[LotAward, ...]
+    scale_min: int = 0  # the lowest score on the published scale (e.g. 1 for a 1-5 scale)
 
 
 @dataclass(frozen=True)
@@ -428,8 +429,9 @@ def _assessment(data: AwardLetterData) -> list[Flowable]:
         *section_heading("De beoordeling van uw inschrijving"),
         Paragraph(
             "De beoordelingscommissie heeft uw plannen beoordeeld op de gepubliceerde "
-            f"gunningscriteria, op een schaal van 0 tot en met {tender.scale_max}. Hieronder "
-            "staan per criterium de consensusscore van de commissie, het gewicht en de "
+            "gunningscriteria, op een schaal van "
+            f"{tender.scale_min} tot en met {tender.scale_max}. Hieronder staan per criterium "
+            "de consensusscore van de commissie, het gewicht en de "
             "minimale score. De totaalscore is de naar gewicht gewogen som van de scores, "
             "omgerekend naar een schaal van 0 tot 100 en naar beneden afgerond op twee "
             "decimalen.",

@@ -283,6 +283,7 @@ class AwardReportData:
     history: tuple[DecisionVersion, ...] = ()
     signatory: Signatory | None = None
     decision: DecisionFacts | None = None
+    scale_min: int = 0  # the lowest score on the published scale
 
     def __post_init__(self) -> None:
         if self.award_mode not in AWARD_MODES:
@@ -746,7 +747,8 @@ def _scores(data: AwardReportData) -> list[Flowable]:
     return [
         *section_heading("Consensusscores"),
         Paragraph(
-            f"Consensusscores op een schaal van 0 tot en met {data.scale_max}. De totaalscore "
+            f"Consensusscores op een schaal van {data.scale_min} tot en met {data.scale_max}. "
+            "De totaalscore "
             "is de naar gewicht gewogen som van de scores, omgerekend naar 0 tot 100 en naar "
             f"beneden afgerond op twee decimalen. Een score met {_BELOW} is lager dan het "
             "minimum van het criterium.",

@@ -126,6 +126,10 @@ class Tender(Base):
     def scale_max(self) -> int:
         return max(level.score for level in self.scale_levels)
 
+    @property
+    def scale_min(self) -> int:
+        return min(level.score for level in self.scale_levels)
+
 
 class ScaleLevel(Base):
     __tablename__ = "scale_level"

@@ -87,9 +87,9 @@ def upgrade() -> None:
         )
     connection = op.get_bind()
     decisions = connection.execute(
-        sa.text("SELECT id, decided_at, decided_by_id, letters_sent_at FROM award_decision")
+        sa.text("SELECT id, decided_at, letters_sent_at FROM award_decision")
     ).all()
-    for decision_id, decided_at, decided_by, sent_at in decisions:
+    for decision_id, decided_at, sent_at in decisions:
         decided = tender.db.UTCDateTime().process_result_value(decided_at, connection.dialect)
         connection.execute(
             sa.text(
