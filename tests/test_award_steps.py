@@ -347,3 +347,20 @@ def test_a_killed_letter_job_resumes_without_a_second_copy(
         select(func.count(Document.id)).where(Document.kind == "award_letter")
     ) == len(letters)
     assert versions.sent_decision(session, tender).id == decision.id
+
+
+def test_a_decision_whose_standstill_would_outlast_the_contract_start_is_refused(
+    session: Session, ready
+) -> None:  # type: ignore[no-untyped-def]
+    tender, officer, second = ready
+    start = tender.contract_terms.start_date
+    late = datetime.combine(start, datetime.min.time(), tzinfo=AMSTERDAM) - timedelta(days=5)
+    decision = steps.prepare_advice(session, tender=tender, actor=officer, now=late)
+    steps.review_advice(session, decision=decision, approve=True, reason="", actor=second, now=late)
+    with pytest.raises(award.AwardError, match="opschortende termijn") as refused:
+        steps.record_decision(
+            session, decision=decision, decided_on=late.date(), body=award_steps.BODY,
+            mandate=award_steps.MANDATE, actor=officer, now=late,
+        )  # fmt: skip
+    assert f"{start:%d-%m-%Y}" in str(refused.value) or str(start.year) in str(refused.value)
+    assert decision.status == DecisionStatus.APPROVED
