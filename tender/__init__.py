@@ -15,6 +15,7 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     """Build the application: configuration, extensions, blueprints."""
     from tender import cli, db, web
     from tender.config import load_settings
+    from tender.documents import signing
 
     instance = instance_path or os.environ.get("TENDER_INSTANCE_PATH") or PROJECT_ROOT / "instance"
     app = Flask(
@@ -25,6 +26,7 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_settings(Path(app.instance_path), overrides))
+    signing.load_signer(app.config)  # a wrong certificate or password stops the start
     db.init_app(app)
     web.init_app(app)
     cli.init_app(app)

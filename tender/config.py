@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     # Award documents are made in a background thread; True makes them in the request
     # (for tests and single-threaded deployments).
     "DOCUMENT_JOBS_INLINE": False,
+    # PAdES signatures on the final award documents (tender.documents.signing).
+    "SIGNING_PKCS12": None,
+    "SIGNING_PASSWORD": None,
 }
 
 ENVIRONMENT_KEYS = (
@@ -41,6 +44,8 @@ ENVIRONMENT_KEYS = (
     "SMTP_PASSWORD",
     "SMTP_STARTTLS",
     "MAIL_FROM",
+    "SIGNING_PKCS12",
+    "SIGNING_PASSWORD",
 )
 
 

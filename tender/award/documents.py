@@ -28,7 +28,7 @@ from tender.bids.models import Bid
 from tender.documents import award_letter as letter
 from tender.documents import award_report as report
 from tender.documents import framework_contract as contract
-from tender.documents import pdf
+from tender.documents import pdf, signing
 from tender.documents import service as documents
 from tender.documents.models import Document
 from tender.errors import DomainError
@@ -64,6 +64,12 @@ def report_filename(reference: str, version: int = 1) -> str:
 
 
 PlannedDocument = tuple[str, str, int | None, Callable[[], bytes]]  # name, kind, bid, build
+# What a signature says it signs, per kind of document.
+_SIGNED_AS = {
+    documents.AWARD_LETTER: letter.DOCUMENT_TITLE,
+    documents.AWARD_REPORT: report.DOCUMENT_TITLE,
+    documents.CONTRACT: contract.DOCUMENT_TITLE,
+}
 
 
 def _as_concept(planned: list[PlannedDocument], concept: bool) -> list[PlannedDocument]:
@@ -133,10 +139,24 @@ def _store_step(
     decision_id: int,
     storage_dir: Path,
     actor_id: int | None,
+    signer: signing.Signer | None = None,
+    signed_by: str = "",
+    reference: str = "",
 ) -> Callable[[Session], None]:
     """Store one document of the decision, unless a run before this one already did:
-    a resumed job never makes a second copy (one per decision, kind and bidder)."""
-    name, kind, bid_id, build = planned
+    a resumed job never makes a second copy (one per decision, kind and bidder).
+
+    With a ``signer`` the PDF gets a PAdES signature after it is built; either way
+    its footer says whether it is digitally signed."""
+    name, kind, bid_id, build_unsigned = planned
+
+    def build() -> bytes:
+        with pdf.signature_status(signer is not None):
+            content = build_unsigned()
+        if signer is None:
+            return content
+        reason = f"{_SIGNED_AS.get(kind, kind)} {reference}".strip()
+        return signing.sign_pdf(content, signer, reason=reason, name=signed_by)
 
     def step(session: Session) -> None:
         made = session.scalar(
@@ -246,6 +266,9 @@ def job_plan(
         planned = planned_contracts(snapshot)
     else:
         raise ValueError(kind)
+    signer = signing.load_signer(config)
+    signatory = snapshot.get("decision", {}).get("signatory")
+    signed_by = signatory["name"] if signatory else snapshot["tender"]["contracting_authority"]
     steps = [
         _store_step(
             p,
@@ -253,6 +276,9 @@ def job_plan(
             decision_id=decision_id,
             storage_dir=storage_dir,
             actor_id=actor_id,
+            signer=signer,
+            signed_by=signed_by,
+            reference=snapshot["tender"]["reference"],
         )
         for p in planned
     ]

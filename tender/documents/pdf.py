@@ -21,6 +21,10 @@ the footer of every page. It is set there rather than passed through every build
 because it is not the document's content but a fact about the moment it was made:
 ``documents.service.store_document`` (and the few places that hand out a document
 without storing it) read the head and render under it, so no builder can forget it.
+
+Documents rendered inside ``signature_status(signed)`` say in the footer of every
+page whether they carry a digital (PAdES) signature; the final award documents are
+rendered so (``award.documents._store_step``), everything else says nothing.
 """
 
 from __future__ import annotations
@@ -162,6 +166,9 @@ _ANCHOR_Y = _FOOTER_Y - 3.5 * mm
 _AUDIT_ANCHOR: ContextVar[AuditAnchor | None] = ContextVar("audit_anchor", default=None)
 _CONCEPT: ContextVar[bool] = ContextVar("concept", default=False)
 _GENERATED_AT: ContextVar[datetime | None] = ContextVar("generated_at", default=None)
+_SIGNED: ContextVar[bool | None] = ContextVar("signed", default=None)
+SIGNED_TEXT = "digitaal ondertekend (PAdES)"
+UNSIGNED_TEXT = "niet digitaal ondertekend"
 CONCEPT_MARK = "CONCEPT"
 # Light grey and see-through: the watermark lies over the text without hiding it.
 _CONCEPT_COLOUR = colors.Color(0.55, 0.55, 0.55, alpha=0.28)
@@ -198,6 +205,16 @@ def concept() -> Iterator[None]:
 def is_concept() -> bool:
     """Whether documents rendered now are marked CONCEPT."""
     return _CONCEPT.get()
+
+
+@contextmanager
+def signature_status(signed: bool) -> Iterator[None]:
+    """Documents rendered inside say in the footer whether they are digitally signed."""
+    token = _SIGNED.set(signed)
+    try:
+        yield
+    finally:
+        _SIGNED.reset(token)
 
 
 @contextmanager
@@ -424,6 +441,7 @@ class MunicipalLetter(BaseDocTemplate):
         self.reference = reference
         self.audit_anchor = _AUDIT_ANCHOR.get()
         self.concept = _CONCEPT.get()
+        self.signed = _SIGNED.get()
         self.addPageTemplates(
             [
                 PageTemplate(
@@ -475,7 +493,10 @@ class MunicipalLetter(BaseDocTemplate):
         canvas.line(MARGIN_LEFT, _FOOTER_Y + 4 * mm, width - MARGIN_RIGHT, _FOOTER_Y + 4 * mm)
         canvas.setFont(FONT, _FOOTER_SIZE)
         canvas.setFillColor(TEXT_GREY)
-        canvas.drawString(MARGIN_LEFT, _FOOTER_Y, f"{doc.title} · kenmerk {self.reference}")
+        footer = f"{doc.title} · kenmerk {self.reference}"
+        if self.signed is not None:
+            footer += f" · {SIGNED_TEXT if self.signed else UNSIGNED_TEXT}"
+        canvas.drawString(MARGIN_LEFT, _FOOTER_Y, footer)
         if self.audit_anchor is not None:
             canvas.setFont(FONT, _ANCHOR_SIZE)
             canvas.drawString(MARGIN_LEFT, _ANCHOR_Y, anchor_text(self.audit_anchor))
