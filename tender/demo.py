@@ -135,7 +135,7 @@ def _provider(session: Session, number: int, now: datetime) -> tuple[User, str]:
 
 
 def _published_tender(
-    session: Session, criteria_path: Path, now: datetime, *, in_the_past: bool
+    session: Session, criteria_path: Path, now: datetime, *, in_the_past: bool, instance_path: str
 ) -> Tender:
     spec = load_criteria(criteria_path)
     tender = session.scalar(select(Tender).where(Tender.reference == spec.tender.reference))
@@ -186,7 +186,13 @@ def _published_tender(
         actor=None,
         now=now,
     )
-    tenders.publish(session, tender=tender, actor=None, now=now)
+    tenders.publish(
+        session,
+        tender=tender,
+        actor=None,
+        now=now,
+        storage_dir=documents.documents_dir(instance_path),
+    )
     return tender
 
 
@@ -559,14 +565,15 @@ def build(
     criteria_path: Path | None,
     bids: int,
     now: datetime,
-    instance_path: str | None = None,
+    instance_path: str,
     phase: str | None = None,
     mail_config: Mapping[str, Any] | None = None,
 ) -> DemoResult:
     """Create (or refresh) the demo instance and return the credentials to print.
 
     With ``bids`` > 0, that many demo providers each submit a complete bid
-    (their evidence PDFs are stored in the uploads of ``instance_path``). ``phase`` takes the
+    (their evidence PDFs are stored in the uploads of ``instance_path``, the tender
+    documents made at publication in its documents). ``phase`` takes the
     tender further: "opened" (opened by two officers), "scored" (checked,
     scored blind by three evaluators, consensus recorded: state beoordeeld),
     "advice" (gaps decided, ties drawn, the award advice awaiting the second
@@ -577,12 +584,12 @@ def build(
     phase = phase or ("submitted" if bids else "published")
     if phase not in PHASES:
         raise DomainError(f"Onbekende fase {phase}; kies uit {', '.join(PHASES)}.")
-    if bids and instance_path is None:
-        raise DomainError("Demo-inschrijvingen hebben een instance-map nodig voor de bijlagen.")
     in_the_past = phase in ("opened", "scored", "advice", "sent")
     start = now - PAST_START if in_the_past else now
     path = criteria_path or DEFAULT_CRITERIA
-    tender = _published_tender(session, path, start, in_the_past=in_the_past)
+    tender = _published_tender(
+        session, path, start, in_the_past=in_the_past, instance_path=instance_path
+    )
     result = DemoResult(tender=tender)
     staff: dict[str, User] = {}
     for role, local_part, name in STAFF:
@@ -593,7 +600,7 @@ def build(
         user, password = _provider(session, number, start)
         if number <= len(PROVIDERS):
             result.credentials.append((user.role_label, user.email, password))
-        if number <= bids and instance_path is not None:
+        if number <= bids:
             _demo_bid(
                 session,
                 tender=tender,
@@ -603,7 +610,7 @@ def build(
                 now=start + timedelta(days=1, seconds=number) if in_the_past else now,
             )
             result.bids += 1
-    if in_the_past and instance_path is not None:
+    if in_the_past:
         _open_bids(session, tender, staff, instance_path)
         if phase in ("scored", "advice", "sent"):
             _score_bids(session, tender, staff)

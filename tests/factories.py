@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -106,10 +107,36 @@ def move_contract_start(
     )
 
 
-def make_published_tender(session: Session, *, now: datetime, path: Path = LEKSTROOM) -> Tender:
+_scratch: list[Path] = []
+
+
+def scratch_documents() -> Path:
+    """A folder for documents that a test makes but never reads back (one per run).
+
+    Publication stores the tender documents; tests that download them publish into
+    the app's own ``documents_dir(app.instance_path)`` instead.
+    """
+    if not _scratch:
+        _scratch.append(Path(tempfile.mkdtemp(prefix="tender-test-documents-")))
+    return _scratch[0]
+
+
+def make_published_tender(
+    session: Session,
+    *,
+    now: datetime,
+    path: Path = LEKSTROOM,
+    storage_dir: Path | None = None,
+) -> Tender:
     tender = make_tender(session, now=now, path=path)
     schedule(session, tender, now=now)
-    tenders.publish(session, tender=tender, actor=None, now=now)
+    tenders.publish(
+        session,
+        tender=tender,
+        actor=None,
+        now=now,
+        storage_dir=storage_dir or scratch_documents(),
+    )
     return tender
 
 

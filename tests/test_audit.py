@@ -115,7 +115,8 @@ def test_a_document_records_the_head_of_the_chain(
     assert (document.audit_seq, document.audit_hash) == (newest.id, newest.hash)
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
-    assert "1 documenten verwijzen naar gebeurtenissen die er ongewijzigd zijn" in result.output
+    # The nota, and the leidraad and concept contract made at publication.
+    assert "3 documenten verwijzen naar gebeurtenissen die er ongewijzigd zijn" in result.output
 
 
 def test_deleting_the_newest_events_after_a_document_is_detected(

@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from factories import LEKSTROOM, make_published_tender, make_tender, schedule
+from factories import (
+    LEKSTROOM,
+    make_published_tender,
+    make_tender,
+    schedule,
+    scratch_documents,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -150,7 +156,9 @@ def test_publication_refuses_a_contract_start_in_the_past(session: Session, now:
     )
     assert "Pas contract.start_date aan" in problems[-1]
     with pytest.raises(tenders.TenderError, match=r"01-07-2022\) moet na de publicatiedatum"):
-        tenders.publish(session, tender=tender, actor=None, now=now)
+        tenders.publish(
+            session, tender=tender, actor=None, now=now, storage_dir=scratch_documents()
+        )
     assert tender.state == TenderState.CONCEPT
 
 
@@ -170,13 +178,15 @@ def test_publication_refuses_a_start_before_the_earliest_standstill_end(
         "(04-01-2027) afgelopen zijn. Kies een ingangsdatum op of na 05-01-2027." in problems
     )
     with pytest.raises(tenders.TenderError, match="opschortende termijn"):
-        tenders.publish(session, tender=tender, actor=None, now=now)
+        tenders.publish(
+            session, tender=tender, actor=None, now=now, storage_dir=scratch_documents()
+        )
 
     tenders.set_contract_start(
         session, tender=tender, start_date=date(2027, 1, 5), actor=None, now=now
     )
     assert tenders.publication_problems(tender, now) == []
-    tenders.publish(session, tender=tender, actor=None, now=now)
+    tenders.publish(session, tender=tender, actor=None, now=now, storage_dir=scratch_documents())
     assert tender.state == TenderState.PUBLISHED
 
 
@@ -187,7 +197,7 @@ def test_moving_the_start_is_audited_and_only_in_concept(session: Session, now: 
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "tender.contract_start"))
     assert event is not None
     assert event.details == {"oud": "2022-07-01", "nieuw": "2028-07-01"}
-    tenders.publish(session, tender=tender, actor=None, now=now)
+    tenders.publish(session, tender=tender, actor=None, now=now, storage_dir=scratch_documents())
     with pytest.raises(ConfigurationFrozen, match="concept"):
         tenders.set_contract_start(
             session, tender=tender, start_date=date(2029, 7, 1), actor=None, now=now

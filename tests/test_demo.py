@@ -16,7 +16,9 @@ from tender.tenders.models import Tender, TenderState
 def test_demo_builds_published_tender_and_one_account_per_role(
     app: Flask, session: Session, now: datetime
 ) -> None:
-    result = demo.build(session, criteria_path=None, bids=0, now=now)
+    result = demo.build(
+        session, criteria_path=None, bids=0, now=now, instance_path=app.instance_path
+    )
     session.commit()
     assert result.tender.state == TenderState.PUBLISHED
     assert result.tender.is_demo
@@ -31,9 +33,13 @@ def test_demo_builds_published_tender_and_one_account_per_role(
 def test_demo_again_reuses_and_renews_passwords(
     app: Flask, session: Session, now: datetime
 ) -> None:
-    first = demo.build(session, criteria_path=None, bids=0, now=now)
+    first = demo.build(
+        session, criteria_path=None, bids=0, now=now, instance_path=app.instance_path
+    )
     session.commit()
-    second = demo.build(session, criteria_path=None, bids=0, now=now)
+    second = demo.build(
+        session, criteria_path=None, bids=0, now=now, instance_path=app.instance_path
+    )
     session.commit()
     assert len(session.scalars(select(Tender)).all()) == 1
     assert [c[1] for c in first.credentials] == [c[1] for c in second.credentials]

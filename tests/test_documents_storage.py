@@ -124,4 +124,7 @@ def test_every_kind_is_known() -> None:
         "award_letter",
         "award_report",
         "contract",
+        "leidraad",
+        "concept_contract",
+        "planning",
     )

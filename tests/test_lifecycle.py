@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from factories import make_published_tender, make_tender, schedule
+from factories import make_published_tender, make_tender, schedule, scratch_documents
 from sqlalchemy.orm import Session
 
 from tender.tenders import lifecycle
@@ -21,10 +21,12 @@ def test_concept_to_published_walk(session: Session, now: datetime) -> None:
     problems = tenders.publication_problems(tender, now)
     assert "Vul het TenderNed-kenmerk in." in problems
     with pytest.raises(tenders.TenderError, match="TenderNed"):
-        tenders.publish(session, tender=tender, actor=None, now=now)
+        tenders.publish(
+            session, tender=tender, actor=None, now=now, storage_dir=scratch_documents()
+        )
 
     schedule(session, tender, now=now)
-    tenders.publish(session, tender=tender, actor=None, now=now)
+    tenders.publish(session, tender=tender, actor=None, now=now, storage_dir=scratch_documents())
     session.commit()
     assert tender.state == TenderState.PUBLISHED
     assert tender.published_at == now
@@ -43,7 +45,9 @@ def test_publication_requires_tenderned_reference(session: Session, now: datetim
         now=now,
     )
     with pytest.raises(tenders.TenderError, match="Vul het TenderNed-kenmerk in"):
-        tenders.publish(session, tender=tender, actor=None, now=now)
+        tenders.publish(
+            session, tender=tender, actor=None, now=now, storage_dir=scratch_documents()
+        )
     assert tender.state == TenderState.CONCEPT
 
 

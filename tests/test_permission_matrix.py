@@ -31,6 +31,7 @@ from tender import clock, demo
 from tender.accounts.models import Role, User
 from tender.award.models import AwardDecision
 from tender.db import db_session
+from tender.documents.models import Document
 from tender.documents.service import documents_dir
 from tender.permissions import Permission, can
 from tender.tenders.models import Tender, TenderState
@@ -65,6 +66,8 @@ EVERYONE_REDIRECTED = {role: 302 for role in ROLES}
 OFFICER = {"inkoper": 200}
 OFFICER_POST = {"inkoper": 302}
 QA_READERS = {"inkoper": 200, "adviesraad": 200, "aanbieder": 200}
+TENDER_READERS = {"inkoper": 200, "adviesraad": 200, "aanbieder": 200}
+TENDER_NOT_FOUND = {"inkoper": 404, "adviesraad": 404, "aanbieder": 404}
 
 CASES = [
     Case("portal.home", "GET", "-", EVERYONE_REDIRECTED),
@@ -117,6 +120,12 @@ CASES = [
         "published",
         only({"inkoper": 200, "adviesraad": 200, "aanbieder": 200}),
     ),
+    # The tender documents made at publication: for everyone who reads the tender.
+    Case("tenders.tender_document", "GET", "leidraad", only(TENDER_READERS)),
+    Case("tenders.tender_document", "GET", "concept contract", only(TENDER_READERS)),
+    Case("tenders.tender_document", "GET", "nota as tender document", only(TENDER_NOT_FOUND)),
+    Case("tenders.tender_document", "GET", "leidraad via concept", only({"inkoper": 404})),
+    Case("tenders.tender_document", "GET", "missing tender document", only(TENDER_NOT_FOUND)),
     Case("tenders.replace_configuration", "POST", "concept", only(OFFICER_POST)),
     Case("tenders.replace_configuration", "POST", "published", only(OFFICER_POST)),
     Case("tenders.schedule", "GET", "concept", only(OFFICER)),
@@ -242,7 +251,9 @@ def test_route_answers_each_role_as_expected(app: Flask, now: datetime, case: Ca
         session = db_session()
         users = {role.value: make_user(session, role, now=now) for role in Role}
         concept = make_tender(session, now=now)
-        published = make_published_tender(session, now=now, path=THREE_LOTS)
+        published = make_published_tender(
+            session, now=now, path=THREE_LOTS, storage_dir=documents_dir(app.instance_path)
+        )
         other_user = make_user(session, Role.EVALUATOR, now=now)
         answered = ask_question(session, published, asker=users["aanbieder"], now=now)
         publish_qa_round(
@@ -255,6 +266,10 @@ def test_route_answers_each_role_as_expected(app: Flask, now: datetime, case: Ca
         )
         question = ask_question(session, published, asker=users["aanbieder"], now=now)
         session.commit()
+        published_documents = {
+            d.kind: d.id
+            for d in session.scalars(select(Document).where(Document.tender_id == published.id))
+        }
         targets = {
             "-": {},
             "concept": {"tender_id": concept.id},
@@ -280,6 +295,20 @@ def test_route_answers_each_role_as_expected(app: Flask, now: datetime, case: Ca
             "published lot": {"tender_id": published.id, "lot_code": "HERSTEL"},
             "missing lot": {"tender_id": published.id, "lot_code": "ONBEKEND"},
             "letters job": {"tender_id": published.id, "kind": "award_letters"},
+            "leidraad": {"tender_id": published.id, "document_id": published_documents["leidraad"]},
+            "concept contract": {
+                "tender_id": published.id,
+                "document_id": published_documents["concept_contract"],
+            },
+            "nota as tender document": {
+                "tender_id": published.id,
+                "document_id": published_documents["qa_nota"],
+            },
+            "leidraad via concept": {
+                "tender_id": concept.id,
+                "document_id": published_documents["leidraad"],
+            },
+            "missing tender document": {"tender_id": published.id, "document_id": 999_999},
         }
         with app.test_request_context():
             url = url_for(case.endpoint, **targets[case.target])

@@ -275,7 +275,9 @@ def test_demo_accounts_log_in_directly_and_its_inkopers_may_open_together(
 ) -> None:
     from tender import demo
 
-    result = demo.build(session, criteria_path=None, bids=0, now=now)
+    result = demo.build(
+        session, criteria_path=None, bids=0, now=now, instance_path=app.instance_path
+    )
     session.commit()
     staff = {u.email: u for u in session.scalars(select(User).where(User.is_demo.is_(True)))}
     assert not any(u.must_change_password for u in staff.values())

@@ -33,6 +33,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 from tender.documents.pdf import (
     BODY,
     CLOSING,
+    NOTICE,
     RULE_GREY,
     SUBTITLE,
     TABLE_HEADER,
@@ -51,6 +52,12 @@ from tender.documents.pdf import (
 from tender.timefmt import format_date, format_eur
 
 DOCUMENT_TITLE = "Raamovereenkomst"
+CONCEPT_TITLE = "Concept-raamovereenkomst"
+# What the concept contract (published with the tender, before any provider is known)
+# prints where the provider's details will stand.
+PROVIDER_PLACEHOLDER = "[naam aanbieder]"
+KVK_PLACEHOLDER = "[KvK-nummer]"
+ADDRESS_PLACEHOLDER = "[adres]"
 _SIGNATURE_LABEL = ParagraphStyle("SignatureLabel", parent=TABLE_TEXT, textColor=TEXT_GREY)
 _BLANK = "_" * 28
 _LABEL_COLUMN = 28 * mm
@@ -197,7 +204,9 @@ class FrameworkContractData:
 
     ``municipalities`` are all municipalities of the tender, each a party to the
     contract; ``lots`` are the lots awarded to this provider. The term is given as
-    in the criteria file and turned into dates by ``contract_dates``.
+    in the criteria file and turned into dates by ``contract_dates``. Without a
+    ``provider`` it is the concept-raamovereenkomst published with the tender: the
+    provider's details are placeholders to be filled in, ``lots`` are all lots.
     """
 
     reference: str
@@ -206,7 +215,7 @@ class FrameworkContractData:
     region: str
     court: str
     municipalities: tuple[Signatory, ...]
-    provider: ContractProvider
+    provider: ContractProvider | None
     lots: tuple[ContractLot, ...]
     products: tuple[ContractProduct, ...]
     start: date
@@ -233,8 +242,16 @@ def _lots_word(data: FrameworkContractData) -> str:
     return "perceel" if len(data.lots) == 1 else "percelen"
 
 
+def _concept_provider() -> ContractProvider:
+    return ContractProvider(
+        organisation_name=PROVIDER_PLACEHOLDER,
+        kvk_number=KVK_PLACEHOLDER,
+        address=(ADDRESS_PLACEHOLDER,),
+    )
+
+
 def _parties(data: FrameworkContractData) -> list[Flowable]:
-    provider = data.provider
+    provider = data.provider or _concept_provider()
     address = ", ".join(provider.address)
     return [
         *section_heading("Partijen"),
@@ -256,6 +273,9 @@ def _parties(data: FrameworkContractData) -> list[Flowable]:
 
 def _considerations(data: FrameworkContractData) -> list[Flowable]:
     lots = dutch_list([f"{lot.code} ({lot.name})" for lot in data.lots])
+    awarded = f"{_lots_word(data)} {markup(lots)}"
+    if data.provider is None:
+        awarded = f"[de gegunde percelen, uit: {markup(lots)}]"
     return [
         *section_heading("Overwegingen"),
         Paragraph(
@@ -263,7 +283,7 @@ def _considerations(data: FrameworkContractData) -> list[Flowable]:
             f"{markup(data.reference)}) gehouden volgens de procedure voor sociale en andere "
             "specifieke diensten (artikel 2.38 Aanbestedingswet 2012). De Opdrachtnemer heeft "
             "ingeschreven en heeft na afloop van de opschortende termijn de gunning verkregen "
-            f"voor {_lots_word(data)} {markup(lots)}. "
+            f"voor {awarded}. "
             "De prijs is door de Gemeenten vastgesteld; de Opdrachtnemer is gekozen op "
             "kwaliteit.",
             BODY,
@@ -278,7 +298,16 @@ def _considerations(data: FrameworkContractData) -> list[Flowable]:
     ]
 
 
-def _served(lot: ContractLot) -> list[Flowable]:
+def _no_served_text(concept: bool) -> str:
+    if concept:
+        return (
+            "[gemeenten en doelgroepen zoals opgegeven in de inschrijving van de aanbieder, "
+            "in te vullen bij gunning]"
+        )
+    return "De Opdrachtnemer heeft voor dit perceel geen gemeenten opgegeven."
+
+
+def _served(lot: ContractLot, *, concept: bool = False) -> list[Flowable]:
     rows = [
         [
             Paragraph(markup(served.municipality), TABLE_TEXT),
@@ -289,7 +318,7 @@ def _served(lot: ContractLot) -> list[Flowable]:
     table: list[Flowable] = (
         [grid_table(["Gemeente", "Doelgroepen"], rows, [45 * mm, TEXT_WIDTH - 45 * mm])]
         if rows
-        else [Paragraph("De Opdrachtnemer heeft voor dit perceel geen gemeenten opgegeven.", BODY)]
+        else [Paragraph(_no_served_text(concept), BODY)]
     )
     heading = Paragraph(f"<b>Perceel {markup(lot.code)} – {markup(lot.name)}</b>", BODY)
     return [KeepTogether([heading, *table]), Spacer(1, 3 * mm)]
@@ -307,7 +336,7 @@ def _subject(data: FrameworkContractData) -> list[Flowable]:
         ),
     ]
     for lot in data.lots:
-        story += _served(lot)
+        story += _served(lot, concept=data.provider is None)
     story.append(
         Paragraph(
             "Deze raamovereenkomst geeft de Opdrachtnemer geen recht op een bepaalde omvang "
@@ -454,7 +483,7 @@ def _signature_block(party: str, name: str, function: str) -> Table:
 
 
 def _signatures(data: FrameworkContractData) -> list[Flowable]:
-    provider = data.provider
+    provider = data.provider or _concept_provider()
     blocks = [
         _signature_block(m.name, m.signatory_name, m.signatory_function)
         for m in data.municipalities
@@ -489,16 +518,34 @@ def _signatures(data: FrameworkContractData) -> list[Flowable]:
 
 
 def build_framework_contract(data: FrameworkContractData) -> bytes:
-    """One provider's framework contract as a PDF; the same data gives the same bytes."""
+    """One provider's framework contract as a PDF; the same data gives the same bytes.
+
+    Without a provider: the concept-raamovereenkomst, titled so, with placeholders.
+    """
     lots = dutch_list([lot.code for lot in data.lots])
+    provider = data.provider or _concept_provider()
+    title = DOCUMENT_TITLE if data.provider is not None else CONCEPT_TITLE
     story: list[Flowable] = [
-        Paragraph(DOCUMENT_TITLE, TITLE),
+        Paragraph(title, TITLE),
         Paragraph(markup(f"{data.title} – {_lots_word(data)} {lots}"), SUBTITLE),
+        *(
+            []
+            if data.provider is not None
+            else [
+                Paragraph(
+                    "Dit is het concept van de raamovereenkomst die de Gemeenten sluiten met "
+                    "iedere aanbieder aan wie wordt gegund. Wat tussen [vierkante haken] "
+                    "staat, wordt bij gunning ingevuld; de overeenkomst bevat dan alleen de "
+                    "gegunde percelen.",
+                    NOTICE,
+                )
+            ]
+        ),
         facts_table(
             [
                 ("Kenmerk", data.reference),
-                ("Opdrachtnemer", data.provider.organisation_name),
-                ("KvK-nummer", data.provider.kvk_number),
+                ("Opdrachtnemer", provider.organisation_name),
+                ("KvK-nummer", provider.kvk_number),
             ]
         ),
         *_parties(data),
@@ -509,13 +556,19 @@ def build_framework_contract(data: FrameworkContractData) -> bytes:
         *_term(data),
         *_disputes(data),
         *_signatures(data),
-        Paragraph("Deze overeenkomst is opgesteld uit de vastgelegde gunningsbeslissing.", CLOSING),
+        Paragraph(
+            "Deze overeenkomst is opgesteld uit de vastgelegde gunningsbeslissing."
+            if data.provider is not None
+            else "Dit concept is bij publicatie opgesteld uit de vastgelegde configuratie "
+            "van de aanbesteding.",
+            CLOSING,
+        ),
     ]
     return render(
         story,
-        title=DOCUMENT_TITLE,
+        title=title,
         authority=data.contracting_authority,
         region=data.region,
         reference=data.reference,
-        subject=f"{data.title} – {data.provider.organisation_name}",
+        subject=f"{data.title} – {provider.organisation_name}",
     )

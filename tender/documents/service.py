@@ -32,7 +32,22 @@ OPENING_RECORD = "opening_record"
 AWARD_LETTER = "award_letter"
 AWARD_REPORT = "award_report"
 CONTRACT = "contract"
-KINDS = (RECEIPT, QA_NOTA, OPENING_RECORD, AWARD_LETTER, AWARD_REPORT, CONTRACT)
+LEIDRAAD = "leidraad"
+CONCEPT_CONTRACT = "concept_contract"
+PLANNING = "planning"
+KINDS = (
+    RECEIPT,
+    QA_NOTA,
+    OPENING_RECORD,
+    AWARD_LETTER,
+    AWARD_REPORT,
+    CONTRACT,
+    LEIDRAAD,
+    CONCEPT_CONTRACT,
+    PLANNING,
+)
+# Made at publication (and with a nota that moves dates) for every provider to read.
+TENDER_DOCUMENT_KINDS = (LEIDRAAD, CONCEPT_CONTRACT, PLANNING)
 
 
 class DocumentCorrupted(DomainError):

@@ -21,7 +21,7 @@ from tender.documents.qa_nota import QaNotaData, QaNotaItem, build_qa_nota
 from tender.documents.service import QA_NOTA, store_document
 from tender.errors import DomainError
 from tender.qa.models import QaRound, Question
-from tender.tenders import dates
+from tender.tenders import dates, publication
 from tender.tenders.models import Tender, TenderState
 from tender.timefmt import format_datetime, format_datetime_seconds
 
@@ -354,6 +354,17 @@ def publish_round(
     session.flush()
 
     if new_submission_deadline is not None or new_planned_opening is not None:
+        assert old_deadline is not None and old_opening is not None
+        planning = publication.store_planning_annex(
+            session,
+            tender=tender,
+            round_number=number,
+            previous_submission_deadline=old_deadline,
+            previous_planned_opening=old_opening,
+            storage_dir=storage_dir,
+            actor=actor,
+            now=now,
+        )
         audit.record(
             session,
             actor=actor,
@@ -368,6 +379,8 @@ def publish_round(
                 "inschrijven_tot_nieuw": _iso(tender.submission_deadline),
                 "opening_oud": _iso(old_opening),
                 "opening_nieuw": _iso(tender.planned_opening),
+                "planning": planning.filename,
+                "planning_sha256": planning.sha256,
             },
         )
     audit.record(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from tender import audit
 from tender.criteria.spec import CriteriaFile
 from tender.errors import DomainError
-from tender.tenders import dates, lifecycle
+from tender.tenders import dates, lifecycle, publication
 from tender.tenders.models import (
     ContractTerms,
     Criterion,
@@ -387,8 +388,14 @@ def set_contract_start(
     )
 
 
-def publish(session: Session, *, tender: Tender, actor: Any, now: datetime) -> None:
-    """Publish: from now on the configuration is frozen and providers can bid."""
+def publish(
+    session: Session, *, tender: Tender, actor: Any, now: datetime, storage_dir: Path
+) -> None:
+    """Publish: from now on the configuration is frozen and providers can bid.
+
+    The aanbestedingsleidraad and the concept-raamovereenkomst are made from the
+    frozen configuration and stored in ``storage_dir``, released at this moment.
+    """
     if lifecycle.may_transition(tender, TenderState.PUBLISHED):
         problems = publication_problems(tender, now)
         if problems:
@@ -397,6 +404,9 @@ def publish(session: Session, *, tender: Tender, actor: Any, now: datetime) -> N
     tender.published_at = now
     tender.published_by_id = actor.id if actor is not None else None
     session.flush()
+    publication.store_publication_documents(
+        session, tender=tender, storage_dir=storage_dir, actor=actor, now=now
+    )
 
 
 def withdraw(session: Session, *, tender: Tender, reason: str, actor: Any, now: datetime) -> None:

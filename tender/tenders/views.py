@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -27,10 +28,12 @@ from tender.award import service as award
 from tender.bids import service as bids
 from tender.criteria import CriteriaError, load_criteria_text
 from tender.db import db_session
+from tender.documents import service as documents
+from tender.documents.models import Document
 from tender.downloads import download
 from tender.errors import DomainError
 from tender.permissions import Permission, bids_sealed, can
-from tender.tenders import service
+from tender.tenders import publication, service
 from tender.tenders.forms import (
     AuditFilterForm,
     CreateTenderForm,
@@ -140,6 +143,7 @@ def show(tender_id: int):  # type: ignore[no-untyped-def]
         bids_received=bids.submitted_count(db_session(), tender)
         if can(current_user, Permission.BID_COUNT)
         else None,
+        tender_documents=publication.tender_documents(db_session(), tender),
     )
 
 
@@ -147,6 +151,25 @@ def show(tender_id: int):  # type: ignore[no-untyped-def]
 def criteria_file(tender_id: int):  # type: ignore[no-untyped-def]
     tender = load_tender(tender_id, Permission.TENDER_READ)
     return download(tender.criteria_text, f"{tender.reference}.toml", "application/toml")
+
+
+@bp.route("/<int:tender_id>/documenten/<int:document_id>")
+def tender_document(tender_id: int, document_id: int):  # type: ignore[no-untyped-def]
+    """A released tender document (leidraad, concept contract, planning), for every reader."""
+    tender = load_tender(tender_id, Permission.TENDER_READ)
+    item = db_session().get(Document, document_id)
+    if (
+        tender.state == TenderState.CONCEPT
+        or item is None
+        or item.tender_id != tender.id
+        or item.kind not in documents.TENDER_DOCUMENT_KINDS
+        or item.released_at is None
+    ):
+        abort(404)
+    content = documents.read_document(
+        item, storage_dir=documents.documents_dir(current_app.instance_path)
+    )
+    return download(content, item.filename)
 
 
 @bp.route("/<int:tender_id>/configuratie", methods=["POST"])
@@ -260,7 +283,13 @@ def publish(tender_id: int):  # type: ignore[no-untyped-def]
     if EmptyForm().validate_on_submit():
         session = db_session()
         try:
-            service.publish(session, tender=tender, actor=current_user, now=clock.now())
+            service.publish(
+                session,
+                tender=tender,
+                actor=current_user,
+                now=clock.now(),
+                storage_dir=documents.documents_dir(current_app.instance_path),
+            )
         except DomainError as error:
             session.rollback()
             flash(str(error), "error")

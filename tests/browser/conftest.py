@@ -139,7 +139,13 @@ class DemoData:
 def demo(live_app: Flask) -> DemoData:
     with live_app.app_context():
         session = db_session()
-        result = build_demo(session, criteria_path=None, bids=0, now=clock.now())
+        result = build_demo(
+            session,
+            criteria_path=None,
+            bids=0,
+            now=clock.now(),
+            instance_path=live_app.instance_path,
+        )
         session.commit()
         reference = result.tender.reference
     emails_by_role: dict[str, list[str]] = {}
