@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import factories
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from tender import clock, create_app, migrate
 from tender.accounts import service as accounts_service
+from tender.documents.service import documents_dir
 from tender.models import Base
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -99,6 +101,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         },
         instance_path=str(tmp_path / "instance"),
     )
+    factories.use_documents_dir(documents_dir(application.instance_path))
     yield application
     application.extensions["tender.engine"].dispose()
     clock.set_clock(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -107,18 +108,25 @@ def move_contract_start(
     )
 
 
-_scratch: list[Path] = []
+# In the environment, not a module variable: some tests import this module twice
+# (as ``factories`` and as ``tests.factories``).
+_DOCUMENTS_DIR = "TENDER_TEST_DOCUMENTS_DIR"
 
 
-def scratch_documents() -> Path:
-    """A folder for documents that a test makes but never reads back (one per run).
+def use_documents_dir(path: Path) -> None:
+    """Where tenders published by the factories store their tender documents.
 
-    Publication stores the tender documents; tests that download them publish into
-    the app's own ``documents_dir(app.instance_path)`` instead.
+    The ``app`` fixture points it at the test app's own documents folder, so that
+    the app can serve what the factories published.
     """
-    if not _scratch:
-        _scratch.append(Path(tempfile.mkdtemp(prefix="tender-test-documents-")))
-    return _scratch[0]
+    os.environ[_DOCUMENTS_DIR] = str(path)
+
+
+def documents_storage() -> Path:
+    """The folder set by ``use_documents_dir``, or else a new temporary one."""
+    if not os.environ.get(_DOCUMENTS_DIR):
+        use_documents_dir(Path(tempfile.mkdtemp(prefix="tender-test-documents-")))
+    return Path(os.environ[_DOCUMENTS_DIR])
 
 
 def make_published_tender(
@@ -135,7 +143,7 @@ def make_published_tender(
         tender=tender,
         actor=None,
         now=now,
-        storage_dir=storage_dir or scratch_documents(),
+        storage_dir=storage_dir or documents_storage(),
     )
     return tender
 

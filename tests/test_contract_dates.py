@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import pytest
 from factories import (
     LEKSTROOM,
+    documents_storage,
     make_published_tender,
     make_tender,
     schedule,
-    scratch_documents,
 )
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -157,7 +157,7 @@ def test_publication_refuses_a_contract_start_in_the_past(session: Session, now:
     assert "Pas contract.start_date aan" in problems[-1]
     with pytest.raises(tenders.TenderError, match=r"01-07-2022\) moet na de publicatiedatum"):
         tenders.publish(
-            session, tender=tender, actor=None, now=now, storage_dir=scratch_documents()
+            session, tender=tender, actor=None, now=now, storage_dir=documents_storage()
         )
     assert tender.state == TenderState.CONCEPT
 
@@ -179,14 +179,14 @@ def test_publication_refuses_a_start_before_the_earliest_standstill_end(
     )
     with pytest.raises(tenders.TenderError, match="opschortende termijn"):
         tenders.publish(
-            session, tender=tender, actor=None, now=now, storage_dir=scratch_documents()
+            session, tender=tender, actor=None, now=now, storage_dir=documents_storage()
         )
 
     tenders.set_contract_start(
         session, tender=tender, start_date=date(2027, 1, 5), actor=None, now=now
     )
     assert tenders.publication_problems(tender, now) == []
-    tenders.publish(session, tender=tender, actor=None, now=now, storage_dir=scratch_documents())
+    tenders.publish(session, tender=tender, actor=None, now=now, storage_dir=documents_storage())
     assert tender.state == TenderState.PUBLISHED
 
 
@@ -197,7 +197,7 @@ def test_moving_the_start_is_audited_and_only_in_concept(session: Session, now: 
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "tender.contract_start"))
     assert event is not None
     assert event.details == {"oud": "2022-07-01", "nieuw": "2028-07-01"}
-    tenders.publish(session, tender=tender, actor=None, now=now, storage_dir=scratch_documents())
+    tenders.publish(session, tender=tender, actor=None, now=now, storage_dir=documents_storage())
     with pytest.raises(ConfigurationFrozen, match="concept"):
         tenders.set_contract_start(
             session, tender=tender, start_date=date(2029, 7, 1), actor=None, now=now

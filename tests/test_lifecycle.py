@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from factories import make_published_tender, make_tender, schedule, scratch_documents
+from factories import documents_storage, make_published_tender, make_tender, schedule
 from sqlalchemy.orm import Session
 
 from tender.tenders import lifecycle
@@ -22,11 +22,11 @@ def test_concept_to_published_walk(session: Session, now: datetime) -> None:
     assert "Vul het TenderNed-kenmerk in." in problems
     with pytest.raises(tenders.TenderError, match="TenderNed"):
         tenders.publish(
-            session, tender=tender, actor=None, now=now, storage_dir=scratch_documents()
+            session, tender=tender, actor=None, now=now, storage_dir=documents_storage()
         )
 
     schedule(session, tender, now=now)
-    tenders.publish(session, tender=tender, actor=None, now=now, storage_dir=scratch_documents())
+    tenders.publish(session, tender=tender, actor=None, now=now, storage_dir=documents_storage())
     session.commit()
     assert tender.state == TenderState.PUBLISHED
     assert tender.published_at == now
@@ -46,7 +46,7 @@ def test_publication_requires_tenderned_reference(session: Session, now: datetim
     )
     with pytest.raises(tenders.TenderError, match="Vul het TenderNed-kenmerk in"):
         tenders.publish(
-            session, tender=tender, actor=None, now=now, storage_dir=scratch_documents()
+            session, tender=tender, actor=None, now=now, storage_dir=documents_storage()
         )
     assert tender.state == TenderState.CONCEPT
 

@@ -8,6 +8,7 @@ they became public, so every provider downloads the same bytes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -155,7 +156,7 @@ def _store(
     tender: Tender,
     kind: str,
     filename: str,
-    build: Any,
+    build: Callable[[], bytes],
     storage_dir: Path,
     actor: Any,
     now: datetime,
