@@ -249,7 +249,10 @@ def test_a_withdrawn_decision_is_revised_with_new_letters_and_a_new_standstill(
     tender = session.merge(tender)
     assert tender.state == TenderState.OPENED
     assert session.get(AwardDecision, first.id).status == DecisionStatus.WITHDRAWN
-    bid_id = first.snapshot["bids"][0]["bid_id"]
+    # A bid with a consensus on G1 (one excluded at the requirement check has none).
+    bid_id = next(
+        e["bid_id"] for e in first.snapshot["bids"] if any(s["code"] == "G1" for s in e["scores"])
+    )
     revised = inkoper.post(
         f"{base}/herbeoordeling",
         data={"bids": [str(bid_id)], "criteria": ["G1"], "reason": reason},
