@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "tender.signatory": "Ondertekenaar gunningsbeslissingen gewijzigd",
     "tender.contract_start": "Ingangsdatum overeenkomst verplaatst",
     "tender.state": "Statuswijziging",
+    "tender.documents": "Aanbestedingsdocumenten gemaakt (leidraad, concept-raamovereenkomst)",
     "user.create": "Account aangemaakt",
     "user.password": "Wachtwoord gewijzigd",
     "user.activate": "Account geactiveerd",

@@ -155,4 +155,21 @@ def send_over_http(app: Flask, decision: AwardDecision) -> None:
         },
     )
     assert sent.status_code == 302, sent.get_data(as_text=True)
+    _assert_letters_made(session, decision)
     session.close()
+
+
+def _assert_letters_made(session: Session, decision: AwardDecision) -> None:
+    """The letters job of the decision finished; if not, say why (its error)."""
+    from tender.award import jobs
+    from tender.award.models import DocumentJob
+
+    session.expire_all()
+    job = session.scalar(
+        select(DocumentJob)
+        .where(DocumentJob.decision_id == decision.id)
+        .order_by(DocumentJob.id.desc())
+        .limit(1)
+    )
+    assert job is not None, "no letters job was started (see the flashed refusal)"
+    assert job.status == jobs.DONE, f"letters job {job.status}: {job.error}"

@@ -164,9 +164,11 @@ def test_refused_once_the_award_decision_is_taken(
     app: Flask, session: Session, now: datetime
 ) -> None:
     tender, officer = _opened(session, app, now)
-    session.add(AwardDecision(tender=tender, decided_at=now, decided_by_id=officer.id, snapshot={}))
+    session.add(
+        AwardDecision(tender=tender, prepared_at=now, prepared_by_id=officer.id, snapshot={})
+    )
     session.flush()
-    with pytest.raises(gaps.GapDecisionError, match="gunningsbeslissing is al genomen"):
+    with pytest.raises(gaps.GapDecisionError, match=r"gunningsadvies .* is vastgelegd"):
         _record(session, tender, officer, now, "0321", "PG")
 
 

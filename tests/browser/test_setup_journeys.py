@@ -102,14 +102,16 @@ def test_inkoper_sets_up_and_publishes_a_tender_from_an_uploaded_file(
     page.get_by_role("link", name="Logboek").click()
     check_a11y()
     events = page.get_by_role("table", name="Gebeurtenissen, nieuwste eerst")
-    # Newest first: publication, schedule, creation, all by the inkoper.
+    # Newest first: the tender documents made at publication, publication, schedule,
+    # creation, all by the inkoper.
     rows = events.locator("tbody tr")
-    expect(rows).to_have_count(3)
-    expect(rows.nth(0)).to_contain_text("tender.state")
-    expect(rows.nth(0)).to_contain_text("gepubliceerd")
-    expect(rows.nth(1)).to_contain_text("tender.schedule")
-    expect(rows.nth(2)).to_contain_text("tender.create")
-    for row in range(3):
+    expect(rows).to_have_count(4)
+    expect(rows.nth(0)).to_contain_text("tender.documents")
+    expect(rows.nth(1)).to_contain_text("tender.state")
+    expect(rows.nth(1)).to_contain_text("gepubliceerd")
+    expect(rows.nth(2)).to_contain_text("tender.schedule")
+    expect(rows.nth(3)).to_contain_text("tender.create")
+    for row in range(4):
         expect(rows.nth(row)).to_contain_text(email)
 
     # The signatory of the award decisions: not in this file, set on the tender page.
