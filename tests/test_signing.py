@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from factories import login
+from factories import login, pdf_bytes
 from flask import Flask
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -275,3 +275,20 @@ def test_a_certificate_broken_after_the_start_stops_the_sending_before_any_lette
     session.expire_all()
     assert _stored(app, session, "award_letter") == []
     assert session.get(AwardDecision, decision.id).letters_sent_at is None
+
+
+def test_signing_works_while_an_event_loop_runs_in_the_thread(tmp_path: Path) -> None:
+    """pyHanko runs its own event loop; the browser tests (and async servers) already run
+    one in the thread. Signing must not depend on there being none."""
+    import asyncio
+
+    p12, _root = _throwaway_pki(tmp_path)
+    signer = signing.load_signer({"SIGNING_PKCS12": str(p12), "SIGNING_PASSWORD": PASSWORD})
+    assert signer is not None
+    content = pdf_bytes("Gunningsbeslissing")
+
+    async def inside_a_running_loop() -> bytes:
+        return signing.sign_pdf(content, signer, reason="Test", name="Test")
+
+    signed = asyncio.run(inside_a_running_loop())
+    assert len(PdfFileReader(io.BytesIO(signed)).embedded_signatures) == 1

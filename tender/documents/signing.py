@@ -15,6 +15,7 @@ changed since the start is noticed before anything is stored.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -82,5 +83,9 @@ def sign_pdf(content: bytes, signer: Signer, *, reason: str, name: str) -> bytes
         reason=reason,
         name=name,
     )
-    out = signers.PdfSigner(meta, signer=signer).sign_pdf(writer)
+    # pyHanko's synchronous API runs its own event loop (asyncio.run), which fails in
+    # a thread that already runs one (an async server, or Playwright in the tests):
+    # sign in a short-lived thread of our own, which never has a loop running.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        out = pool.submit(signers.PdfSigner(meta, signer=signer).sign_pdf, writer).result()
     return out.getvalue()
