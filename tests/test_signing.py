@@ -5,6 +5,7 @@ are unsigned; a wrong certificate or password is refused in Dutch."""
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -125,7 +126,11 @@ def _validate(content: bytes, root: x509.Certificate):  # type: ignore[no-untype
     assert len(signatures) == 1
     trusted = asn1_x509.Certificate.load(root.public_bytes(serialization.Encoding.DER))
     context = ValidationContext(trust_roots=[trusted], allow_fetching=False)
-    return signatures[0], validate_pdf_signature(signatures[0], context)
+    # pyHanko's synchronous validator runs its own event loop: in a thread of its own,
+    # since the browser tests may leave one running in this thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        status = pool.submit(validate_pdf_signature, signatures[0], context).result()
+    return signatures[0], status
 
 
 def _text(content: bytes) -> str:
@@ -290,5 +295,7 @@ def test_signing_works_while_an_event_loop_runs_in_the_thread(tmp_path: Path) ->
     async def inside_a_running_loop() -> bytes:
         return signing.sign_pdf(content, signer, reason="Test", name="Test")
 
-    signed = asyncio.run(inside_a_running_loop())
+    # A thread of its own runs the loop (this thread may already run one).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        signed = pool.submit(asyncio.run, inside_a_running_loop()).result()
     assert len(PdfFileReader(io.BytesIO(signed)).embedded_signatures) == 1
