@@ -116,24 +116,13 @@ def announce_award(
         data={"decided_on": today.isoformat(), "body": BODY, "mandate": MANDATE},
     )
     assert decided.status_code == 302, decided.get_data(as_text=True)
-    page = second.get(f"{base}/verzending")
-    assert page.status_code == 200
     session.expire_all()
     decision = versions.open_decision(session, tender)
-    assert decision is not None and decision.previewed_at is not None
-    sent = second.post(
-        f"{base}/verzending",
-        data={
-            "letters": str(steps.letter_count(decision)),
-            "standstill": steps.sending_standstill_end(decision, clock.now()).isoformat(),
-            "confirm": "y",
-        },
-    )
-    assert sent.status_code == 302, sent.get_data(as_text=True)
-    session.expire_all()
-    decision = session.get(AwardDecision, decision.id)
+    assert decision is not None
     session.close()
-    return decision
+    send_over_http(app, decision)
+    with app.extensions["tender.sessionmaker"]() as session:
+        return session.get(AwardDecision, decision.id)
 
 
 def send_over_http(app: Flask, decision: AwardDecision) -> None:
@@ -146,6 +135,8 @@ def send_over_http(app: Flask, decision: AwardDecision) -> None:
     login(client, approver)
     base = f"/aanbestedingen/{decision.tender_id}/gunning"
     assert client.get(f"{base}/verzending").status_code == 200
+    session.expire_all()
+    assert decision.previewed_at is not None
     sent = client.post(
         f"{base}/verzending",
         data={

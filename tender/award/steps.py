@@ -309,7 +309,7 @@ def release_letters(
     tender = decision.tender
     decision.status = S.SENT
     decision.letters_sent_at = now
-    decision.standstill_end = standstill_end(to_local(now).date(), tender.standstill_days)
+    decision.standstill_end = sending_standstill_end(decision, now)
     lifecycle.transition(
         session,
         tender,

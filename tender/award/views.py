@@ -328,7 +328,7 @@ def sending(tender_id: int):  # type: ignore[no-untyped-def]
     if decision is not None and request.method == "GET":
         previewing = steps.record_preview(session, decision=decision, actor=current_user, now=now)
         session.commit()
-    letters = []
+    letters, end = [], None
     if decision is not None:
         letters = [
             (entry, award_documents.letter_data(decision.snapshot, entry, sent_at=now))
@@ -344,7 +344,7 @@ def sending(tender_id: int):  # type: ignore[no-untyped-def]
         letters=letters,
         previewing=previewing,
         problems=steps.sending_problems(decision, now) if decision is not None else [],
-        standstill_end=steps.sending_standstill_end(decision, now) if decision else None,
+        standstill_end=end,
         form=form,
     )
 
