@@ -101,7 +101,6 @@ def overview(tender_id: int) -> str:
         documents=_tender_documents(tender),
         button_form=EmptyForm(),
         withdraw_form=WithdrawForm(formdata=None),
-        revisable=tender.state in service.DECIDABLE_STATES and current is None,
         now=now,
     )
 
