@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -70,3 +71,13 @@ def format_eur(amount) -> str:  # type: ignore[no-untyped-def]
     """'€ 1.234.567,89' in Dutch notation."""
     text = f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
     return f"€ {text}"
+
+
+def format_number(value) -> str:  # type: ignore[no-untyped-def]
+    """A weight, minimum or score in Dutch notation, without trailing zeros ('40', '12,5')."""
+    if value is None:
+        return ""
+    number = Decimal(str(value)).normalize()
+    if number == number.to_integral_value():
+        number = number.quantize(Decimal(1))
+    return f"{number:,f}".replace(",", "_").replace(".", ",").replace("_", ".")

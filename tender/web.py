@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
-from tender import timefmt
+from tender import scoring, timefmt
 from tender.extensions import csrf, login_manager
 from tender.permissions import Permission, can
 
@@ -41,6 +43,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datum_tijd_sec"] = timefmt.format_datetime_seconds
     app.jinja_env.filters["datum"] = timefmt.format_date
     app.jinja_env.filters["euro"] = timefmt.format_eur
+    app.jinja_env.filters["getal"] = timefmt.format_number
+    app.jinja_env.filters["totaal"] = lambda total: scoring.format_total(Decimal(str(total)))
     app.jinja_env.globals.update(can=can, Permission=Permission)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
