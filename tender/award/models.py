@@ -75,6 +75,12 @@ class AwardDecision(Base):
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("award_decision.id"))
+    # Ranked mode: what distinguishes each awarded bid, as the letters print it,
+    # drafted from its consensus motivations and reviewed by the inkoper:
+    # {"<bid_id>": {"text", "draft", "edited_by", "edited_at"}}.
+    strengths: Mapped[dict] = mapped_column(JSON, default=dict)
+    strengths_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    strengths_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     tender: Mapped[Tender] = relationship()
     replaces: Mapped[AwardDecision | None] = relationship(remote_side=[id])
