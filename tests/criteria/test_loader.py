@@ -86,6 +86,27 @@ def test_lekstroom_file_loads_with_the_regions_tender() -> None:
     assert len(criteria_file.requirements) >= 5
 
 
+def test_h4_example_region_loads_with_two_threshold_lots() -> None:
+    criteria_file = load_criteria(ROOT / "criteria" / "h4-begeleiding-2019.toml")
+
+    assert criteria_file.tender.reference == "H4-WMO-OV-2019"
+    assert criteria_file.tender.award_mode == "threshold"
+    assert criteria_file.tender.minimum_total == 55
+    assert criteria_file.tender.court == "Rechtbank Den Haag"
+    assert [m.name for m in criteria_file.municipalities] == [
+        "Delft", "Midden-Delfland", "Rijswijk", "Westland",
+    ]  # fmt: skip
+    assert [score.score for score in criteria_file.scale] == [1, 4, 6, 8, 10]
+    begeleiding, huishouden = criteria_file.lots
+    # A lot without target_groups covers them all; HH names three of the five.
+    assert begeleiding.target_groups == ("PG", "PSY", "NAH", "LVB", "CP")
+    assert huishouden.target_groups == ("PG", "PSY", "NAH")
+    assert huishouden.municipalities == ("0503", "1842", "0603", "1783")
+    assert sum(c.weight for c in criteria_file.criteria) == 100
+    assert criteria_file.signatory is not None
+    assert criteria_file.signatory.name == "M. de Vries"
+
+
 def test_three_lot_ranked_file_loads_and_fills_in_defaults() -> None:
     criteria_file = load_criteria(str(THREE_LOTS))
 
