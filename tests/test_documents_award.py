@@ -1094,8 +1094,11 @@ def test_report_lists_every_version_of_the_decision(procedure_text: str) -> None
     ) in procedure_text
 
 
-def test_report_without_procedure_facts_has_no_such_sections(report_text: str) -> None:
-    for absent in ("Loting", "Verloop van het besluit", "Ondertekening", "Besluit op"):
+def test_report_without_procedure_facts_says_so_in_its_sections(report_text: str) -> None:
+    # The sections are always there (numbered as a proces-verbaal), saying what is missing.
+    assert "8. Loting Er is niet geloot" in report_text
+    assert "Van dit besluit is (nog) geen versie vastgelegd" in report_text
+    for absent in ("Getrokken volgorde", "Versie 1", "Ondertekening", "Besluit op"):
         assert absent not in report_text
 
 

@@ -727,6 +727,9 @@ def report_data(snapshot: Mapping[str, Any], *, sent_at: datetime | None) -> rep
     tender = snapshot["tender"]
     timeline = tender["timeline"]
     codes = [criterion["code"] for criterion in tender["criteria"]]
+    letters = [
+        evaluator["letter"] for evaluator in snapshot.get("proceedings", {}).get("evaluators", [])
+    ]
 
     def report_bid(entry: Mapping[str, Any]) -> report.ReportBid:
         scores = {item["code"]: item["score"] for item in entry["scores"]}
@@ -747,11 +750,13 @@ def report_data(snapshot: Mapping[str, Any], *, sent_at: datetime | None) -> rep
                     lot=result["lot"],
                     awarded=result["status"] == "awarded",
                     rank=result["rank"],
-                    reasons=tuple(r["text"] for r in entry["reasons"])
-                    + tuple(r["text"] for r in result["reasons"]),
+                    reasons=tuple(r["text"] for r in result["reasons"]),
                 )
                 for result in entry["lot_results"]
             ),
+            reasons=tuple(r["text"] for r in entry["reasons"]),
+            motivations=tuple((item["code"], item["motivation"]) for item in entry["scores"]),
+            digest=entry.get("digest") or "",
         )
 
     return report.AwardReportData(
@@ -804,8 +809,9 @@ def report_data(snapshot: Mapping[str, Any], *, sent_at: datetime | None) -> rep
                 conflicts=_bands(m),
                 removed_at=_moment(m.get("removed_at")),
                 removed_reason=m.get("removed_reason", ""),
+                letter=letters[index] if index < len(letters) else "",
             )
-            for m in snapshot["committee"]
+            for index, m in enumerate(snapshot["committee"])
         ),
         bids=tuple(report_bid(entry) for entry in snapshot["bids"]),
         coverage=coverage_of(snapshot),
@@ -836,6 +842,61 @@ def report_data(snapshot: Mapping[str, Any], *, sent_at: datetime | None) -> rep
         history=tuple(_version_entry(v) for v in _context(snapshot).get("history", [])),
         signatory=_signatory(snapshot),
         decision=_decision_facts(snapshot),
+        proceedings=_proceedings(snapshot),
+    )
+
+
+def _proceedings(snapshot: Mapping[str, Any]) -> report.Proceedings | None:
+    """The evaluation's record in the snapshot; None for a snapshot frozen before it
+    was recorded there (the report then says so)."""
+    recorded = snapshot.get("proceedings")
+    if recorded is None:
+        return None
+    codes = {entry["bid_id"]: entry["blind_code"] for entry in snapshot["bids"]}
+    opening = recorded["opening"]["record"]
+    head = recorded["audit_head"]
+    return report.Proceedings(
+        spread_flag=int(recorded["spread_flag"]),
+        individual=tuple(
+            report.IndividualScore(
+                bid=codes[item["bid_id"]],
+                criterion=item["criterion"],
+                evaluator=item["evaluator"],
+                score=item["score"],
+                set_aside_at=_moment(item["set_aside_at"]),
+                set_aside_reason=item["set_aside_reason"],
+            )
+            for item in recorded["individual"]
+        ),
+        consensus=tuple(
+            report.ConsensusRecord(
+                bid=codes[item["bid_id"]],
+                criterion=item["criterion"],
+                recorded_by=item["recorded_by"],
+                recorded_at=datetime.fromisoformat(item["recorded_at"]),
+            )
+            for item in recorded["consensus"]
+        ),
+        reopenings=tuple(
+            report.Reopening(
+                bid=codes[item["bid_id"]],
+                criterion=item["criterion"],
+                score=item["score"],
+                reason=item["reason"],
+                reopened_by=item["reopened_by"],
+                reopened_at=datetime.fromisoformat(item["reopened_at"]),
+            )
+            for item in recorded["reopenings"]
+        ),
+        opening_record=report.OpeningRecord(
+            filename=opening["filename"],
+            sha256=opening["sha256"],
+            created_at=datetime.fromisoformat(opening["created_at"]),
+        )
+        if opening
+        else None,
+        audit_head=report.AuditHead(seq=head["seq"], hash=head["hash"]) if head else None,
+        frozen_at=datetime.fromisoformat(snapshot["computed_at"]),
     )
 
 

@@ -28,7 +28,7 @@ from tender.documents import service as documents
 from tender.documents.models import Document
 from tender.errors import DomainError
 from tender.evaluation import service as evaluation
-from tender.evaluation.models import CommitteeMember
+from tender.evaluation.models import CommitteeMember, ConsensusScore, Score
 from tender.qa.models import QaRound
 from tender.tenders import lifecycle
 from tender.tenders.models import Tender, TenderState
@@ -272,7 +272,130 @@ def build_snapshot(
             }
             for g in gap_decisions
         ],
+        "proceedings": _proceedings(session, data, members),
     }
+
+
+def _proceedings(
+    session: Session, data: TenderOutcome, members: list[CommitteeMember]
+) -> dict[str, Any]:
+    """What the award report needs to serve as proces-verbaal: the evaluators under a
+    letter each (committee order, removed members included), every individual score
+    (set-aside ones with why), who recorded each consensus when and every reopening,
+    the opening with the record's digest, and the audit chain's head at this moment."""
+    tender = data.tender
+    received = {b.bid_id: b.blind_code for b in data.bids}
+    codes = {c.id: c.code for c in tender.criteria}
+    letters = {m.user_id: _letter(index) for index, m in enumerate(members)}
+    individual = session.scalars(
+        select(Score)
+        .where(Score.bid_id.in_(list(received)))
+        .order_by(Score.bid_id, Score.criterion_id, Score.evaluator_id)
+    )
+    consensus = session.scalars(
+        select(ConsensusScore)
+        .where(ConsensusScore.bid_id.in_(list(received)), ConsensusScore.reopened_at.is_(None))
+        .order_by(ConsensusScore.bid_id, ConsensusScore.criterion_id)
+    )
+    names: dict[int | None, str] = {}
+
+    def name(user_id: int | None) -> str:
+        if user_id not in names:
+            names[user_id] = _name(session, user_id)
+        return names[user_id]
+
+    by_code = {code: bid_id for bid_id, code in received.items()}
+    reopenings = []
+    for event in session.scalars(
+        select(audit.AuditEvent)
+        .where(
+            audit.AuditEvent.tender_id == tender.id,
+            audit.AuditEvent.action.in_(("consensus.reopen", "evaluation.revision")),
+        )
+        .order_by(audit.AuditEvent.id)
+    ):
+        details = event.details
+        if event.action == "consensus.reopen":
+            items = [(event.object_id, details.get("criterium"), details.get("score"))]
+        else:
+            items = [
+                (by_code.get(item["inschrijving"]), item["criterium"], item["score"])
+                for item in details.get("heropend", [])
+            ]
+        reopenings += [
+            {
+                "bid_id": bid_id,
+                "criterion": code,
+                "score": score,
+                "reason": details.get("reden", ""),
+                "reopened_by": event.actor_label,
+                "reopened_at": _iso(event.occurred_at),
+            }
+            for bid_id, code, score in items
+            if bid_id in received
+        ]
+    record = session.scalar(
+        select(Document)
+        .where(Document.tender_id == tender.id, Document.kind == documents.OPENING_RECORD)
+        .order_by(Document.id.desc())
+        .limit(1)
+    )
+    head = audit.head(session)
+    return {
+        "spread_flag": tender.spread_flag,
+        "evaluators": [
+            {
+                "letter": letters[m.user_id],
+                "name": m.user.name,
+                "removed": m.removed_at is not None,
+            }
+            for m in members
+        ],
+        "individual": [
+            {
+                "bid_id": s.bid_id,
+                "criterion": codes[s.criterion_id],
+                "evaluator": letters.get(s.evaluator_id, "?"),
+                "score": s.score,
+                "set_aside_at": _iso(s.set_aside_at),
+                "set_aside_reason": s.set_aside_reason,
+            }
+            for s in individual
+            if s.criterion_id in codes
+        ],
+        "consensus": [
+            {
+                "bid_id": c.bid_id,
+                "criterion": codes[c.criterion_id],
+                "recorded_by": name(c.recorded_by_id),
+                "recorded_at": _iso(c.recorded_at),
+                "version": c.version,
+            }
+            for c in consensus
+            if c.criterion_id in codes
+        ],
+        "reopenings": reopenings,
+        "opening": {
+            "record": {
+                "filename": record.filename,
+                "sha256": record.sha256,
+                "created_at": _iso(record.created_at),
+            }
+            if record is not None
+            else None,
+        },
+        "audit_head": {"seq": head.event_id, "hash": head.hash} if head is not None else None,
+    }
+
+
+def _letter(index: int) -> str:
+    """A, B, ..., Z, then AA, AB, ...: the evaluator's letter in the report."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def decision_problems(session: Session, tender: Tender, data: TenderOutcome) -> list[str]:

@@ -1,11 +1,21 @@
 """Gunningsadvies: the award report for the college(s) and the advisory council.
 
-Built from the award decision's snapshot, it accounts for the whole procedure:
-the timeline from publication to the end of the standstill, the committee and its
-conflict-of-interest declarations, the bids received (with their time of
-receipt), the requirement checks, the consensus scores and totals, the outcome per
-bid, and per lot the coverage matrix (municipality x target group), its gaps and
-the inkoper's decisions on them, the fragile cells and the local networks.
+Built from the award decision's snapshot, it is the proces-verbaal of the whole
+procedure, in numbered sections in this order: procedure and dates; the committee
+and its conflict-of-interest declarations (with the letter each evaluator carries
+in the score tables: Beoordelaar A, B, C, ...); the opening (who started and
+confirmed it, the opening record's SHA-256 and each bid's submission digest); the
+requirement check per bid with reasons; the individual scores per evaluator with
+their spreads (set-aside scores shown as such); the consensus scores with their
+motivations, who recorded them when and every reopening; totals and ranks per lot
+with the reasons per bid (a reason that applies to the whole bid once, not again
+per lot); the draws by lot; per lot the coverage matrix, its gaps with the
+inkoper's decisions, the fragile cells and the local networks; the decision and
+its history; and the audit chain's head when the decision was frozen.
+
+Numbers are Dutch (``format_number``, ``format_total``). A snapshot frozen before
+the proceedings were recorded in it (no ``Proceedings``) still renders: those
+parts say "niet vastgelegd in deze versie".
 
 Like the letters it holds no plan text. The coverage comes in as the coverage
 check's own ``tender.coverage.CoverageReport``, so the report applies no coverage
@@ -40,9 +50,12 @@ from tender.documents.pdf import (
     BODY,
     CLOSING,
     FONT_BOLD,
+    HEADING,
+    HOUSE_BLUE,
     LANDSCAPE_TEXT_WIDTH,
     NOTICE,
     NOTICE_AMBER,
+    PALE_BLUE,
     SMALL,
     SUBTITLE,
     TABLE_HEADER,
@@ -65,6 +78,7 @@ from tender.timefmt import (
     format_datetime,
     format_datetime_seconds,
     format_long_date,
+    format_number,
     to_local,
 )
 
@@ -81,8 +95,16 @@ _MATRIX_MAX_COLUMN = 40 * mm
 # Room a sub-heading needs below it, or it moves to the next page.
 _SUBHEADING_ROOM = 35 * mm
 _NONE = "—"
-# Below-minimum scores carry this mark in the score table, explained under it.
+# Below-minimum scores carry this mark in the score table, explained above it.
 _BELOW = "*"
+# A spread at or above the tender's signal value carries this mark.
+_WIDE = "!"
+NOT_RECORDED = "niet vastgelegd in deze versie"
+# Individual-score columns: never narrower than this, else the criteria go over
+# several tables.
+_SCORE_COLUMN_MIN = 9 * mm
+_SCORE_COLUMN_MAX = 13 * mm
+_MONO_CELL = ParagraphStyle("ReportDigest", fontName="Courier", fontSize=7, leading=9)
 
 
 @dataclass(frozen=True)
@@ -149,6 +171,8 @@ class CommitteeMember:
     """An evaluator; ``conflicts`` are the bands it declared with bidding organisations.
 
     ``removed_at`` is set for a member the inkoper took off the committee, with why.
+    ``letter`` is the member's letter in the score tables ("A" for Beoordelaar A;
+    empty in a snapshot from before the letters).
     """
 
     name: str
@@ -157,6 +181,7 @@ class CommitteeMember:
     conflicts: tuple[DeclaredBand, ...]
     removed_at: datetime | None = None
     removed_reason: str = ""
+    letter: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,7 +200,10 @@ class ReportBid:
     """A bid received. ``scores`` pairs every criterion code with its consensus score
     (empty for a bid excluded on requirements; not printed for such a bid anyway);
     ``failed_requirements`` are the requirements it does not meet; ``results`` its
-    outcome per lot it bid on."""
+    outcome per lot it bid on. ``reasons`` are the reasons that apply to the bid as a
+    whole (printed once; a lot's reasons are printed only where they add to them),
+    ``motivations`` the consensus motivation per criterion code, ``digest`` the
+    SHA-256 of the submitted bid."""
 
     blind_code: str
     organisation_name: str
@@ -185,6 +213,81 @@ class ReportBid:
     scores: tuple[tuple[str, int], ...]
     total: Decimal | None
     results: tuple[LotOutcome, ...]
+    reasons: tuple[str, ...] = ()
+    motivations: tuple[tuple[str, str], ...] = ()
+    digest: str = ""
+
+
+@dataclass(frozen=True)
+class IndividualScore:
+    """One evaluator's (by letter) score of a bid (by blind code) on a criterion.
+
+    ``set_aside_at`` is set for a score set aside (the evaluator had a band with the
+    bidder or left the committee): kept on the record, counted nowhere.
+    """
+
+    bid: str
+    criterion: str
+    evaluator: str
+    score: int
+    set_aside_at: datetime | None = None
+    set_aside_reason: str = ""
+
+
+@dataclass(frozen=True)
+class ConsensusRecord:
+    """Who recorded the consensus of a bid on a criterion, and when."""
+
+    bid: str
+    criterion: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class Reopening:
+    """A consensus that was reopened: its score then, why, by whom and when."""
+
+    bid: str
+    criterion: str
+    score: int | None
+    reason: str
+    reopened_by: str
+    reopened_at: datetime
+
+
+@dataclass(frozen=True)
+class OpeningRecord:
+    """The stored record of opening (proces-verbaal van opening) and its SHA-256."""
+
+    filename: str
+    sha256: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """The newest event of the audit chain when the decision was frozen."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class Proceedings:
+    """What the decision's snapshot recorded of the evaluation itself.
+
+    ``spread_flag`` is the tender's signal value for the spread (highest minus lowest
+    individual score of a bid on a criterion); ``frozen_at`` the snapshot's moment.
+    """
+
+    spread_flag: int
+    individual: tuple[IndividualScore, ...]
+    consensus: tuple[ConsensusRecord, ...]
+    reopenings: tuple[Reopening, ...]
+    opening_record: OpeningRecord | None
+    audit_head: AuditHead | None
+    frozen_at: datetime
 
 
 @dataclass(frozen=True)
@@ -284,6 +387,8 @@ class AwardReportData:
     signatory: Signatory | None = None
     decision: DecisionFacts | None = None
     scale_min: int = 0  # the lowest score on the published scale
+    # None for a snapshot frozen before the proceedings were recorded in it.
+    proceedings: Proceedings | None = None
 
     def __post_init__(self) -> None:
         if self.award_mode not in AWARD_MODES:
@@ -302,6 +407,14 @@ class AwardReportData:
         versions = [version.version for version in self.history]
         if versions != sorted(set(versions)):
             raise ValueError("decision versions must be unique and oldest first")
+        if self.proceedings is not None:
+            letters = {member.letter for member in self.committee}
+            for item in self.proceedings.individual:
+                if item.bid not in bids or item.evaluator not in letters:
+                    raise ValueError(
+                        f"individual score of unknown bid or evaluator: {item.bid}, "
+                        f"{item.evaluator}"
+                    )
 
     @property
     def standstill_end(self) -> date | None:
@@ -317,7 +430,7 @@ def _p(text: str, style: ParagraphStyle = TABLE_TEXT) -> Paragraph:
 
 
 def _number(value: Decimal) -> str:
-    return f"{value.normalize():f}".replace(".", ",")
+    return format_number(value)
 
 
 def _awarded(data: AwardReportData, lot: str) -> list[ReportBid]:
@@ -395,7 +508,7 @@ def _summary(data: AwardReportData) -> list[Flowable]:
     return story
 
 
-def _timeline(data: AwardReportData) -> list[Flowable]:
+def _timeline(data: AwardReportData, number: int) -> list[Flowable]:
     t = data.timeline
     rows: list[tuple[str, str]] = [("Publicatie", format_datetime(t.published_at))]
     rows += [
@@ -414,12 +527,6 @@ def _timeline(data: AwardReportData) -> list[Flowable]:
             f"op {format_datetime_seconds(t.opened_at)}",
         ),
         ("Gunningsbeslissing", f"{format_datetime(t.decided_at)} door {t.decided_by}"),
-        *([("Besluit", _decision_text(data.decision))] if data.decision is not None else []),
-        *(
-            [("Ondertekening", f"{data.signatory.name}, {data.signatory.function}")]
-            if data.signatory is not None
-            else []
-        ),
         (
             "Verzending gunningsbeslissingen",
             format_datetime(t.letters_sent_at) if t.letters_sent_at else "nog niet verzonden",
@@ -432,9 +539,11 @@ def _timeline(data: AwardReportData) -> list[Flowable]:
         ),
     ]
     return [
-        *section_heading("Procedure en tijdlijn"),
+        *_heading(number, "Procedure en data"),
         Paragraph(
-            "Alle tijden zijn Nederlandse tijd. De tijdstippen zijn door het systeem vastgelegd.",
+            "De aanbesteding is gevoerd als procedure voor sociale en andere specifieke "
+            "diensten (art. 2.38 en 2.39 Aanbestedingswet 2012). Alle tijden zijn "
+            "Nederlandse tijd. De tijdstippen zijn door het systeem vastgelegd.",
             BODY,
         ),
         facts_table(rows, label_width=58 * mm),
@@ -496,52 +605,24 @@ def _version_rows(version: DecisionVersion) -> list[tuple[str, str]]:
     return rows
 
 
-def _history(data: AwardReportData) -> list[Flowable]:
-    if not data.history:
-        return []
-    withdrawn = [v.version for v in data.history if v.withdrawn_at is not None]
-    current = [v.version for v in data.history if v.withdrawn_at is None]
-    summary = f"Het besluit kent {_count(len(data.history), 'versie', 'versies')}."
-    if withdrawn:
-        numbers = dutch_list([str(number) for number in withdrawn])
-        summary += (
-            f" {'Versie' if len(withdrawn) == 1 else 'Versies'} {numbers} "
-            f"{'is' if len(withdrawn) == 1 else 'zijn'} ingetrokken."
-        )
-    if current:
-        summary += f" Dit advies hoort bij versie {current[-1]}."
-    story: list[Flowable] = [
-        *section_heading("Verloop van het besluit"),
-        Paragraph(
-            "Per versie van het besluit: wie het gunningsadvies opstelde, wie het goedkeurde "
-            "of terugstuurde en waarom, wie besloot, wanneer de brieven zijn verzonden en of "
-            f"het besluit is ingetrokken. {summary}",
-            BODY,
-        ),
-    ]
-    for version in data.history:
-        story += [
-            *_subheading(f"Versie {version.version}"),
-            facts_table(_version_rows(version), label_width=40 * mm),
-        ]
-    return story
-
-
-def _draws(data: AwardReportData) -> list[Flowable]:
+def _draws(data: AwardReportData, number: int) -> list[Flowable]:
+    story = _heading(number, "Loting")
     if not data.draws:
-        return []
+        return [
+            *story,
+            Paragraph("Er is niet geloot: geen gelijke stand was bepalend voor de gunning.", BODY),
+        ]
     names = {bid.blind_code: bid.organisation_name for bid in data.bids}
     lots = {lot.code: lot.name for lot in data.lots}
-    story: list[Flowable] = [
-        *section_heading("Loting"),
+    story.append(
         Paragraph(
             "Waar inschrijvingen in een perceel gelijk eindigden en de volgorde bepalend was "
             "voor de gunning, is die volgorde door loting bepaald. Per loting staan hieronder "
             "de getrokken volgorde (als eerste getrokken bovenaan), de methode, wie trok, in "
             "aanwezigheid van wie, en wie de loting vastlegde.",
             BODY,
-        ),
-    ]
+        )
+    )
     for draw in data.draws:
         order = "\n".join(
             f"{place}. {code} – {names[code]}" for place, code in enumerate(draw.codes, start=1)
@@ -557,10 +638,15 @@ def _draws(data: AwardReportData) -> list[Flowable]:
         ]
         if draw.note.strip():
             rows.append(("Opmerking", draw.note))
-        story += [
-            *_subheading(f"Perceel {draw.lot} – {lots[draw.lot]}"),
-            facts_table(rows, label_width=45 * mm),
-        ]
+        # One draw's record stays on one page.
+        story.append(
+            KeepTogether(
+                [
+                    *_subheading(f"Perceel {draw.lot} – {lots[draw.lot]}"),
+                    facts_table(rows, label_width=45 * mm),
+                ]
+            )
+        )
     return story
 
 
@@ -571,9 +657,11 @@ def _role(member: CommitteeMember) -> str:
     return f"lid, uit de commissie gehaald op {format_datetime(member.removed_at)}{reason}"
 
 
-def _committee(data: AwardReportData) -> list[Flowable]:
+def _committee(data: AwardReportData, number: int) -> list[Flowable]:
+    lettered = [member for member in data.committee if member.letter]
     rows = [
         [
+            _p(f"Beoordelaar {member.letter}" if member.letter else _NONE),
             _p(member.name),
             _p(_role(member)),
             _p(format_datetime(member.declaration_signed_at) or "niet ondertekend"),
@@ -594,23 +682,32 @@ def _committee(data: AwardReportData) -> list[Flowable]:
         for member in data.committee
         for band in member.conflicts
     ]
+    if lettered:
+        letters = (
+            "In de tabellen met individuele scores staan de leden onder een letter, in de "
+            "volgorde van de commissie; deze tabel is de enige plaats waar letter en naam "
+            "samen staan."
+        )
+    else:
+        letters = f"Letters voor de leden: {NOT_RECORDED}."
     return [
-        *section_heading("Beoordelingscommissie en belangenconflicten"),
+        *_heading(number, "Beoordelingscommissie en belangenconflicten"),
         Paragraph(
             "Ieder lid heeft een verklaring over belangenconflicten ondertekend voordat hij "
             "een inschrijving te zien kreeg (art. 1.10b Aanbestedingswet 2012). Een lid met "
             "een gemeld belangenconflict heeft de inschrijving van die organisatie niet "
             "gezien en niet beoordeeld. De commissie beoordeelde de inschrijvingen zonder "
-            "naam van de inschrijver.",
+            f"naam van de inschrijver. {letters}",
             BODY,
         ),
         grid_table(
-            ["Naam", "Rol", "Verklaring ondertekend", "Band gemeld met"],
+            ["Beoordelaar", "Naam", "Rol", "Verklaring ondertekend", "Band gemeld met"],
             rows,
-            [48 * mm, 22 * mm, 36 * mm, TEXT_WIDTH - 106 * mm],
+            [29 * mm, 38 * mm, 24 * mm, 30 * mm, TEXT_WIDTH - 121 * mm],
         ),
         *(
             [
+                Spacer(1, 3 * mm),
                 Paragraph(
                     "Ieder lid verklaarde na de opening per inschrijvende organisatie (op naam, "
                     "los van de codes) of het er een band mee heeft. Gemelde banden:",
@@ -641,34 +738,17 @@ def _bid_cell(bid: ReportBid) -> list[Paragraph]:
     return [_p(bid.organisation_name), Paragraph(f"KvK {markup(bid.kvk_number)}", _KVK)]
 
 
-def _received(data: AwardReportData) -> list[Flowable]:
-    rows = [
-        [
-            _p(bid.blind_code),
-            _bid_cell(bid),
-            _p(format_datetime_seconds(bid.received_at)),
-            _p(", ".join(result.lot for result in bid.results)),
-        ]
-        for bid in data.bids
-    ]
-    return [
-        *section_heading(f"Ontvangen inschrijvingen ({len(data.bids)})"),
-        grid_table(
-            ["Inschrijving", "Inschrijver", "Ontvangen", "Percelen"],
-            rows,
-            [27 * mm, TEXT_WIDTH - 97 * mm, 40 * mm, 30 * mm],
-        ),
-    ]
-
-
-def _requirements(data: AwardReportData) -> list[Flowable]:
+def _requirements(data: AwardReportData, number: int) -> list[Flowable]:
     rows = []
     for bid in data.bids:
         if bid.failed_requirements:
             outcome: Any = [
                 Paragraph("<b>Voldoet niet aan:</b>", TABLE_TEXT),
                 *(
-                    _p(f"{f.code} ({f.title})" + (f": {f.reason}" if f.reason.strip() else ""))
+                    _p(
+                        f"{f.code} ({f.title})"
+                        + (f": {f.reason.strip()}" if f.reason.strip() else "")
+                    )
                     for f in bid.failed_requirements
                 ),
             ]
@@ -676,88 +756,32 @@ def _requirements(data: AwardReportData) -> list[Flowable]:
             outcome = _p("Voldoet aan alle eisen")
         rows.append([_p(bid.blind_code), _bid_cell(bid), outcome])
     return [
-        *section_heading("Toetsing aan de eisen"),
+        *_heading(number, "Toetsing aan de eisen"),
         Paragraph(
-            "Een inschrijving die niet aan alle eisen voldoet, is uitgesloten en niet op de "
-            "gunningscriteria beoordeeld.",
+            "Per inschrijving de uitkomst van de toetsing aan de eisen, met de reden per eis "
+            "waaraan zij niet voldoet. Een inschrijving die niet aan alle eisen voldoet, is "
+            "uitgesloten en niet op de gunningscriteria beoordeeld.",
             BODY,
         ),
         grid_table(
             ["Inschrijving", "Inschrijver", "Uitkomst"],
             rows,
             [27 * mm, 70 * mm, LANDSCAPE_TEXT_WIDTH - 97 * mm],
+            split_rows=True,
         ),
     ]
 
 
 def _criteria(data: AwardReportData) -> Table:
     rows = [
-        [_p(c.code), _p(c.title), _p(_number(c.weight)), _p(str(c.minimum))] for c in data.criteria
+        [_p(c.code), _p(c.title), _p(_number(c.weight)), _p(format_number(c.minimum))]
+        for c in data.criteria
     ]
     return grid_table(
-        ["Code", "Gunningscriterium", "Gewicht", "Minimum"],
+        ["Code", "Gunningscriterium", "Weging", "Minimum"],
         rows,
         [18 * mm, LANDSCAPE_TEXT_WIDTH - 78 * mm, 30 * mm, 30 * mm],
     )
-
-
-def _scores(data: AwardReportData) -> list[Flowable]:
-    minimums = {c.code: c.minimum for c in data.criteria}
-    codes = list(minimums)
-    score_column = min(20 * mm, (LANDSCAPE_TEXT_WIDTH - 27 * mm - 70 * mm - 28 * mm) / len(codes))
-    name_column = LANDSCAPE_TEXT_WIDTH - 27 * mm - score_column * len(codes) - 28 * mm
-    header_row = [_p("Minimum", TABLE_HEADER), _p("")]
-    header_row += [_p(str(minimums[code]), TABLE_HEADER) for code in codes]
-    header_row.append(
-        _p(format_total(data.minimum_total) if data.minimum_total > 0 else _NONE, TABLE_HEADER)
-    )
-    rows: list[list[Any]] = [header_row]
-    spans = []
-    for bid in data.bids:
-        row: list[Any] = [_p(bid.blind_code), _bid_cell(bid)]
-        if bid.failed_requirements:
-            # Not assessed on quality (scoring.evaluate): no scores, as in its letter.
-            row.append(_p("uitgesloten op eisen, niet op kwaliteit beoordeeld"))
-            row += [""] * (len(codes) - 1)
-            spans.append(len(rows) + 1)
-        else:
-            scores = dict(bid.scores)
-            row += [
-                _p(
-                    f"{scores[code]}{_BELOW}"
-                    if scores[code] < minimums[code]
-                    else str(scores[code])
-                )
-                for code in codes
-            ]
-        row.append(
-            Paragraph(f"<b>{format_total(bid.total)}</b>", TABLE_TEXT)
-            if bid.total is not None and not bid.failed_requirements
-            else _p(_NONE)
-        )
-        rows.append(row)
-    table = grid_table(
-        ["Inschrijving", "Inschrijver", *codes, "Totaal"],
-        rows,
-        [27 * mm, name_column, *([score_column] * len(codes)), 28 * mm],
-    )
-    commands: list[tuple[Any, ...]] = [("BACKGROUND", (0, 1), (-1, 1), colors.whitesmoke)]
-    commands += [("SPAN", (2, row), (1 + len(codes), row)) for row in spans]
-    table.setStyle(commands)
-    return [
-        *section_heading("Consensusscores"),
-        Paragraph(
-            f"Consensusscores op een schaal van {data.scale_min} tot en met {data.scale_max}. "
-            "De totaalscore "
-            "is de naar gewicht gewogen som van de scores, omgerekend naar 0 tot 100 en naar "
-            f"beneden afgerond op twee decimalen. Een score met {_BELOW} is lager dan het "
-            "minimum van het criterium.",
-            BODY,
-        ),
-        _criteria(data),
-        Spacer(1, 4 * mm),
-        table,
-    ]
 
 
 def _result_text(data: AwardReportData, result: LotOutcome) -> str:
@@ -767,12 +791,18 @@ def _result_text(data: AwardReportData, result: LotOutcome) -> str:
     return text
 
 
-def _outcomes(data: AwardReportData) -> list[Flowable]:
+def _outcomes(data: AwardReportData) -> Table:
     rows = []
     for bid in data.bids:
-        reasons: list[str] = []
-        for result in bid.results:
-            reasons += [reason for reason in result.reasons if reason not in reasons]
+        whole, per_lot = _bid_reasons(bid)
+        if len(bid.results) == 1:
+            lines = whole + [reason for _, reason in per_lot]
+        else:
+            # A lot's own reason names its lot (the rank reason does already).
+            lines = whole + [
+                reason if f"perceel {lot}".lower() in reason.lower() else f"Perceel {lot}: {reason}"
+                for lot, reason in per_lot
+            ]
         rows.append(
             [
                 _p(bid.blind_code),
@@ -784,17 +814,15 @@ def _outcomes(data: AwardReportData) -> list[Flowable]:
                     )
                     for result in bid.results
                 ],
-                [_p(f"• {reason}") for reason in reasons] or _p(_NONE),
+                [_p(f"• {line}") for line in lines] or _p(_NONE),
             ]
         )
-    return [
-        *section_heading("Uitkomst per inschrijving"),
-        grid_table(
-            ["Inschrijving", "Inschrijver", "Per perceel", "Redenen van afwijzing"],
-            rows,
-            [27 * mm, 60 * mm, 45 * mm, LANDSCAPE_TEXT_WIDTH - 132 * mm],
-        ),
-    ]
+    return grid_table(
+        ["Inschrijving", "Inschrijver", "Per perceel", "Redenen van afwijzing"],
+        rows,
+        [27 * mm, 60 * mm, 45 * mm, LANDSCAPE_TEXT_WIDTH - 132 * mm],
+        split_rows=True,
+    )
 
 
 def _cell_text(cell: Cell) -> Paragraph:
@@ -949,9 +977,9 @@ def _subheading(text: str) -> list[Flowable]:
     ]
 
 
-def _coverage(data: AwardReportData) -> list[Flowable]:
+def _coverage(data: AwardReportData, number: int) -> list[Flowable]:
     story: list[Flowable] = [
-        *section_heading("Dekkend aanbod"),
+        *_heading(number, "Dekkend aanbod, kwetsbaarheid en besluiten over tekorten"),
         Paragraph(
             "Per perceel moet in elke gemeente voor elke doelgroep een minimum aantal gegunde "
             "aanbieders beschikbaar zijn dat heeft opgegeven die doelgroep daar te "
@@ -964,15 +992,15 @@ def _coverage(data: AwardReportData) -> list[Flowable]:
             BODY,
         ),
     ]
-    for lot in data.coverage.lots:
+    for index, lot in enumerate(data.coverage.lots, start=1):
         groups = "; ".join(f"{code} = {name}" for code, name in lot.target_groups)
         story += [
-            *section_heading(f"Perceel {markup(lot.code)} – {markup(lot.name)}"),
+            *section_heading(f"{number}.{index} Perceel {markup(lot.code)} – {markup(lot.name)}"),
             KeepTogether(
                 [
-                    _matrix(lot),
-                    Spacer(1, 1.5 * mm),
                     Paragraph(markup(f"Doelgroepen: {groups}."), SMALL),
+                    Spacer(1, 1.5 * mm),
+                    _matrix(lot),
                 ]
             ),
             *_subheading("Tekorten en besluiten"),
@@ -988,7 +1016,21 @@ def _coverage(data: AwardReportData) -> list[Flowable]:
 def build_award_report(data: AwardReportData) -> bytes:
     """The award report as a PDF; the same data at the same ``pdf.generated_at``
     moment gives the same bytes."""
-    decided = format_datetime(data.timeline.decided_at)
+    sections = (
+        _timeline,
+        _committee,
+        _opening,
+        _requirements,
+        _individual,
+        _consensus,
+        _totals,
+        _draws,
+        _coverage,
+        _decision,
+        _audit_head,
+    )
+    # Sections 1-2 are portrait; from the opening on (wide tables) landscape.
+    landscape_from = 3
     story: list[Flowable] = [
         Paragraph(DOCUMENT_TITLE, TITLE),
         Paragraph(markup(f"{data.title} – kenmerk {data.reference}"), SUBTITLE),
@@ -1003,23 +1045,11 @@ def build_award_report(data: AwardReportData) -> bytes:
             ]
         ),
         *_summary(data),
-        *_timeline(data),
-        *_history(data),
-        *_committee(data),
-        *_received(data),
-        *landscape_pages(),
-        *_requirements(data),
-        *_scores(data),
-        *_outcomes(data),
-        *_draws(data),
-        *_coverage(data),
-        Paragraph(
-            f"Dit gunningsadvies is opgesteld uit de gunningsbeslissing van {decided}, waarin "
-            "scores, uitkomsten en dekking op dat moment zijn vastgelegd. Het bevat geen "
-            "inhoud uit de plannen van de inschrijvers.",
-            CLOSING,
-        ),
     ]
+    for number, section in enumerate(sections, start=1):
+        if number == landscape_from:
+            story += landscape_pages()
+        story += section(data, number)
     return render(
         story,
         title=DOCUMENT_TITLE,
@@ -1027,3 +1057,545 @@ def build_award_report(data: AwardReportData) -> bytes:
         region=data.region,
         reference=data.reference,
     )
+
+
+def _heading(number: int, title: str) -> list[Flowable]:
+    """A numbered section heading; ``title`` is markup (escape user text first)."""
+    return section_heading(f"{number}. {title}")
+
+
+def _opening(data: AwardReportData, number: int) -> list[Flowable]:
+    t = data.timeline
+    proceedings = data.proceedings
+    if proceedings is None:
+        record = f"Het proces-verbaal van opening en zijn SHA-256: {NOT_RECORDED}."
+    elif proceedings.opening_record is None:
+        record = "Er is geen proces-verbaal van opening opgeslagen."
+    else:
+        stored = proceedings.opening_record
+        record = (
+            f"Het proces-verbaal van opening ({markup(stored.filename)}, opgeslagen op "
+            f"{format_datetime_seconds(stored.created_at)}) heeft SHA-256 "
+            f'<font name="Courier">{markup(stored.sha256)}</font>.'
+        )
+    rows = [
+        [
+            _p(bid.blind_code),
+            _bid_cell(bid),
+            _p(format_datetime_seconds(bid.received_at)),
+            _p(", ".join(result.lot for result in bid.results)),
+            Paragraph(markup(bid.digest), _MONO_CELL) if bid.digest else _p(NOT_RECORDED),
+        ]
+        for bid in data.bids
+    ]
+    return [
+        *_heading(number, f"Opening en ontvangen inschrijvingen ({len(data.bids)})"),
+        Paragraph(
+            "De inschrijvingen zijn na de uiterste inschrijfdatum door twee inkopers "
+            f"geopend: gestart door {markup(t.opening_started_by)} op "
+            f"{format_datetime_seconds(t.opening_started_at)}, bevestigd door "
+            f"{markup(t.opened_by)} op {format_datetime_seconds(t.opened_at)}. {record} "
+            "Per inschrijving staat hieronder het moment van ontvangst en de SHA-256 van de "
+            "ingediende inschrijving, zoals in het ontvangstbewijs.",
+            BODY,
+        ),
+        grid_table(
+            ["Inschrijving", "Inschrijver", "Ontvangen", "Percelen", "SHA-256 van de inschrijving"],
+            rows,
+            [27 * mm, LANDSCAPE_TEXT_WIDTH - 203 * mm, 38 * mm, 38 * mm, 100 * mm],
+        ),
+    ]
+
+
+def _evaluator_letters(data: AwardReportData) -> list[str]:
+    """The letters of the members who gave an individual score, in committee order."""
+    assert data.proceedings is not None
+    scored = {item.evaluator for item in data.proceedings.individual}
+    return [member.letter for member in data.committee if member.letter in scored]
+
+
+def _spreads(
+    data: AwardReportData,
+) -> dict[tuple[str, str], tuple[dict[str, IndividualScore], int | None]]:
+    """Per (bid, criterion): the individual scores by letter and the spread (highest
+    minus lowest counted score; None with fewer than two counted scores)."""
+    assert data.proceedings is not None
+    found: dict[tuple[str, str], dict[str, IndividualScore]] = {}
+    for item in data.proceedings.individual:
+        found.setdefault((item.bid, item.criterion), {})[item.evaluator] = item
+    spreads = {}
+    for key, by_letter in found.items():
+        counted = [s.score for s in by_letter.values() if s.set_aside_at is None]
+        spreads[key] = (by_letter, max(counted) - min(counted) if len(counted) > 1 else None)
+    return spreads
+
+
+def _individual_table(
+    data: AwardReportData,
+    codes: list[str],
+    letters: list[str],
+    spreads: dict[tuple[str, str], tuple[dict[str, IndividualScore], int | None]],
+    flag: int,
+) -> Table:
+    group = len(letters) + 1
+    first = 27 * mm
+    column = min(_SCORE_COLUMN_MAX, (LANDSCAPE_TEXT_WIDTH - first) / (group * len(codes)))
+    second_header: list[Any] = [_p("", TABLE_HEADER)]
+    for _code in codes:
+        second_header += [_p(letter, TABLE_HEADER) for letter in letters]
+        second_header.append(_p("spr.", TABLE_HEADER))
+    rows: list[list[Any]] = [second_header]
+    for bid in data.bids:
+        if bid.failed_requirements:
+            continue
+        row: list[Any] = [_p(bid.blind_code)]
+        for code in codes:
+            by_letter, spread = spreads.get((bid.blind_code, code), ({}, None))
+            for letter in letters:
+                item = by_letter.get(letter)
+                if item is None:
+                    row.append(_p(_NONE))
+                elif item.set_aside_at is not None:
+                    row.append(_p(f"({item.score})"))
+                else:
+                    row.append(_p(str(item.score)))
+            if spread is None:
+                row.append(_p(_NONE))
+            elif spread >= flag:
+                row.append(Paragraph(f"<b>{spread}{_WIDE}</b>", TABLE_TEXT))
+            else:
+                row.append(_p(str(spread)))
+        rows.append(row)
+    header = ["Inschrijving"]
+    for code in codes:
+        header += [code] + [""] * (group - 1)
+    table = grid_table(header, rows, [first, *([column] * (group * len(codes)))])
+    table.repeatRows = 2
+    commands: list[tuple[Any, ...]] = [
+        ("BACKGROUND", (0, 1), (-1, 1), PALE_BLUE),
+        ("LINEBELOW", (0, 1), (-1, 1), 0.8, HOUSE_BLUE),
+        ("SPAN", (0, 0), (0, 1)),
+    ]
+    for index in range(len(codes)):
+        start = 1 + index * group
+        commands.append(("SPAN", (start, 0), (start + group - 1, 0)))
+        commands.append(("LINEBEFORE", (start, 0), (start, -1), 0.8, HOUSE_BLUE))
+    table.setStyle(commands)
+    return table
+
+
+def _individual(data: AwardReportData, number: int) -> list[Flowable]:
+    story = _heading(number, "Individuele scores per beoordelaar en spreiding")
+    proceedings = data.proceedings
+    if proceedings is None:
+        return [
+            *story,
+            Paragraph(
+                f"Individuele scores per beoordelaar en hun spreiding: {NOT_RECORDED}.", BODY
+            ),
+        ]
+    flag = proceedings.spread_flag
+    letters = _evaluator_letters(data)
+    spreads = _spreads(data)
+    codes = [criterion.code for criterion in data.criteria]
+    excluded = [bid.blind_code for bid in data.bids if bid.failed_requirements]
+    story.append(
+        Paragraph(
+            "Per inschrijving en criterium de score van iedere beoordelaar (onder zijn letter, "
+            "zie hoofdstuk 2) en de spreiding (spr.): de hoogste min de laagste meetellende "
+            f"score. Een spreiding van {flag} of meer (de signaalwaarde van deze aanbesteding) "
+            f"is vet en gemarkeerd met {_WIDE}. {_NONE}: geen score (de beoordelaar heeft deze "
+            "inschrijving niet beoordeeld, bijvoorbeeld wegens een gemelde band). Een score "
+            "tussen haakjes is terzijde gelegd en telt nergens mee; de reden staat onder de "
+            "tabel. Alleen de consensusscore (hoofdstuk 6) telt voor de gunning."
+            + (
+                f" Niet beoordeeld, want uitgesloten op de eisen: {dutch_list(excluded)}."
+                if excluded
+                else ""
+            ),
+            BODY,
+        )
+    )
+    if not letters:
+        story.append(Paragraph("Er zijn geen individuele scores vastgelegd.", BODY))
+        return story
+    available = LANDSCAPE_TEXT_WIDTH - 27 * mm
+    per_table = max(1, int(available // (_SCORE_COLUMN_MIN * (len(letters) + 1))))
+    for start in range(0, len(codes), per_table):
+        story += [
+            _individual_table(data, codes[start : start + per_table], letters, spreads, flag),
+            Spacer(1, 3 * mm),
+        ]
+    wide = [
+        f"{bid} {code} ({spread})"
+        for (bid, code), (_, spread) in spreads.items()
+        if spread is not None and spread >= flag
+    ]
+    assessed = sum(1 for _, spread in spreads.values() if spread is not None)
+    if wide:
+        story.append(
+            Paragraph(
+                markup(
+                    f"Spreiding van {flag} of meer bij {len(wide)} van {assessed} "
+                    f"beoordelingen: {', '.join(wide)}."
+                ),
+                BODY,
+            )
+        )
+    else:
+        story.append(
+            Paragraph(
+                f"Bij geen van de {assessed} beoordelingen is de spreiding {flag} of meer.", BODY
+            )
+        )
+    aside = [item for item in proceedings.individual if item.set_aside_at is not None]
+    story += _subheading("Terzijde gelegde scores")
+    if not aside:
+        story.append(Paragraph("Geen individuele score is terzijde gelegd.", BODY))
+        return story
+    story.append(
+        grid_table(
+            ["Inschrijving", "Criterium", "Beoordelaar", "Score", "Terzijde gelegd", "Reden"],
+            [
+                [
+                    _p(item.bid),
+                    _p(item.criterion),
+                    _p(f"Beoordelaar {item.evaluator}"),
+                    _p(str(item.score)),
+                    _p(format_datetime(item.set_aside_at) if item.set_aside_at else _NONE),
+                    _p(item.set_aside_reason or _NONE),
+                ]
+                for item in aside
+            ],
+            [27 * mm, 22 * mm, 30 * mm, 16 * mm, 32 * mm, LANDSCAPE_TEXT_WIDTH - 127 * mm],
+        )
+    )
+    return story
+
+
+def _score_grid(data: AwardReportData) -> Table:
+    minimums = {c.code: c.minimum for c in data.criteria}
+    codes = list(minimums)
+    score_column = min(20 * mm, (LANDSCAPE_TEXT_WIDTH - 27 * mm - 70 * mm - 28 * mm) / len(codes))
+    name_column = LANDSCAPE_TEXT_WIDTH - 27 * mm - score_column * len(codes) - 28 * mm
+    header_row = [_p("Minimum", TABLE_HEADER), _p("")]
+    header_row += [_p(format_number(minimums[code]), TABLE_HEADER) for code in codes]
+    header_row.append(
+        _p(format_total(data.minimum_total) if data.minimum_total > 0 else _NONE, TABLE_HEADER)
+    )
+    rows: list[list[Any]] = [header_row]
+    spans = []
+    for bid in data.bids:
+        row: list[Any] = [_p(bid.blind_code), _bid_cell(bid)]
+        if bid.failed_requirements:
+            # Not assessed on quality (scoring.evaluate): no scores, as in its letter.
+            row.append(_p("uitgesloten op eisen, niet op kwaliteit beoordeeld"))
+            row += [""] * (len(codes) - 1)
+            spans.append(len(rows) + 1)
+        else:
+            scores = dict(bid.scores)
+            row += [
+                _p(
+                    f"{scores[code]}{_BELOW}"
+                    if scores[code] < minimums[code]
+                    else str(scores[code])
+                )
+                if code in scores
+                else _p(_NONE)
+                for code in codes
+            ]
+        row.append(
+            Paragraph(f"<b>{format_total(bid.total)}</b>", TABLE_TEXT)
+            if bid.total is not None and not bid.failed_requirements
+            else _p(_NONE)
+        )
+        rows.append(row)
+    table = grid_table(
+        ["Inschrijving", "Inschrijver", *codes, "Totaal"],
+        rows,
+        [27 * mm, name_column, *([score_column] * len(codes)), 28 * mm],
+    )
+    commands: list[tuple[Any, ...]] = [("BACKGROUND", (0, 1), (-1, 1), colors.whitesmoke)]
+    commands += [("SPAN", (2, row), (1 + len(codes), row)) for row in spans]
+    table.setStyle(commands)
+    return table
+
+
+def _motivations(data: AwardReportData) -> Table:
+    proceedings = data.proceedings
+    recorded = {(r.bid, r.criterion): r for r in proceedings.consensus} if proceedings else {}
+
+    def who(bid: str, code: str) -> str:
+        if proceedings is None:
+            return f"vastgelegd door: {NOT_RECORDED}"
+        record = recorded.get((bid, code))
+        if record is None:
+            return "vastgelegd door: onbekend"
+        return f"vastgelegd door {record.recorded_by} op {format_datetime(record.recorded_at)}"
+
+    rows = []
+    for bid in data.bids:
+        if bid.failed_requirements or not bid.scores:
+            continue
+        motivations = dict(bid.motivations)
+        recorders = {who(bid.blind_code, code) for code, _ in bid.scores}
+        # One line for the whole bid when one person recorded every score at one moment.
+        shared = len(recorders) == 1
+        cell: list[Flowable] = [
+            Paragraph(
+                f"<b>{markup(code)}: {score}</b> – "
+                f"{markup(motivations.get(code, '').strip() or NOT_RECORDED)}"
+                + ("" if shared else f" <i>({markup(who(bid.blind_code, code))})</i>"),
+                TABLE_TEXT,
+            )
+            for code, score in bid.scores
+        ]
+        if shared:
+            cell.append(Paragraph(f"<i>Alle scores {markup(recorders.pop())}.</i>", _KVK))
+        rows.append([_p(bid.blind_code), cell])
+    return grid_table(
+        ["Inschrijving", "Consensusscore en motivering per criterium, met wie haar vastlegde"],
+        rows,
+        [27 * mm, LANDSCAPE_TEXT_WIDTH - 27 * mm],
+        # The motivations of one bid can be longer than a page.
+        split_rows=True,
+    )
+
+
+def _reopenings(data: AwardReportData) -> list[Flowable]:
+    proceedings = data.proceedings
+    if proceedings is None:
+        return [Paragraph(f"Heropende consensusscores: {NOT_RECORDED}.", BODY)]
+    if not proceedings.reopenings:
+        return [Paragraph("Geen consensusscore is heropend.", BODY)]
+    rows = [
+        [
+            _p(item.bid),
+            _p(item.criterion),
+            _p(str(item.score) if item.score is not None else _NONE),
+            _p(f"{item.reopened_by}, {format_datetime(item.reopened_at)}"),
+            _p(item.reason or _NONE),
+        ]
+        for item in proceedings.reopenings
+    ]
+    return [
+        Paragraph(
+            "Een heropende consensusscore telde niet meer; de commissie heeft daarna opnieuw "
+            "een consensusscore vastgelegd (hierboven).",
+            BODY,
+        ),
+        grid_table(
+            ["Inschrijving", "Criterium", "Score toen", "Heropend door, op", "Reden"],
+            rows,
+            [27 * mm, 22 * mm, 22 * mm, 70 * mm, LANDSCAPE_TEXT_WIDTH - 141 * mm],
+        ),
+    ]
+
+
+def _consensus(data: AwardReportData, number: int) -> list[Flowable]:
+    return [
+        *_heading(number, "Consensusscores met motivering"),
+        Paragraph(
+            f"Consensusscores op een schaal van {data.scale_min} tot en met {data.scale_max}: "
+            "de scores waarover de commissie het eens werd, de enige die tellen. De "
+            "totaalscore is de naar weging gewogen som van de scores, omgerekend naar 0 tot "
+            "100 en naar beneden afgerond op twee decimalen. Een score met "
+            f"{_BELOW} is lager dan het minimum van het criterium.",
+            BODY,
+        ),
+        _criteria(data),
+        Spacer(1, 4 * mm),
+        _score_grid(data),
+        *_subheading("Motivering en vastlegging"),
+        _motivations(data),
+        *_subheading("Heropende consensusscores"),
+        *_reopenings(data),
+    ]
+
+
+def _bid_reasons(bid: ReportBid) -> tuple[list[str], list[tuple[str, str]]]:
+    """The reasons that apply to the bid as a whole, each once, and per lot the
+    reasons that only that lot adds (a lot reason the bid already has is left out)."""
+    if bid.failed_requirements:
+        codes = dutch_list([failure.code for failure in bid.failed_requirements])
+        whole = [f"Uitgesloten: voldoet niet aan {codes} (zie hoofdstuk 4)"]
+        return whole, []
+    whole: list[str] = []
+    for reason in bid.reasons:
+        if reason not in whole:
+            whole.append(reason)
+    rejected = [result for result in bid.results if not result.awarded]
+    if len(rejected) == len(bid.results) and len(bid.results) > 1:
+        for reason in rejected[0].reasons:
+            if reason not in whole and all(reason in other.reasons for other in rejected):
+                whole.append(reason)
+    per_lot: list[tuple[str, str]] = []
+    for result in bid.results:
+        for reason in result.reasons:
+            if reason not in whole and (result.lot, reason) not in per_lot:
+                per_lot.append((result.lot, reason))
+    return whole, per_lot
+
+
+def _lot_ranking(data: AwardReportData, lot: ReportLot) -> Table:
+    entries = [
+        (bid, result) for bid in data.bids for result in bid.results if result.lot == lot.code
+    ]
+
+    def order(entry: tuple[ReportBid, LotOutcome]) -> tuple[Any, ...]:
+        bid, result = entry
+        total = bid.total if bid.total is not None and not bid.failed_requirements else None
+        return (
+            result.rank is None,
+            result.rank or 0,
+            not result.awarded,  # within a drawn rank, the bids the draw favoured first
+            total is None,
+            -(total or 0),
+            bid.blind_code,
+        )
+
+    rows = []
+    for bid, result in sorted(entries, key=order):
+        if bid.failed_requirements:
+            outcome = "uitgesloten op eisen"
+        elif result.awarded:
+            outcome = "gegund"
+        elif result.rank is None:
+            outcome = "niet gegund: voldoet niet aan de minimumscores"
+        else:
+            outcome = "niet gegund"
+        rows.append(
+            [
+                _p(str(result.rank) if result.rank is not None else _NONE),
+                _p(bid.blind_code),
+                _bid_cell(bid),
+                _p(
+                    format_total(bid.total)
+                    if bid.total is not None and not bid.failed_requirements
+                    else _NONE
+                ),
+                Paragraph(markup(outcome), TABLE_HEADER if result.awarded else TABLE_TEXT),
+            ]
+        )
+    return grid_table(
+        ["Rang", "Inschrijving", "Inschrijver", "Totaal", "Uitkomst"],
+        rows,
+        [16 * mm, 27 * mm, LANDSCAPE_TEXT_WIDTH - 171 * mm, 28 * mm, 100 * mm],
+    )
+
+
+def _totals(data: AwardReportData, number: int) -> list[Flowable]:
+    if data.award_mode == "ranked":
+        rule = (
+            "Per perceel worden de inschrijvingen met de hoogste totaalscore gegund, tot het "
+            "aantal van het perceel; bij een gelijke stand op de grens beslist de loting "
+            "(hoofdstuk 8)."
+        )
+    else:
+        rule = (
+            "Iedere inschrijving die aan alle eisen voldoet en op elk criterium ten minste de "
+            "minimumscore haalt, wordt gegund voor elk perceel waarop zij inschreef; de rang "
+            "is ter informatie."
+        )
+    story: list[Flowable] = [
+        *_heading(number, "Totaalscores en rangorde per perceel"),
+        Paragraph(
+            f"{rule} Eerst de uitkomst per inschrijving met de redenen van afwijzing: een "
+            "reden die voor de hele inschrijving geldt staat er één keer, een reden die "
+            "alleen voor een perceel geldt met dat perceel erbij. Daarna per perceel de "
+            "totaalscores en de rangorde.",
+            BODY,
+        ),
+        *_subheading("Uitkomst per inschrijving"),
+        _outcomes(data),
+    ]
+    for lot in data.lots:
+        story += [
+            *_subheading(f"Perceel {lot.code} – {lot.name}"),
+            _lot_ranking(data, lot),
+        ]
+    return story
+
+
+def _decision(data: AwardReportData, number: int) -> list[Flowable]:
+    t = data.timeline
+    rows: list[tuple[str, str]] = [
+        ("Gunningsbeslissing", f"{format_datetime(t.decided_at)} door {t.decided_by}"),
+        *([("Besluit", _decision_text(data.decision))] if data.decision is not None else []),
+        *(
+            [("Ondertekening", f"{data.signatory.name}, {data.signatory.function}")]
+            if data.signatory is not None
+            else []
+        ),
+    ]
+    story: list[Flowable] = [
+        *_heading(number, "Besluit en verloop van het besluit"),
+        facts_table(rows, label_width=45 * mm),
+        Spacer(1, 3 * mm),
+    ]
+    if not data.history:
+        return [
+            *story,
+            Paragraph("Van dit besluit is (nog) geen versie vastgelegd: dit is een concept.", BODY),
+        ]
+    withdrawn = [v.version for v in data.history if v.withdrawn_at is not None]
+    current = [v.version for v in data.history if v.withdrawn_at is None]
+    summary = f"Het besluit kent {_count(len(data.history), 'versie', 'versies')}."
+    if withdrawn:
+        numbers = dutch_list([str(version) for version in withdrawn])
+        summary += (
+            f" {'Versie' if len(withdrawn) == 1 else 'Versies'} {numbers} "
+            f"{'is' if len(withdrawn) == 1 else 'zijn'} ingetrokken."
+        )
+    if current:
+        summary += f" Dit advies hoort bij versie {current[-1]}."
+    story.append(
+        Paragraph(
+            "Per versie van het besluit: wie het gunningsadvies opstelde, wie het goedkeurde "
+            "of terugstuurde en waarom, wie besloot, wanneer de brieven zijn verzonden en of "
+            f"het besluit is ingetrokken. {summary}",
+            BODY,
+        )
+    )
+    for version in data.history:
+        story += [
+            *_subheading(f"Versie {version.version}"),
+            facts_table(_version_rows(version), label_width=40 * mm),
+        ]
+    return story
+
+
+def _audit_head(data: AwardReportData, number: int) -> list[Flowable]:
+    """The last section, kept on one page with the closing note: the report never
+    ends on a page that holds only a footnote."""
+    decided = format_datetime(data.timeline.decided_at)
+    proceedings = data.proceedings
+    if proceedings is None:
+        head = f"De stand van de auditketen bij het vastleggen van de beslissing: {NOT_RECORDED}."
+    elif proceedings.audit_head is None:
+        head = "De auditketen was bij het vastleggen van de beslissing nog leeg."
+    else:
+        anchor = proceedings.audit_head
+        head = (
+            "Bij het vastleggen van de scores, uitkomsten en dekking voor deze beslissing "
+            f"({format_datetime_seconds(proceedings.frozen_at)}) was de laatste gebeurtenis "
+            f"in de auditketen nummer {anchor.seq} met hash "
+            f'<font name="Courier">{markup(anchor.hash)}</font>. Wie de auditketen '
+            "controleert, vindt die gebeurtenis met precies die hash terug; wat daarna is "
+            "vastgelegd, staat niet in dit advies."
+        )
+    return [
+        CondPageBreak(_SUBHEADING_ROOM),
+        KeepTogether(
+            [
+                Paragraph(f"{number}. Auditketen", HEADING),
+                Paragraph(head, BODY),
+                Paragraph(
+                    f"Dit gunningsadvies is opgesteld uit de gunningsbeslissing van {decided}, "
+                    "waarin scores, uitkomsten en dekking op dat moment zijn vastgelegd. Het "
+                    "bevat geen inhoud uit de plannen van de inschrijvers.",
+                    CLOSING,
+                ),
+            ]
+        ),
+    ]
