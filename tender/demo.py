@@ -526,10 +526,14 @@ def _send(
     """The second inkoper approves, the decision is recorded, the approver previews the
     letters and they are made and sent (the standstill starts today)."""
     from tender.award import documents as award_documents
-    from tender.award import steps
+    from tender.award import steps, strengths
     from tender.timefmt import to_local
 
     approver = staff["inkoper2"]
+    if strengths.needed(decision.snapshot):  # the drafted texts, as the inkoper confirms them
+        strengths.edit(
+            session, decision=decision, edited={}, confirm=True, actor=staff["inkoper"], now=now
+        )
     steps.review_advice(
         session, decision=decision, approve=True, reason="", actor=approver, now=now
     )

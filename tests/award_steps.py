@@ -1,9 +1,10 @@
 """Walking a tender through the four steps of the award decision, for tests.
 
-``decide`` and ``send`` call the services (advice by one inkoper, approval by a
-second, the decision recorded, the approver's preview, the letters released
-without making PDFs); ``announce_award`` drives the same steps over HTTP, letters
-made, as two inkopers would.
+``decide`` and ``send`` call the services (advice by one inkoper, its winners'
+strengths confirmed in ranked mode, approval by a second, the decision recorded,
+the approver's preview, the letters released without making PDFs);
+``announce_award`` drives the same steps over HTTP, letters made, as two inkopers
+would.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from tender import clock
 from tender.accounts.models import Role, User
-from tender.award import steps, versions
+from tender.award import steps, strengths, versions
 from tender.award.models import AwardDecision
 from tender.tenders.models import Tender
 from tender.timefmt import to_local
@@ -56,6 +57,14 @@ def second_officer(session: Session, officer: User) -> User:
     return make_user(session, Role.PROCUREMENT_OFFICER, now=officer.created_at)
 
 
+def confirm_strengths(
+    session: Session, decision: AwardDecision, *, actor: User, now: datetime
+) -> None:
+    """The preparer confirms the drafted strengths of the winners (ranked mode only)."""
+    if strengths.needed(decision.snapshot):
+        strengths.edit(session, decision=decision, edited={}, confirm=True, actor=actor, now=now)
+
+
 def decide(
     session: Session,
     tender: Tender,
@@ -68,6 +77,7 @@ def decide(
     approver = approver or second_officer(session, preparer)
     with_signatory(session, tender)
     decision = steps.prepare_advice(session, tender=tender, actor=preparer, now=now)
+    confirm_strengths(session, decision, actor=preparer, now=now)
     steps.review_advice(
         session, decision=decision, approve=True, reason="", actor=approver, now=now
     )
@@ -108,6 +118,13 @@ def announce_award(
     second = app.test_client()
     login(second, session.get(User, approver_id))
     assert first.post(f"{base}/advies").status_code == 302
+    session.expire_all()
+    advice = versions.open_decision(session, tender)
+    assert advice is not None
+    if strengths.needed(advice.snapshot):
+        texts = {f"text_{key}": item["text"] for key, item in advice.strengths.items()}
+        confirmed = first.post(f"{base}/kenmerken", data={**texts, "action": "confirm"})
+        assert confirmed.status_code == 302, confirmed.get_data(as_text=True)[-3000:]
     reviewed = second.post(f"{base}/goedkeuring", data={"verdict": "approve"})
     assert reviewed.status_code == 302, reviewed.get_data(as_text=True)[-3000:]
     today = to_local(clock.now()).date()

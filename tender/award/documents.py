@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from tender import audit, clock, coverage, scoring
 from tender.accounts.models import User
-from tender.award import service, versions
+from tender.award import service, strengths, versions
 from tender.award import steps as steps_module
 from tender.award.jobs import Finisher, Steps
 from tender.award.models import AwardDecision
@@ -235,6 +235,7 @@ def decision_context(session: Session, decision: AwardDecision) -> dict[str, Any
         if replaced is not None and replaced.letters_sent_at and replaced.withdrawn_at
         else None,
         "history": history,
+        "strengths": strengths.texts(decision.snapshot, decision.strengths or {}),
     }
 
 
@@ -441,6 +442,14 @@ def _letter_tender(snapshot: Mapping[str, Any]) -> letter.LetterTender:
     entries = {entry["bid_id"]: entry for entry in snapshot["bids"]}
     codes = [criterion["code"] for criterion in tender["criteria"]]
 
+    # The texts the inkoper confirmed; concepts made before the advice show drafts.
+    reviewed = _context(snapshot).get("strengths")
+    texts = (
+        reviewed
+        if reviewed is not None
+        else {key: item["text"] for key, item in strengths.drafts(snapshot).items()}
+    )
+
     def party(bid_id: int) -> letter.AwardedParty:
         entry = entries[bid_id]
         scores = {item["code"]: item["score"] for item in entry["scores"]}
@@ -448,6 +457,7 @@ def _letter_tender(snapshot: Mapping[str, Any]) -> letter.LetterTender:
             organisation_name=entry["organisation"]["name"],
             scores=tuple((code, scores[code]) for code in codes),
             total=Decimal(entry["total"]),
+            strengths=texts.get(str(bid_id), ""),
         )
 
     ranked = tender["award_mode"] == "ranked"

@@ -85,3 +85,41 @@ class RevisionForm(DutchForm):
         "Waarom opnieuw beoordelen?",
         validators=[DataRequired(REQUIRED), Length(min=10, max=4000)],
     )
+
+
+class StrengthsForm(DutchForm):
+    """One textarea per winning bid, named ``text_<bid id>`` (see ``strengths_form``)."""
+
+    def texts(self) -> dict[str, str]:
+        """The typed text per bid id (as a string)."""
+        return {
+            name.removeprefix("text_"): field.data or ""
+            for name, field in self._fields.items()
+            if name.startswith("text_")
+        }
+
+
+def strengths_form(labels: dict[str, str], *, minimum: int, maximum: int) -> StrengthsForm:
+    """A form with a textarea per winner; ``labels`` maps bid id to the field's label."""
+
+    class Form(StrengthsForm):
+        pass
+
+    for key, label in labels.items():
+        setattr(
+            Form,
+            f"text_{key}",
+            TextAreaField(
+                label,
+                validators=[
+                    DataRequired(REQUIRED),
+                    Length(
+                        min=minimum,
+                        max=maximum,
+                        message=f"Gebruik minstens {minimum} en hoogstens {maximum} tekens "
+                        "(nu %(length)d).",
+                    ),
+                ],
+            ),
+        )
+    return Form()

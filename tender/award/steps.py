@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from tender import audit
 from tender.accounts import roles
 from tender.accounts.models import User
-from tender.award import versions
+from tender.award import strengths, versions
 from tender.award.models import AwardDecision, DecisionStatus
 from tender.award.outcome import tender_outcome
 from tender.award.service import (
@@ -122,6 +122,11 @@ def prepare_advice(
         session.add(current)
     current.status = S.ADVICE
     current.snapshot = snapshot
+    # Edited texts of bids that are still winners stay; the winners may have
+    # changed, so the texts are confirmed again.
+    current.strengths = strengths.drafts(snapshot, kept=current.strengths)
+    current.strengths_confirmed_at = None
+    current.strengths_confirmed_by_id = None
     current.prepared_at = now
     current.prepared_by_id = actor.id
     session.flush()
@@ -165,6 +170,8 @@ def review_advice(
     if problem := review_problem(session, decision, actor):
         raise AwardError(problem)
     if approve:
+        if problem := strengths.problem(decision):
+            raise AwardError(problem)
         decision.status = S.APPROVED
         decision.approved_at = now
         decision.approved_by_id = actor.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -26,13 +27,20 @@ from tender import audit, clock
 from tender.access import get_or_404, load_tender, require
 from tender.actions import attempt
 from tender.award import documents as award_documents
-from tender.award import jobs, service, steps, versions
-from tender.award.forms import DecisionForm, ReviewForm, RevisionForm, SendForm, WithdrawForm
+from tender.award import jobs, service, steps, strengths, versions
+from tender.award.forms import (
+    DecisionForm,
+    ReviewForm,
+    RevisionForm,
+    SendForm,
+    WithdrawForm,
+    strengths_form,
+)
 from tender.award.models import AwardDecision, DecisionStatus
 from tender.award.outcome import tender_outcome
 from tender.bids import submitted
 from tender.db import db_session
-from tender.documents import pdf
+from tender.documents import award_letter, pdf
 from tender.documents import service as documents
 from tender.documents.models import Document
 from tender.documents.pdf import audit_footer
@@ -218,6 +226,82 @@ def review(tender_id: int):  # type: ignore[no-untyped-def]
         decision=decision,
         form=form,
         refusal=steps.review_problem(session, decision, current_user) if decision else None,
+        strengths_problem=strengths.problem(decision) if decision else None,
+        winners=_winners(decision) if decision else [],
+    )
+
+
+def _winners(decision: AwardDecision) -> list[dict]:  # type: ignore[type-arg]
+    """Per winning bid (ranked mode): its scores and motivations, its text and the
+    bold line the letters print above it."""
+    snapshot = decision.snapshot
+    criteria = {c["code"]: c for c in snapshot["tender"]["criteria"]}
+    result = []
+    for entry in strengths.winners(snapshot):
+        key = str(entry["bid_id"])
+        lots = [
+            lot["code"]
+            for lot in snapshot["tender"]["lots"]
+            if entry["bid_id"] in snapshot["awarded"][lot["code"]]
+        ]
+        name = entry["organisation"]["name"]
+        stored = (decision.strengths or {}).get(key, {})
+        result.append(
+            {
+                "key": key,
+                "entry": entry,
+                "criteria": criteria,
+                "lots": lots,
+                "label": award_letter.strengths_label(name, lots),
+                "stored": stored,
+                "edited_at": datetime.fromisoformat(stored["edited_at"])
+                if stored.get("edited_at")
+                else None,
+            }
+        )
+    return result
+
+
+@bp.route("/kenmerken", methods=["GET", "POST"], endpoint="strengths")
+def edit_strengths(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.AWARD_MANAGE)
+    session = db_session()
+    decision = versions.open_decision(session, tender)
+    winners = _winners(decision) if decision is not None else []
+    form = strengths_form(
+        {w["key"]: f"Wat onderscheidt {w['entry']['organisation']['name']}?" for w in winners},
+        minimum=strengths.MIN_LENGTH,
+        maximum=strengths.MAX_LENGTH,
+    )
+    if decision is not None and form.validate_on_submit():
+        confirm = request.form.get("action") == "confirm"
+        if attempt(
+            lambda: strengths.edit(
+                session,
+                decision=decision,
+                edited=form.texts(),
+                confirm=confirm,
+                actor=current_user,
+                now=clock.now(),
+            ),
+            success="Kenmerken vastgesteld. Een tweede inkoper kan het advies nu beoordelen."
+            if confirm
+            else "De teksten zijn opgeslagen. Stel ze vast als ze klaar zijn.",
+        ):
+            target = "award.overview" if confirm else "award.strengths"
+            return redirect(url_for(target, tender_id=tender.id))
+    if request.method == "GET":
+        for winner in winners:
+            form[f"text_{winner['key']}"].data = winner["stored"].get("text", "")
+    return render_template(
+        "award/strengths.html",
+        tender=tender,
+        decision=decision,
+        winners=winners,
+        form=form,
+        needed=decision is not None and strengths.needed(decision.snapshot),
+        editable=decision is not None and decision.status in strengths.EDITABLE and bool(winners),
+        maximum=strengths.MAX_LENGTH,
     )
 
 

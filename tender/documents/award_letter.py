@@ -22,18 +22,29 @@ was decided by lot among bids with equal scores (``DrawFacts``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from tender.award.standstill import standstill_end
 from tender.documents.pdf import (
     BODY,
     CLOSING,
+    HEADING,
     NOTICE,
     TABLE_HEADER,
     TABLE_TEXT,
@@ -49,7 +60,7 @@ from tender.documents.pdf import (
     user_paragraphs,
 )
 from tender.scoring import format_total
-from tender.timefmt import format_date, format_long_date, to_local
+from tender.timefmt import format_date, format_long_date, format_number, to_local
 
 DOCUMENT_TITLE = "Gunningsbeslissing"
 AWARDED = "gegund"
@@ -61,6 +72,9 @@ _OWN_ROW = ParagraphStyle("OwnRow", parent=TABLE_TEXT, fontName="Vera-Bold")
 _REASON = ParagraphStyle("WithdrawalReason", parent=BODY, leftIndent=6 * mm)
 _SCORE_COLUMN = 14 * mm
 _TOTAL_COLUMN = 22 * mm
+_ANNEX_NAME = ParagraphStyle("AnnexName", parent=TABLE_TEXT, fontSize=7.5, leading=9)
+_ANNEX_COLUMNS = 3
+ANNEX_TITLE = "Bijlage: partijen bij de raamovereenkomst, per perceel"
 
 
 @dataclass(frozen=True)
@@ -78,12 +92,14 @@ class AwardedParty:
     """An awarded bid in one lot, by the name of its organisation.
 
     ``scores`` pairs each criterion code with its consensus score, for every
-    criterion of the tender.
+    criterion of the tender. ``strengths`` says in words what distinguishes the
+    bid (ranked mode), as the inkoper reviewed it: no confidential plan content.
     """
 
     organisation_name: str
     scores: tuple[tuple[str, int], ...]
     total: Decimal
+    strengths: str = ""
 
 
 @dataclass(frozen=True)
@@ -285,13 +301,26 @@ class AwardLetterData:
         return bool(self.requirement_reasons)
 
 
-def _number(value: Decimal) -> str:
-    """A weight or minimum without trailing zeros, with a decimal comma ('12,5')."""
-    return f"{value.normalize():f}".replace(".", ",")
+_WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
+
+def _number(value: Decimal | int) -> str:
+    """A weight, minimum or score in Dutch notation ('40', '12,5')."""
+    return format_number(value)
+
+
+def _weekday_date(day: date) -> str:
+    return f"{_WEEKDAYS[day.weekday()]} {format_long_date(day)}"
 
 
 def _lot_label(code: str, name: str) -> str:
     return f"perceel {code} ({name})"
+
+
+def strengths_label(organisation_name: str, lot_codes: list[str]) -> str:
+    """The bold line above a winner's strengths text (the review page shows the same)."""
+    lots = "perceel" if len(lot_codes) == 1 else "percelen"
+    return f"{organisation_name} (gegund voor {lots} {dutch_list(lot_codes)})"
 
 
 def _address_block(recipient: Recipient) -> list[Flowable]:
@@ -301,6 +330,34 @@ def _address_block(recipient: Recipient) -> list[Flowable]:
         *(markup(line) for line in recipient.address),
     ]
     return [Paragraph(line, _ADDRESS) for line in lines]
+
+
+def _result_label(result: LotResult) -> str:
+    label = AWARDED if result.awarded else NOT_AWARDED
+    return f"{label} na loting" if result.draw is not None else label
+
+
+def _result_reason(data: AwardLetterData, result: LotResult) -> str:
+    """Why this lot was (not) awarded to the bidder, in one plain sentence."""
+    tender = data.tender
+    if result.awarded:
+        if result.draw is not None:
+            return (
+                f"Uw inschrijving stond gelijk met {_count_others(result.draw.tied - 1)}; bij "
+                f"de loting kreeg zij plaats {result.draw.place} van {result.draw.tied}, binnen "
+                "de te gunnen plaatsen."
+            )
+        if tender.award_mode == "ranked":
+            lot = next((lot for lot in tender.lots if lot.code == result.code), None)
+            places = f"{lot.places} " if lot is not None and lot.places else ""
+            return (
+                f"Uw inschrijving hoort bij de {places}hoogst gerangschikte inschrijvingen die "
+                "aan alle eisen en minimumscores voldoen."
+            )
+        return "Uw inschrijving voldoet aan alle eisen en haalt alle drempels."
+    if data.excluded:
+        return "Uw inschrijving voldoet niet aan alle eisen (zie hieronder)."
+    return "; ".join([*data.assessment_reasons, *result.reasons]) + "."
 
 
 def _opening(data: AwardLetterData) -> list[Flowable]:
@@ -331,16 +388,18 @@ def _opening(data: AwardLetterData) -> list[Flowable]:
         Paragraph(text, BODY),
         *_replacement(data),
         Paragraph(decision, NOTICE),
+        Paragraph("Per perceel waarop u heeft ingeschreven is dit het resultaat:", BODY),
         grid_table(
-            ["Perceel", "Resultaat"],
+            ["Perceel", "Resultaat", "Waarom"],
             [
                 [
                     Paragraph(markup(f"{r.code} – {r.name}"), TABLE_TEXT),
-                    Paragraph(AWARDED if r.awarded else NOT_AWARDED, TABLE_HEADER),
+                    Paragraph(_result_label(r), TABLE_HEADER),
+                    Paragraph(markup(_result_reason(data, r)), TABLE_TEXT),
                 ]
                 for r in data.results
             ],
-            [TEXT_WIDTH - 40 * mm, 40 * mm],
+            [45 * mm, 32 * mm, TEXT_WIDTH - 77 * mm],
         ),
         Spacer(1, 3 * mm),
     ]
@@ -358,8 +417,9 @@ def _opening(data: AwardLetterData) -> list[Flowable]:
 
 def _decision_sentence(decision: DecisionFacts) -> str:
     mandate = f" ({markup(decision.mandate)})" if decision.mandate.strip() else ""
+    body = re.sub(r"^het\s+", "", decision.body.strip(), flags=re.IGNORECASE)
     return (
-        f"Het {markup(decision.body)} heeft op {format_long_date(decision.decided_on)} "
+        f"Het {markup(body)} heeft op {format_long_date(decision.decided_on)} "
         f"besloten{mandate} over de gunning van deze aanbesteding."
     )
 
@@ -408,8 +468,8 @@ def _assessment(data: AwardLetterData) -> list[Flowable]:
             Paragraph(markup(c.code), TABLE_TEXT),
             Paragraph(markup(c.title), TABLE_TEXT),
             Paragraph(_number(c.weight), TABLE_TEXT),
-            Paragraph(str(c.minimum), TABLE_TEXT),
-            Paragraph(f"<b>{scores[c.code].score}</b>", TABLE_TEXT),
+            Paragraph(_number(c.minimum), TABLE_TEXT),
+            Paragraph(f"<b>{_number(scores[c.code].score)}</b>", TABLE_TEXT),
         ]
         for c in tender.criteria
     ]
@@ -447,8 +507,8 @@ def _assessment(data: AwardLetterData) -> list[Flowable]:
     for c in tender.criteria:
         score = scores[c.code]
         label = (
-            f"{c.code} – {c.title}: score {score.score} van {tender.scale_max} "
-            f"(minimum {c.minimum})"
+            f"{c.code} – {c.title}: score {_number(score.score)} van {tender.scale_max} "
+            f"(minimum {_number(c.minimum)})"
         )
         story += user_paragraphs(score.motivation, label=label)
     return story
@@ -498,7 +558,7 @@ def _criteria_table(tender: LetterTender) -> list[Flowable]:
             Paragraph(markup(c.code), TABLE_TEXT),
             Paragraph(markup(c.title), TABLE_TEXT),
             Paragraph(_number(c.weight), TABLE_TEXT),
-            Paragraph(str(c.minimum), TABLE_TEXT),
+            Paragraph(_number(c.minimum), TABLE_TEXT),
         ]
         for c in tender.criteria
     ]
@@ -512,56 +572,27 @@ def _criteria_table(tender: LetterTender) -> list[Flowable]:
     ]
 
 
-def _mode_text(tender: LetterTender) -> list[Flowable]:
-    if tender.award_mode == "threshold":
-        minimum_total = (
-            f" en een totaalscore van ten minste {format_total(tender.minimum_total)}"
-            if tender.minimum_total > 0
-            else ""
-        )
-        return [
-            Paragraph(
-                "In deze aanbesteding wordt de raamovereenkomst gegund aan iedere inschrijving "
-                "die aan alle eisen voldoet en op elk gunningscriterium ten minste de "
-                f"minimale score haalt{minimum_total}. Dat zijn de drempels die iedere "
-                "inschrijving moest halen; de gegunde inschrijvingen halen ze alle. De "
-                "minimale score per criterium staat in de tabel.",
-                BODY,
-            ),
-            *_criteria_table(tender),
-        ]
-    return [
-        Paragraph(
-            "In deze aanbesteding wordt per perceel een vast aantal raamovereenkomsten gegund, "
-            "aan de inschrijvingen met de hoogste totaalscore die aan alle eisen voldoen en op "
-            "elk gunningscriterium ten minste de minimale score halen. Het voordeel van de "
-            "gegunde inschrijvingen is hun hogere totaalscore; de scores per criterium laten "
-            "zien waar dat verschil zit.",
-            BODY,
-        ),
-        *_criteria_table(tender),
-    ]
-
-
 def _party_row(
     name: str, scores: list[int], total: Decimal, style: ParagraphStyle
 ) -> list[Flowable]:
     return [
         Paragraph(markup(name), style),
-        *(Paragraph(str(score), style) for score in scores),
+        *(Paragraph(_number(score), style) for score in scores),
         Paragraph(format_total(total), style),
     ]
 
 
-def _lot_table(data: AwardLetterData, lot: LotAward) -> list[Flowable]:
+def _lot_heading(lot: LotAward, places: str = "") -> Paragraph:
+    return Paragraph(f"<b>Perceel {markup(lot.code)} – {markup(lot.name)}</b>{places}", BODY)
+
+
+def _ranked_lot(data: AwardLetterData, lot: LotAward) -> list[Flowable]:
     tender = data.tender
     places = (
         f". Er {'wordt' if lot.places == 1 else 'worden'} in dit perceel {lot.places} "
         f"raamovereenkomst{'' if lot.places == 1 else 'en'} gegund."
-        if tender.award_mode == "ranked"
-        else ""
     )
-    heading = Paragraph(f"<b>Perceel {markup(lot.code)} – {markup(lot.name)}</b>{places}", BODY)
+    heading = _lot_heading(lot, places)
     if not lot.parties:
         return [
             KeepTogether([heading, Paragraph("In dit perceel is geen inschrijving gegund.", BODY)])
@@ -597,25 +628,186 @@ def _lot_table(data: AwardLetterData, lot: LotAward) -> list[Flowable]:
     return [KeepTogether([heading, table]), Spacer(1, 3 * mm)]
 
 
-def _winners(data: AwardLetterData) -> list[Flowable]:
+def _strengths(data: AwardLetterData) -> list[Flowable]:
+    """Each winner once, with the lots it won and the reviewed text on what distinguishes it."""
+    winners: dict[str, tuple[AwardedParty, list[str]]] = {}
+    for lot in data.tender.lots:
+        for party in sorted(lot.parties, key=lambda p: (-p.total, p.organisation_name)):
+            winners.setdefault(party.organisation_name, (party, []))[1].append(lot.code)
+    if not any(party.strengths.strip() for party, _ in winners.values()):
+        return []
     story: list[Flowable] = [
-        *section_heading("Kenmerken en relatieve voordelen van de gegunde inschrijvingen"),
-        *_mode_text(data.tender),
+        CondPageBreak(30 * mm),
+        Paragraph("<b>Wat de gegunde inschrijvingen onderscheidt</b>", BODY),
+        Paragraph(
+            "Per gegunde inschrijving staat hieronder in woorden waarin zij zich onderscheidt, "
+            "samengevat uit de consensusmotiveringen van de beoordelingscommissie. "
+            "Vertrouwelijke inhoud van de plannen staat er niet in.",
+            BODY,
+        ),
+    ]
+    for name, (party, lots) in winners.items():
+        if party.strengths.strip():
+            story += user_paragraphs(party.strengths, _REASON, label=strengths_label(name, lots))
+    return story
+
+
+def _ranked_winners(data: AwardLetterData) -> list[Flowable]:
+    story: list[Flowable] = [
+        Paragraph(
+            "In deze aanbesteding wordt per perceel een vast aantal raamovereenkomsten gegund, "
+            "aan de inschrijvingen met de hoogste totaalscore die aan alle eisen voldoen en op "
+            "elk gunningscriterium ten minste de minimale score halen. Het voordeel van de "
+            "gegunde inschrijvingen is hun hogere totaalscore; de scores per criterium laten "
+            "zien waar dat verschil zit.",
+            BODY,
+        ),
+        *_criteria_table(data.tender),
         Paragraph(
             "Per perceel staan hieronder de gegunde inschrijvingen met hun consensusscores "
-            "per criterium en hun totaalscore. De inhoud van hun plannen is vertrouwelijk en "
-            "staat daarom niet in deze brief.",
+            "per criterium en hun totaalscore.",
             BODY,
         ),
     ]
     for lot in data.tender.lots:
-        story += _lot_table(data, lot)
+        story += _ranked_lot(data, lot)
+    return story + _strengths(data)
+
+
+def _score_range(values: list[int]) -> str:
+    low, high = min(values), max(values)
+    return _number(low) if low == high else f"{_number(low)}–{_number(high)}"
+
+
+def _total_range(values: list[Decimal]) -> str:
+    low, high = min(values), max(values)
+    return format_total(low) if low == high else f"{format_total(low)}–{format_total(high)}"
+
+
+def _threshold_lot(data: AwardLetterData, lot: LotAward) -> list[Flowable]:
+    """One lot in threshold mode: per criterion the threshold and the range of the
+    awarded scores, never a row per awarded bid."""
+    tender = data.tender
+    count = len(lot.parties)
+    heading = _lot_heading(
+        lot, f": {count} gegunde inschrijving{'' if count == 1 else 'en'}." if count else ""
+    )
+    if not lot.parties:
+        return [
+            KeepTogether([heading, Paragraph("In dit perceel is geen inschrijving gegund.", BODY)])
+        ]
+    own = not data.excluded and data.total is not None
+    scores = {score.code: score.score for score in data.scores}
+    rows = []
+    for index, criterion in enumerate(tender.criteria):
+        awarded = [party.scores[index][1] for party in lot.parties]
+        rows.append(
+            [
+                Paragraph(markup(criterion.code), TABLE_TEXT),
+                Paragraph(markup(criterion.title), TABLE_TEXT),
+                Paragraph(_number(criterion.weight), TABLE_TEXT),
+                Paragraph(_number(criterion.minimum), TABLE_TEXT),
+                Paragraph(_score_range(awarded), TABLE_TEXT),
+                *(
+                    [Paragraph(f"<b>{_number(scores[criterion.code])}</b>", TABLE_TEXT)]
+                    if own
+                    else []
+                ),
+            ]
+        )
+    rows.append(
+        [
+            Paragraph("", TABLE_TEXT),
+            Paragraph("<b>Totaalscore</b> (van 100)", TABLE_TEXT),
+            Paragraph("", TABLE_TEXT),
+            Paragraph(
+                format_total(tender.minimum_total) if tender.minimum_total > 0 else "—",
+                TABLE_TEXT,
+            ),
+            Paragraph(_total_range([party.total for party in lot.parties]), TABLE_TEXT),
+            *([Paragraph(f"<b>{format_total(data.total)}</b>", TABLE_TEXT)] if own else []),
+        ]
+    )
+    own_width = 20 * mm if own else 0
+    table = grid_table(
+        [
+            "Code",
+            "Gunningscriterium",
+            "Gewicht",
+            "Drempel",
+            "Gegunde scores",
+            *(["Uw score"] if own else []),
+        ],
+        rows,
+        [
+            14 * mm,
+            TEXT_WIDTH - 14 * mm - 20 * mm - 20 * mm - 28 * mm - own_width,
+            20 * mm,
+            20 * mm,
+            28 * mm,
+            *([own_width] if own else []),
+        ],
+    )
+    return [KeepTogether([heading, table]), Spacer(1, 3 * mm)]
+
+
+def _threshold_winners(data: AwardLetterData) -> list[Flowable]:
+    tender = data.tender
+    minimum_total = (
+        f" en een totaalscore van ten minste {format_total(tender.minimum_total)}"
+        if tender.minimum_total > 0
+        else ""
+    )
+    story: list[Flowable] = [
+        Paragraph(
+            "In deze aanbesteding wordt de raamovereenkomst gegund aan iedere inschrijving "
+            "die aan alle eisen voldoet en op elk gunningscriterium ten minste de "
+            f"minimale score haalt{minimum_total}. Dat zijn de drempels die iedere "
+            "inschrijving moest halen; de gegunde inschrijvingen halen ze alle.",
+            BODY,
+        ),
+        Paragraph(
+            "De gunning hangt daarom niet af van een vergelijking van de inschrijvingen "
+            "onderling: een hogere score geeft geen voorrang, en een gegunde inschrijving "
+            "heeft geen relatief voordeel boven een andere inschrijving die de drempels "
+            "haalt. Het kenmerk van de gegunde inschrijvingen is dat zij alle drempels halen. "
+            "Per perceel staan hieronder per criterium de drempel en de laagste en de hoogste "
+            "score van de gegunde inschrijvingen (gegunde scores: laagste–hoogste)"
+            + (", naast uw eigen score." if not data.excluded else ".")
+            + " De partijen bij de raamovereenkomst staan per perceel in de bijlage bij deze "
+            "brief.",
+            BODY,
+        ),
+    ]
+    for lot in tender.lots:
+        story += _threshold_lot(data, lot)
     return story
 
 
+def _winners(data: AwardLetterData) -> list[Flowable]:
+    story: list[Flowable] = [
+        *section_heading("Kenmerken en relatieve voordelen van de gegunde inschrijvingen"),
+    ]
+    if data.tender.award_mode == "threshold":
+        story += _threshold_winners(data)
+    else:
+        story += _ranked_winners(data)
+    story.append(
+        Paragraph(
+            "De inhoud van de plannen van andere inschrijvers is vertrouwelijk en staat daarom "
+            "niet in deze brief.",
+            BODY,
+        )
+    )
+    return story
+
+
+def _lot_names(lot: LotAward) -> list[str]:
+    return sorted(party.organisation_name for party in lot.parties)
+
+
 def _parties(data: AwardLetterData) -> list[Flowable]:
-    # One paragraph per party, not one table cell per lot: with hundreds of awarded
-    # parties a single cell would be taller than a page and cannot be laid out.
+    """Ranked mode: the few parties per lot, in the letter itself."""
     story: list[Flowable] = [
         *section_heading("Partijen bij de raamovereenkomsten"),
         Paragraph(
@@ -625,11 +817,54 @@ def _parties(data: AwardLetterData) -> list[Flowable]:
         ),
     ]
     for lot in data.tender.lots:
-        names = sorted(party.organisation_name for party in lot.parties)
-        story.append(Paragraph(f"<b>Perceel {markup(lot.code)} – {markup(lot.name)}</b>", BODY))
-        story.extend(Paragraph(f"• {markup(name)}", BODY) for name in names)
+        names = _lot_names(lot)
+        story.append(
+            Paragraph(
+                f"<b>Perceel {markup(lot.code)} – {markup(lot.name)}:</b> "
+                f"{markup('; '.join(names)) if names else 'geen'}",
+                BODY,
+            )
+        )
+    return story
+
+
+def _annex(data: AwardLetterData) -> list[Flowable]:
+    """Threshold mode: every party once per lot, several names to a line, so that
+    hundreds of parties take a few pages at the end and not one row each."""
+    story: list[Flowable] = [
+        PageBreak(),
+        Paragraph(ANNEX_TITLE, HEADING),
+        Paragraph(
+            "Het voornemen is om per perceel een raamovereenkomst te sluiten met de volgende "
+            "partijen (in alfabetische volgorde).",
+            BODY,
+        ),
+    ]
+    width = TEXT_WIDTH / _ANNEX_COLUMNS
+    for lot in data.tender.lots:
+        names = _lot_names(lot)
+        story.append(_lot_heading(lot, f" ({len(names)} partij{'' if len(names) == 1 else 'en'})"))
         if not names:
             story.append(Paragraph("geen", BODY))
+            continue
+        rows = [
+            [Paragraph(markup(name), _ANNEX_NAME) for name in names[start : start + _ANNEX_COLUMNS]]
+            for start in range(0, len(names), _ANNEX_COLUMNS)
+        ]
+        rows[-1] += [Paragraph("", _ANNEX_NAME)] * (_ANNEX_COLUMNS - len(rows[-1]))
+        table = Table(rows, colWidths=[width] * _ANNEX_COLUMNS, hAlign="LEFT")
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                ]
+            )
+        )
+        story += [table, Spacer(1, 3 * mm)]
     return story
 
 
@@ -642,9 +877,10 @@ def _standstill(data: AwardLetterData) -> list[Flowable]:
     story: list[Flowable] = [
         *section_heading("Opschortende termijn"),
         Paragraph(
-            f"De {new}opschortende termijn is {tender.standstill_days} kalenderdagen. Hij begint "
-            f"op de dag na de verzending van deze brief ({format_date(data.sent_on)}) en "
-            f"loopt <b>tot en met {end}</b>.",
+            f"De {new}opschortende termijn eindigt {tender.standstill_days} kalenderdagen na "
+            f"de dag van verzending van deze brief. Deze brief is verzonden op "
+            f"{_weekday_date(data.sent_on)} ({format_date(data.sent_on)}); de termijn loopt "
+            f"dus <b>tot en met {end}</b> ({_weekday_date(data.standstill_end)}).",
             BODY,
         ),
     ]
@@ -667,9 +903,14 @@ def _standstill(data: AwardLetterData) -> list[Flowable]:
     return story
 
 
+def _signatory_of(data: AwardLetterData) -> Signatory:
+    return data.signatory or Signatory(data.sender_name, data.sender_function)
+
+
 def _remedy(data: AwardLetterData) -> list[Flowable]:
     tender = data.tender
     end = format_date(data.standstill_end)
+    signatory = _signatory_of(data)
     return [
         *section_heading("Bent u het niet eens met deze beslissing?"),
         Paragraph(
@@ -687,11 +928,18 @@ def _remedy(data: AwardLetterData) -> list[Flowable]:
             "opkomen.",
             BODY,
         ),
+        Paragraph(
+            "Heeft u vragen over deze beslissing, neem dan contact op met "
+            f"{markup(signatory.name)} ({markup(signatory.function)}) en vermeld het kenmerk "
+            f"{markup(tender.reference)}. Een vraag of een verzoek om toelichting verlengt de "
+            "opschortende termijn niet.",
+            BODY,
+        ),
     ]
 
 
 def _closing(data: AwardLetterData) -> list[Flowable]:
-    signatory = data.signatory or Signatory(data.sender_name, data.sender_function)
+    signatory = _signatory_of(data)
     return [
         Spacer(1, 4 * mm),
         Paragraph("Met vriendelijke groet,", _ADDRESS),
@@ -745,10 +993,14 @@ def build_award_letter(data: AwardLetterData) -> bytes:
     story += _reasons(data)
     story += _draws(data)
     story += _winners(data)
-    story += _parties(data)
+    threshold = tender.award_mode == "threshold"
+    if not threshold:
+        story += _parties(data)
     story += _standstill(data)
     story += _remedy(data)
     story += _closing(data)
+    if threshold:
+        story += _annex(data)
     return render(
         story,
         title=DOCUMENT_TITLE,
