@@ -288,8 +288,13 @@ def test_rejected_letter_states_each_score_and_motivation(rejected_threshold: st
 def test_rejected_letter_states_every_rejection_reason(rejected_threshold: str) -> None:
     assert "Criterium G3: score 4 is lager dan het minimum 6" in rejected_threshold
     assert "Totaalscore 56,00 is lager dan de minimale totaalscore 60,00" in rejected_threshold
-    assert "Perceel Resultaat A – Begeleiding volwassenen niet gegund" in rejected_threshold
-    assert "C – Complexe problematiek niet gegund" in rejected_threshold
+    # Per lot the result and why, before the details.
+    assert (
+        "Perceel Resultaat Waarom A – Begeleiding volwassenen niet gegund Criterium G3: score "
+        "4 is lager dan het minimum 6; Totaalscore 56,00 is lager dan de minimale totaalscore "
+        "60,00." in rejected_threshold
+    )
+    assert "C – Complexe problematiek niet gegund Criterium G3" in rejected_threshold
 
 
 def test_rejected_letter_names_the_awarded_parties_and_their_scores(
@@ -299,12 +304,23 @@ def test_rejected_letter_names_the_awarded_parties_and_their_scores(
     for lot in LOTS:
         for name in _awarded_names(outcome, lot):
             assert name in rejected_threshold
-    # Stichting Begeleid Thuis: 8 8 6 8 6, total 73,00; the thresholds are printed.
-    assert f"{THUIS} 8 8 6 8 6 73,00" in rejected_threshold
+    # Threshold mode: per lot and criterion the threshold and the range of the awarded
+    # scores beside the bidder's own (no row per awarded bid); the parties in an annex.
+    assert f"{THUIS} 8 8 6 8 6 73,00" not in rejected_threshold
+    assert (
+        "Perceel A – Begeleiding volwassenen: 3 gegunde inschrijvingen. Code Gunningscriterium "
+        "Gewicht Drempel Gegunde scores Uw score G1 Ervaring en onderscheidende kwaliteit 30 6 "
+        "6–8 6" in rejected_threshold
+    )
+    assert "Totaalscore (van 100) 60,00 64,50–73,00 56,00" in rejected_threshold
     assert "ten minste de minimale score haalt en een totaalscore van ten minste 60,00" in (
         rejected_threshold
     )
-    assert "Partijen bij de raamovereenkomsten" in rejected_threshold
+    assert (
+        "Bijlage: partijen bij de raamovereenkomst, per perceel" in rejected_threshold
+        and f"Perceel A – Begeleiding volwassenen (3 partijen) {BUURTZORG} {NETWERK} {THUIS}"
+        in rejected_threshold
+    )
 
 
 def test_rejected_letter_states_standstill_end_and_court(rejected_threshold: str) -> None:
@@ -487,8 +503,8 @@ def test_a_replacing_letter_names_the_withdrawn_decision_and_a_new_standstill() 
         "De score op G2 van één inschrijving was verkeerd overgenomen <uit> het verslag."
     ) in text
     assert "Met deze brief begint een nieuwe opschortende termijn" in text
-    assert "De nieuwe opschortende termijn is 20 kalenderdagen." in text
-    assert f"loopt tot en met {STANDSTILL_END}" in text
+    assert "De nieuwe opschortende termijn eindigt 20 kalenderdagen na de dag van" in text
+    assert f"de termijn loopt dus tot en met {STANDSTILL_END}" in text
 
 
 def test_a_first_letter_mentions_no_earlier_decision(rejected_ranked: str) -> None:
