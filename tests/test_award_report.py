@@ -20,7 +20,9 @@ from typing import Any
 
 import award_steps
 import pytest
+from factories import login
 from flask import Flask
+from markupsafe import escape
 from pypdf import PdfReader
 from regions import REGIONS
 from sqlalchemy import select
@@ -524,3 +526,54 @@ def test_a_reason_of_the_whole_bid_is_not_repeated_per_lot() -> None:
     # Without the bid's own reasons given, a reason every lot shares counts once too.
     whole, per_lot = report._bid_reasons(replace(bid, reasons=()))
     assert whole == [reason] and per_lot == []
+
+
+def _visible(html: str) -> str:
+    return _flat(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(script|style)\b.*?</\1>", "", html)))
+
+
+@pytest.mark.parametrize("path", REGIONS)
+def test_award_pages_print_dutch_numbers_and_one_reason_per_item(
+    app: Flask, session: Session, now: datetime, path: Path
+) -> None:
+    result = demo.build(
+        session, criteria_path=path, bids=10, now=now, instance_path=app.instance_path,
+        phase="scored",
+    )  # fmt: skip
+    tender = result.tender
+    officer = session.scalar(select(User).where(User.email == "inkoper@demo.example"))
+    assert officer is not None
+    decide_all_gaps(session, tender, officer, now)
+    _draw_ties(session, tender, officer, now)
+    session.commit()
+    client = app.test_client()
+    login(client, officer)
+    base = f"/aanbestedingen/{tender.id}/gunning"
+
+    def page(path: str) -> tuple[str, str]:
+        response = client.get(base + path)
+        assert response.status_code == 200, path
+        html = response.get_data(as_text=True)
+        text = _visible(html)
+        assert not re.search(r"\b\d+\.\d+\b", text), (path, re.search(r".{40}\b\d+\.\d+\b", text))
+        return html, text
+
+    html, text = page("/advies")
+    session.expire_all()  # the outcome as the page computed it: from the database
+    outcome = tender_outcome(session, tender).outcome
+    reasons = [reason.text for bid in outcome.bids for reason in bid.evaluation.reasons]
+    assert reasons
+    for reason in reasons:
+        assert f"<li>{escape(reason)}</li>" in html
+    totals = [bid.evaluation.total for bid in outcome.bids if bid.evaluation.total]
+    assert totals and all(format_total(total) in text for total in totals)
+    # The concept report, made from a snapshot of this moment, is the proces-verbaal too.
+    concept = client.get(base + "/concept/rapport.pdf")
+    assert concept.status_code == 200
+    concept_text = _text(concept.data)
+    assert all(heading in concept_text for heading in SECTIONS)
+    assert "Beoordelaar A" in concept_text and "A B C spr." in concept_text
+    award_steps.decide(session, tender, preparer=officer, now=now)
+    session.commit()
+    for path in ("", "/goedkeuring"):
+        page(path)
