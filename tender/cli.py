@@ -48,6 +48,11 @@ def criteria_check(file: Path) -> None:
         f"{file}: in orde ({spec.tender.reference}: {len(spec.lots)} perce(e)l(en), "
         f"{len(spec.criteria)} gunningscriteria, {len(spec.requirements)} eisen)."
     )
+    if spec.contract.clauses is not None:
+        click.echo(
+            f"Clausules raamovereenkomst: {spec.contract.clauses.source} "
+            f"({spec.contract.clauses.template.name})."
+        )
 
 
 @tender_cli.command("import")

@@ -25,6 +25,7 @@ from tender.award import steps as steps_module
 from tender.award.jobs import Finisher, Steps
 from tender.award.models import AwardDecision
 from tender.bids.models import Bid
+from tender.criteria import clauses
 from tender.documents import award_letter as letter
 from tender.documents import award_report as report
 from tender.documents import framework_contract as contract
@@ -661,6 +662,10 @@ def contract_data(
             )
         )
     terms = tender["contract"]
+    # A snapshot from before clause templates belongs to a tender from before them:
+    # its contract follows the default as shipped (``clauses.frozen_source``).
+    frozen = tender.get("contract_clauses")
+    named = frozen["subcontractors"].get(str(entry["bid_id"]), []) if frozen else []
     return contract.FrameworkContractData(
         reference=tender["reference"],
         title=tender["title"],
@@ -687,6 +692,19 @@ def contract_data(
         initial_years=int(terms["initial_years"]),
         extension_years=tuple(int(y) for y in terms["extension_years"]),
         notice_months=int(terms["notice_months"]),
+        clauses=clauses.frozen_source(
+            frozen["source"] if frozen else None, frozen["text"] if frozen else None
+        ).template,
+        plans=tuple((c["code"], c["title"]) for c in tender["criteria"]),
+        submission=contract.SubmissionReference(
+            blind_code=entry["blind_code"],
+            received_at=datetime.fromisoformat(entry["received_at"]),
+            digest=entry["digest"],
+        ),
+        subcontractors=tuple(
+            contract.ContractSubcontractor(name=name, kvk_number=kvk, activities=activities)
+            for name, kvk, activities in named
+        ),
     )
 
 

@@ -24,6 +24,7 @@ from tender.award.gaps import undecided_gaps
 from tender.award.models import AwardDecision, GapDecision, TieDraw
 from tender.award.outcome import TenderOutcome
 from tender.award.standstill import standstill_over
+from tender.criteria import clauses
 from tender.documents import service as documents
 from tender.documents.models import Document
 from tender.errors import DomainError
@@ -199,6 +200,11 @@ def build_snapshot(
                 "start_date": tender.contract_terms.start_date.isoformat(),
                 "notice_months": tender.contract_terms.notice_months,
             },
+            "contract_clauses": clauses.snapshot_entry(
+                source=tender.contract_clauses_source,
+                text=tender.contract_clauses_text,
+                subcontractors={bid.bid_id: bid.subcontractors for bid in data.bids},
+            ),
             "timeline": {
                 "published_at": _iso(tender.published_at),
                 "question_deadline": _iso(tender.question_deadline),

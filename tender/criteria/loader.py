@@ -32,6 +32,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+from tender.criteria import clauses
+from tender.criteria.clauses import ClauseSource
 from tender.criteria.spec import (
     AWARD_MODES,
     EVIDENCE_KINDS,
@@ -568,11 +570,29 @@ def _read_criterion(
     )
 
 
-def _read_contract(reader: _Reader) -> ContractTerms | None:
+def _read_clauses(reader: _Reader, clauses_dir: Path) -> ClauseSource | None:
+    """This project's ``[contract] clauses`` (criteria/README.md): the clause template.
+
+    Absent: the default template as shipped. A relative path is looked up in
+    ``clauses_dir`` (the criteria file's folder); its errors name this field.
+    """
+    name = reader.str_("clauses", default="")
+    if name is None:  # present but wrong: already reported
+        return None
+    try:
+        return clauses.load_source(name, clauses_dir) if name else clauses.default_source()
+    except clauses.ClauseError as error:
+        for message in error.errors:
+            reader.error("clauses", message)
+        return None
+
+
+def _read_contract(reader: _Reader, clauses_dir: Path) -> ContractTerms | None:
     initial = reader.int_("initial_years", minimum=1)
     extensions = reader.int_list("extension_years", minimum=1, default=())
     start = reader.date_("start_date")
     notice = reader.int_("notice_months", minimum=0)
+    template = _read_clauses(reader, clauses_dir)
     reader.finish()
     if initial is not None and extensions is not None:
         problems = term_problems(initial, extensions, start)
@@ -580,10 +600,14 @@ def _read_contract(reader: _Reader) -> ContractTerms | None:
             reader.error(None, problem)
         if problems:
             return None
-    if initial is None or extensions is None or start is None or notice is None:
+    if initial is None or extensions is None or start is None or notice is None or template is None:
         return None
     return ContractTerms(
-        initial_years=initial, extension_years=extensions, start_date=start, notice_months=notice
+        initial_years=initial,
+        extension_years=extensions,
+        start_date=start,
+        notice_months=notice,
+        clauses=template,
     )
 
 
@@ -631,7 +655,7 @@ def _check_tender_against_sections(
         )
 
 
-def _read_file(root: _Reader) -> CriteriaFile | None:
+def _read_file(root: _Reader, clauses_dir: Path) -> CriteriaFile | None:
     """Read every section, reporting into ``root.errors``; None when anything is wrong."""
     version = root.int_("format", minimum=1)
     if version is not None and version != FORMAT_VERSION:
@@ -682,7 +706,7 @@ def _read_file(root: _Reader) -> CriteriaFile | None:
     criteria_valid = len(root.errors) == before
 
     contract_reader = root.table("contract")
-    contract = _read_contract(contract_reader) if contract_reader else None
+    contract = _read_contract(contract_reader, clauses_dir) if contract_reader else None
     products = _read_coded(root, "products", _read_product, at_least=0)
     signatory_reader = root.optional_table("signatory")
     signatory = _read_signatory(signatory_reader) if signatory_reader else None
@@ -731,18 +755,24 @@ def _syntax_message(source: str, text: str, exc: tomllib.TOMLDecodeError) -> str
     return f"{source}: ongeldige TOML: {message}"
 
 
-def load_criteria_text(text: str, *, source: str = "<tekst>") -> CriteriaFile:
+def load_criteria_text(
+    text: str, *, source: str = "<tekst>", clauses_dir: Path | None = None
+) -> CriteriaFile:
     """Parse and validate the TOML ``text`` of a criteria file.
 
-    ``source`` names the text in syntax errors (usually the file name). Raises
-    ``CriteriaError`` listing every problem found.
+    ``source`` names the text in syntax errors (usually the file name). A clause
+    template named in ``[contract] clauses`` is looked up in ``clauses_dir``: the
+    criteria file's folder, by default the project's ``criteria/`` (where an
+    uploaded file's template must be). Raises ``CriteriaError`` listing every
+    problem found.
     """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CriteriaError([_syntax_message(source, text, exc)], source=source) from exc
     errors: list[str] = []
-    criteria_file = _read_file(_Reader(data, "", errors))
+    base = clauses_dir if clauses_dir is not None else clauses.CRITERIA_ROOT
+    criteria_file = _read_file(_Reader(data, "", errors), base)
     if criteria_file is None:
         raise CriteriaError(errors, source=source)
     return criteria_file
@@ -775,4 +805,4 @@ def load_criteria(path: str | Path) -> CriteriaFile:
     A missing or unreadable file is a ``CriteriaError`` too, never an ``OSError``.
     """
     path = Path(path)
-    return load_criteria_text(_read_text(path), source=str(path))
+    return load_criteria_text(_read_text(path), source=str(path), clauses_dir=path.parent)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from tender.criteria.clauses import ClauseSource
+
 AWARD_MODES = ("threshold", "ranked")
 TIE_BREAKS = ("criteria_order",)
 PROCEDURES = ("SAS",)
@@ -73,6 +75,9 @@ class ContractTerms:
     extension_years: tuple[int, ...]
     start_date: date
     notice_months: int
+    # This project's addition (criteria/README.md): the clause template of the
+    # framework contract, as read when the file was loaded; the default when absent.
+    clauses: ClauseSource | None = None
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,21 @@
 """Raamovereenkomst: the framework contract with one awarded provider (DOMAIN.md 5.6).
 
-It names the municipalities (each a party) and the provider, the lot(s) awarded,
-the municipalities and target groups the provider declared to serve in each lot,
-the products with their monthly tariffs, the estimated and maximum value of each
-lot, and the term: start, initial end, each optional extension with the date by
-which the municipalities say whether they extend, and the maximum term.
+The parties, the signatures and the annexes are laid out here; the articles come
+from the tender's clause template (``tender.criteria.clauses``, criteria/README.md),
+filled in with this contract's facts. An article may end with a computed table: the
+term (start, initial end, each optional extension with the date by which the
+municipalities say whether they extend, and the maximum term) or the estimated and
+maximum value of each lot. The annexes:
+
+1. the lots awarded, with the municipalities and target groups the provider
+   declared to serve in each;
+2. the products with their tariffs;
+3. the verwerkersovereenkomst, from the template as well;
+4. the provider's bid by reference: blind code, time of receipt, the SHA-256 digest
+   of the version submitted and the titles of its plans (not their content).
+
+The concept contract published with the tender (no provider yet) prints
+placeholders where the provider's details, lots and bid will stand.
 
 Dates of the term (``contract_dates``), as lawyers ask about them:
 
@@ -23,16 +34,27 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
+from tender.criteria import clauses
 from tender.documents.pdf import (
     BODY,
     CLOSING,
+    MONO_SMALL,
     NOTICE,
     RULE_GREY,
     SUBTITLE,
@@ -49,7 +71,7 @@ from tender.documents.pdf import (
     render,
     section_heading,
 )
-from tender.timefmt import format_date, format_eur
+from tender.timefmt import format_date, format_datetime_seconds, format_eur
 
 DOCUMENT_TITLE = "Raamovereenkomst"
 CONCEPT_TITLE = "Concept-raamovereenkomst"
@@ -61,6 +83,19 @@ ADDRESS_PLACEHOLDER = "[adres]"
 _SIGNATURE_LABEL = ParagraphStyle("SignatureLabel", parent=TABLE_TEXT, textColor=TEXT_GREY)
 _BLANK = "_" * 28
 _LABEL_COLUMN = 28 * mm
+_NUMBER_WIDTH = 10 * mm
+# An annex's article heading moves to the next page rather than end a page alone.
+_ARTICLE_ROOM = 25 * mm
+_NUMBERED = ParagraphStyle("Numbered", parent=BODY, leftIndent=_NUMBER_WIDTH, bulletIndent=0)
+_ITEM = ParagraphStyle(
+    "ClauseItem", parent=BODY, leftIndent=6 * mm, bulletIndent=1 * mm, spaceAfter=1.5 * mm
+)
+_NUMBERED_ITEM = ParagraphStyle(
+    "NumberedItem",
+    parent=_ITEM,
+    leftIndent=_NUMBER_WIDTH + 6 * mm,
+    bulletIndent=_NUMBER_WIDTH + 1 * mm,
+)
 
 
 @dataclass(frozen=True)
@@ -199,6 +234,24 @@ class ContractProduct:
 
 
 @dataclass(frozen=True)
+class ContractSubcontractor:
+    """A subcontractor named in the provider's bid as submitted."""
+
+    name: str
+    kvk_number: str
+    activities: str
+
+
+@dataclass(frozen=True)
+class SubmissionReference:
+    """The provider's bid by reference (Bijlage 4): which version, not its content."""
+
+    blind_code: str
+    received_at: datetime
+    digest: str
+
+
+@dataclass(frozen=True)
 class FrameworkContractData:
     """Everything one provider's framework contract states.
 
@@ -207,6 +260,7 @@ class FrameworkContractData:
     in the criteria file and turned into dates by ``contract_dates``. Without a
     ``provider`` it is the concept-raamovereenkomst published with the tender: the
     provider's details are placeholders to be filled in, ``lots`` are all lots.
+    ``submission`` and ``subcontractors`` come from the provider's bid as submitted.
     """
 
     reference: str
@@ -222,6 +276,12 @@ class FrameworkContractData:
     initial_years: int
     extension_years: tuple[int, ...]
     notice_months: int
+    # The tender's clause template; None: the default as shipped in criteria/.
+    clauses: clauses.ClauseTemplate | None = None
+    # The award criteria (code, title): the plans of the bid, listed in Bijlage 4.
+    plans: tuple[tuple[str, str], ...] = ()
+    submission: SubmissionReference | None = None
+    subcontractors: tuple[ContractSubcontractor, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.municipalities or not self.lots:
@@ -271,31 +331,65 @@ def _parties(data: FrameworkContractData) -> list[Flowable]:
     ]
 
 
-def _considerations(data: FrameworkContractData) -> list[Flowable]:
-    lots = dutch_list([f"{lot.code} ({lot.name})" for lot in data.lots])
-    awarded = f"{_lots_word(data)} {markup(lots)}"
-    if data.provider is None:
-        awarded = f"[de gegunde percelen, uit: {markup(lots)}]"
-    return [
-        *section_heading("Overwegingen"),
-        Paragraph(
-            f"De Gemeenten hebben de aanbesteding {markup(data.title)} (kenmerk "
-            f"{markup(data.reference)}) gehouden volgens de procedure voor sociale en andere "
-            "specifieke diensten (artikel 2.38 Aanbestedingswet 2012). De Opdrachtnemer heeft "
-            "ingeschreven en heeft na afloop van de opschortende termijn de gunning verkregen "
-            f"voor {awarded}. "
-            "De prijs is door de Gemeenten vastgesteld; de Opdrachtnemer is gekozen op "
-            "kwaliteit.",
-            BODY,
-        ),
-        Paragraph(
-            "De aanbestedingsdocumenten, de nota's van inlichtingen en de inschrijving van de "
-            "Opdrachtnemer maken deel uit van deze overeenkomst. Bij strijd gaat deze "
-            "overeenkomst voor, daarna de nota's van inlichtingen, daarna de overige "
-            "aanbestedingsdocumenten en ten slotte de inschrijving.",
-            BODY,
-        ),
-    ]
+def _facts(data: FrameworkContractData) -> clauses.ContractFacts:
+    """The values a clause template may use, for this contract."""
+    provider = data.provider or _concept_provider()
+    dates = data.dates
+    return clauses.ContractFacts(
+        reference=data.reference,
+        title=data.title,
+        region=data.region,
+        contracting_authority=data.contracting_authority,
+        court=data.court,
+        municipalities=tuple(m.name.removeprefix("Gemeente ").strip() for m in data.municipalities),
+        concept=data.provider is None,
+        provider=provider.organisation_name,
+        provider_kvk=provider.kvk_number,
+        lots=tuple((lot.code, lot.name) for lot in data.lots),
+        start_date=dates.start,
+        initial_years=dates.initial_years,
+        initial_end=dates.initial_end,
+        extensions=tuple((e.years, e.start, e.end, e.notice_by) for e in dates.extensions),
+        final_end=dates.final_end,
+        maximum_years=dates.maximum_years,
+        notice_months=data.notice_months,
+        product_count=len(data.products),
+        subcontractors=tuple((s.name, s.kvk_number, s.activities) for s in data.subcontractors),
+    )
+
+
+def _blocks(blocks: Sequence[clauses.Block], number: int | None) -> list[Flowable]:
+    """An article's paragraphs, numbered '4.1', '4.2', ... when it has more than one."""
+    numbered = number is not None and len(blocks) > 1
+    story: list[Flowable] = []
+    for index, block in enumerate(blocks, 1):
+        if block.text:
+            story.append(
+                Paragraph(block.text, _NUMBERED, bulletText=f"{number}.{index}")
+                if numbered
+                else Paragraph(block.text, BODY)
+            )
+        item_style = _NUMBERED_ITEM if numbered else _ITEM
+        story += [Paragraph(item.text, item_style, bulletText=item.label) for item in block.items]
+    return story
+
+
+def _considerations(rendered: clauses.RenderedClauses) -> list[Flowable]:
+    return [*section_heading("Overwegingen"), *_blocks(rendered.considerations, None)]
+
+
+def _articles(
+    data: FrameworkContractData, articles: Sequence[clauses.RenderedArticle]
+) -> list[Flowable]:
+    story: list[Flowable] = []
+    for article in articles:
+        story += section_heading(f"Artikel {article.number} – {markup(article.title)}")
+        story += _blocks(article.blocks, article.number)
+        if article.table == "term":
+            story.append(_term_table(data))
+        elif article.table == "values":
+            story.append(_values_table(data))
+    return story
 
 
 def _no_served_text(concept: bool) -> str:
@@ -324,30 +418,27 @@ def _served(lot: ContractLot, *, concept: bool = False) -> list[Flowable]:
     return [KeepTogether([heading, *table]), Spacer(1, 3 * mm)]
 
 
-def _subject(data: FrameworkContractData) -> list[Flowable]:
-    story: list[Flowable] = [
-        *section_heading("Artikel 1 – Onderwerp, percelen, gemeenten en doelgroepen"),
-        Paragraph(
-            "De Opdrachtnemer levert Wmo-ondersteuning zoals beschreven in de "
-            "aanbestedingsdocumenten voor de percelen hieronder, aan inwoners van de Gemeenten "
-            "die daarvoor een beschikking hebben. Hij doet dat in de gemeenten en voor de "
-            "doelgroepen die hij in zijn inschrijving heeft opgegeven, en alleen daar:",
-            BODY,
-        ),
-    ]
-    for lot in data.lots:
-        story += _served(lot, concept=data.provider is None)
-    story.append(
-        Paragraph(
-            "Deze raamovereenkomst geeft de Opdrachtnemer geen recht op een bepaalde omvang "
-            "van de opdrachten: de inwoner kiest zijn aanbieder.",
-            BODY,
-        )
+def _annex_heading(number: int, title: str) -> list[Flowable]:
+    return [PageBreak(), *section_heading(f"Bijlage {number} – {title}")]
+
+
+def _annex_lots(data: FrameworkContractData) -> list[Flowable]:
+    concept = data.provider is None
+    intro = (
+        "De percelen van deze aanbesteding. Bij gunning staan hier alleen de gegunde "
+        "percelen, met de gemeenten en doelgroepen die de aanbieder in zijn inschrijving "
+        "heeft opgegeven."
+        if concept
+        else f"De Opdrachtnemer levert in de {_lots_word(data)} hieronder, in de gemeenten en "
+        "voor de doelgroepen die hij in zijn inschrijving heeft opgegeven, en alleen daar."
     )
+    story = [*_annex_heading(1, "Percelen, gemeenten en doelgroepen"), Paragraph(intro, BODY)]
+    for lot in data.lots:
+        story += _served(lot, concept=concept)
     return story
 
 
-def _products(data: FrameworkContractData) -> list[Flowable]:
+def _annex_products(data: FrameworkContractData) -> list[Flowable]:
     rows = [
         [
             Paragraph(markup(product.code), TABLE_TEXT),
@@ -357,47 +448,90 @@ def _products(data: FrameworkContractData) -> list[Flowable]:
         ]
         for product in data.products
     ]
-    return [
-        *section_heading("Artikel 2 – Producten en tarieven"),
+    story: list[Flowable] = [
+        *_annex_heading(2, "Producten en tarieven"),
         Paragraph(
-            "De Gemeenten betalen per product het tarief hieronder, per eenheid. De tarieven "
-            "zijn door de Gemeenten vastgesteld.",
+            "De Gemeenten betalen per product het tarief hieronder, per eenheid, zoals "
+            "geïndexeerd volgens de overeenkomst. De tarieven zijn door de Gemeenten "
+            f"vastgesteld; zij gelden vanaf {format_date(data.start)}.",
             BODY,
         ),
-        grid_table(
-            ["Code", "Product", "Eenheid", "Tarief"],
-            rows,
-            [20 * mm, TEXT_WIDTH - 68 * mm, 20 * mm, 28 * mm],
+    ]
+    if rows:
+        story.append(
+            grid_table(
+                ["Code", "Product", "Eenheid", "Tarief"],
+                rows,
+                [20 * mm, TEXT_WIDTH - 68 * mm, 20 * mm, 28 * mm],
+            )
+        )
+    else:
+        story.append(Paragraph("De aanbesteding noemt geen producten.", BODY))
+    return story
+
+
+def _annex_processing(rendered: clauses.RenderedClauses) -> list[Flowable]:
+    story: list[Flowable] = [
+        *_annex_heading(3, "Verwerkersovereenkomst"),
+        Paragraph(
+            "Deze verwerkersovereenkomst maakt deel uit van de raamovereenkomst en is met "
+            "haar ondertekend.",
+            BODY,
         ),
     ]
+    return story + _articles_of(rendered.processing_articles)
 
 
-def _values(data: FrameworkContractData) -> list[Flowable]:
-    rows = [
-        [
-            Paragraph(markup(f"{lot.code} – {lot.name}"), TABLE_TEXT),
-            Paragraph(format_eur(lot.estimated_value_eur), TABLE_TEXT),
-            Paragraph(format_eur(lot.maximum_value_eur), TABLE_TEXT),
+def _articles_of(articles: Sequence[clauses.RenderedArticle]) -> list[Flowable]:
+    story: list[Flowable] = []
+    for article in articles:
+        heading = f"<b>Artikel {article.number} – {markup(article.title)}</b>"
+        story += [
+            CondPageBreak(_ARTICLE_ROOM),
+            Paragraph(heading, BODY),
+            *_blocks(article.blocks, article.number),
         ]
-        for lot in data.lots
+    return story
+
+
+_BID_PLACEHOLDER = "[in te vullen bij gunning]"
+
+
+def _annex_bid(data: FrameworkContractData) -> list[Flowable]:
+    submission = data.submission
+    digest: str | Flowable = (
+        Paragraph(submission.digest, MONO_SMALL) if submission else _BID_PLACEHOLDER
+    )
+    rows: list[tuple[str, str | Flowable]] = [
+        ("Aanbesteding", data.reference),
+        ("Inschrijving", submission.blind_code if submission else _BID_PLACEHOLDER),
+        (
+            "Ontvangen op",
+            format_datetime_seconds(submission.received_at) if submission else _BID_PLACEHOLDER,
+        ),
+        ("SHA-256 van de ingediende versie", digest),
     ]
-    return [
-        *section_heading("Artikel 3 – Waarde"),
+    story: list[Flowable] = [
+        *_annex_heading(4, "Inschrijving van de Opdrachtnemer (bij verwijzing)"),
         Paragraph(
-            "De geraamde en de maximale waarde gelden per perceel voor alle "
-            "raamovereenkomsten in dat perceel samen, over de maximale looptijd. De maximale "
-            "waarde wordt niet overschreden.",
+            "De inschrijving van de Opdrachtnemer maakt deel uit van deze overeenkomst in de "
+            "versie die vóór de uiterste inschrijfdatum is ontvangen en beoordeeld. Zij is "
+            "niet in deze bijlage opgenomen maar wordt aangewezen met het tijdstip van "
+            "ontvangst en de SHA-256-hash van de ingediende versie, zoals vermeld op het "
+            "ontvangstbewijs: een versie van de inschrijving is de hier bedoelde als zij "
+            "dezelfde hash heeft.",
             BODY,
         ),
-        grid_table(
-            ["Perceel", "Geraamde waarde", "Maximale waarde"],
-            rows,
-            [TEXT_WIDTH - 76 * mm, 38 * mm, 38 * mm],
-        ),
+        facts_table(rows, label_width=58 * mm),
+        Spacer(1, 3 * mm),
     ]
+    if data.plans:
+        story.append(Paragraph("De inschrijving bevat de plannen bij de gunningscriteria:", BODY))
+        story += bullet_list([f"{code} – {title}" for code, title in data.plans])
+    return story
 
 
-def _term(data: FrameworkContractData) -> list[Flowable]:
+def _term_table(data: FrameworkContractData) -> Flowable:
     dates = data.dates
     rows: list[tuple[str, str]] = [
         ("Ingangsdatum", format_date(dates.start)),
@@ -421,35 +555,23 @@ def _term(data: FrameworkContractData) -> list[Flowable]:
             f"{_years(dates.maximum_years)}, tot en met {format_date(dates.final_end)}",
         )
     )
-    story: list[Flowable] = [
-        *section_heading("Artikel 4 – Looptijd en verlenging"),
-        facts_table(rows),
-        Spacer(1, 3 * mm),
-    ]
-    if dates.extensions:
-        story.append(
-            Paragraph(
-                "De Gemeenten kunnen de overeenkomst telkens verlengen met de volgende "
-                "verlengingsperiode. Zij laten de Opdrachtnemer uiterlijk op de genoemde "
-                f"datum, {data.notice_months} maanden vóór het einde van de lopende periode, "
-                "schriftelijk weten of zij verlengen. Hebben zij dat niet gedaan, dan eindigt "
-                "de overeenkomst aan het einde van de lopende periode. Na de laatste "
-                "verlenging eindigt de overeenkomst zonder opzegging.",
-                BODY,
-            )
-        )
-    return story
+    return KeepTogether([facts_table(rows), Spacer(1, 3 * mm)])
 
 
-def _disputes(data: FrameworkContractData) -> list[Flowable]:
-    return [
-        *section_heading("Artikel 5 – Toepasselijk recht en geschillen"),
-        Paragraph(
-            "Op deze overeenkomst is Nederlands recht van toepassing. Geschillen worden "
-            f"voorgelegd aan de bevoegde rechter van de {markup(data.court)}.",
-            BODY,
-        ),
+def _values_table(data: FrameworkContractData) -> Flowable:
+    rows = [
+        [
+            Paragraph(markup(f"{lot.code} – {lot.name}"), TABLE_TEXT),
+            Paragraph(format_eur(lot.estimated_value_eur), TABLE_TEXT),
+            Paragraph(format_eur(lot.maximum_value_eur), TABLE_TEXT),
+        ]
+        for lot in data.lots
     ]
+    return grid_table(
+        ["Perceel", "Geraamde waarde", "Maximale waarde"],
+        rows,
+        [TEXT_WIDTH - 76 * mm, 38 * mm, 38 * mm],
+    )
 
 
 def _signature_block(party: str, name: str, function: str) -> Table:
@@ -524,6 +646,8 @@ def build_framework_contract(data: FrameworkContractData) -> bytes:
     """
     lots = dutch_list([lot.code for lot in data.lots])
     provider = data.provider or _concept_provider()
+    template = data.clauses or clauses.default_source().template
+    rendered = clauses.render(template, _facts(data))
     title = DOCUMENT_TITLE if data.provider is not None else CONCEPT_TITLE
     story: list[Flowable] = [
         Paragraph(title, TITLE),
@@ -549,18 +673,21 @@ def build_framework_contract(data: FrameworkContractData) -> bytes:
             ]
         ),
         *_parties(data),
-        *_considerations(data),
-        *_subject(data),
-        *_products(data),
-        *_values(data),
-        *_term(data),
-        *_disputes(data),
+        *_considerations(rendered),
+        *_articles(data, rendered.articles),
         *_signatures(data),
+        *_annex_lots(data),
+        *_annex_products(data),
+        *_annex_processing(rendered),
+        *_annex_bid(data),
         Paragraph(
-            "Deze overeenkomst is opgesteld uit de vastgelegde gunningsbeslissing."
-            if data.provider is not None
-            else "Dit concept is bij publicatie opgesteld uit de vastgelegde configuratie "
-            "van de aanbesteding.",
+            (
+                "Deze overeenkomst is opgesteld uit de vastgelegde gunningsbeslissing"
+                if data.provider is not None
+                else "Dit concept is bij publicatie opgesteld uit de vastgelegde configuratie "
+                "van de aanbesteding"
+            )
+            + f"; de artikelen komen uit het clausulesjabloon “{markup(template.name)}”.",
             CLOSING,
         ),
     ]

@@ -63,6 +63,9 @@ FROZEN_TENDER_FIELDS = (
     "criteria_filename",
     "criteria_sha256",
     "criteria_text",
+    "contract_clauses_source",
+    "contract_clauses_sha256",
+    "contract_clauses_text",
     # The collections: adding or removing a part is a change too.
     "scale_levels",
     "municipalities",

@@ -72,6 +72,12 @@ class Tender(Base):
     criteria_filename: Mapped[str] = mapped_column(String(200))
     criteria_sha256: Mapped[str] = mapped_column(String(64))
     criteria_text: Mapped[str] = mapped_column(Text)
+    # The framework contract's clause template, copied from its file when the tender
+    # is created (criteria/README.md). NULL for a tender created before templates
+    # existed: its contract follows the default template as shipped.
+    contract_clauses_source: Mapped[str | None] = mapped_column(String(200))
+    contract_clauses_sha256: Mapped[str | None] = mapped_column(String(64))
+    contract_clauses_text: Mapped[str | None] = mapped_column(Text)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tender import audit
+from tender.criteria import clauses
 from tender.documents import framework_contract as contract
 from tender.documents import leidraad
 from tender.documents.models import Document
@@ -147,6 +148,10 @@ def concept_contract_data(tender: Tender) -> contract.FrameworkContractData:
         initial_years=terms.initial_years,
         extension_years=tuple(int(years) for years in terms.extension_years),
         notice_months=terms.notice_months,
+        clauses=clauses.frozen_source(
+            tender.contract_clauses_source, tender.contract_clauses_text
+        ).template,
+        plans=tuple((c.code, c.title) for c in tender.criteria),
     )
 
 

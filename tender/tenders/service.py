@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tender import audit
+from tender.criteria.clauses import default_source as default_clauses
 from tender.criteria.spec import CriteriaFile
 from tender.errors import DomainError
 from tender.tenders import dates, lifecycle, publication
@@ -52,6 +53,10 @@ def _copy_configuration(
     tender.criteria_filename = filename
     tender.criteria_text = source_text
     tender.criteria_sha256 = hashlib.sha256(source_text.encode("utf-8")).hexdigest()
+    clauses = spec.contract.clauses or default_clauses()
+    tender.contract_clauses_source = clauses.source
+    tender.contract_clauses_text = clauses.text
+    tender.contract_clauses_sha256 = clauses.sha256
     if spec.signatory is not None:  # not frozen: the tender page may change it later
         tender.signatory_name = spec.signatory.name
         tender.signatory_function = spec.signatory.function

@@ -99,7 +99,7 @@ def create():  # type: ignore[no-untyped-def]
         if source is not None:
             filename, text = source
             try:
-                spec = load_criteria_text(text, source=filename)
+                spec = load_criteria_text(text, source=filename, clauses_dir=criteria_dir())
                 session = db_session()
                 tender = service.create_tender(
                     session,
@@ -182,7 +182,7 @@ def replace_configuration(tender_id: int):  # type: ignore[no-untyped-def]
             filename, text = source
             session = db_session()
             try:
-                spec = load_criteria_text(text, source=filename)
+                spec = load_criteria_text(text, source=filename, clauses_dir=criteria_dir())
                 service.replace_configuration(
                     session,
                     tender=tender,
