@@ -202,6 +202,8 @@ CASES = [
     Case("award.concept_letter", "GET", "published bid", only({"inkoper": 404})),
     Case("award.concept_report", "GET", "published", only({"inkoper": 404})),
     Case("award.review", "GET", "published", only(OFFICER)),
+    Case("award.strengths", "GET", "published", only(OFFICER)),
+    Case("award.strengths", "POST", "published", only(OFFICER)),
     Case("award.review", "POST", "published", only(OFFICER)),
     Case("award.decide", "GET", "published", only(OFFICER)),
     Case("award.decide", "POST", "published", only(OFFICER)),
