@@ -51,6 +51,7 @@ _KEY = re.compile(r"[a-z][a-z0-9_]*")
 _PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _LIST_ITEM = re.compile(r"(?:- |([a-z])\. )(.*)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+_TOML_POSITION = re.compile(r"(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)")
 
 
 class ClauseError(Exception):
@@ -376,7 +377,9 @@ def _read_articles(root: _Table, key: str, *, with_tables: bool) -> tuple[Clause
 
 
 def _article_label(kind: str, index: int, article: ClauseArticle) -> str:
-    return f'{kind}[{index}] ("{article.title}")' if article.title else f"{kind}[{index}]"
+    """'article[8] ("Kwaliteit").text': the field, and the article by its title."""
+    named = f' ("{article.title}")' if article.title else ""
+    return f"{kind}[{index}]{named}.text"
 
 
 def _check_text(label: str, source: str, known: set[str], errors: list[str]) -> None:
@@ -436,7 +439,14 @@ def parse_template(text: str) -> ClauseTemplate:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ClauseError([f"ongeldige TOML: {exc}"]) from exc
+        position = _TOML_POSITION.fullmatch(str(exc))
+        message = (
+            f"ongeldige TOML op regel {position['line']}, kolom {position['column']}: "
+            f"{position['message']}"
+            if position
+            else f"ongeldige TOML: {exc}"
+        )
+        raise ClauseError([message]) from exc
     errors: list[str] = []
     root = _Table(data, "", errors)
     root.used.add("format")

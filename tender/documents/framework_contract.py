@@ -504,7 +504,7 @@ def _annex_bid(data: FrameworkContractData) -> list[Flowable]:
     )
     rows: list[tuple[str, str | Flowable]] = [
         ("Aanbesteding", data.reference),
-        ("Inschrijving", submission.blind_code if submission else _BID_PLACEHOLDER),
+        ("Kenmerk inschrijving", submission.blind_code if submission else _BID_PLACEHOLDER),
         (
             "Ontvangen op",
             format_datetime_seconds(submission.received_at) if submission else _BID_PLACEHOLDER,
