@@ -180,6 +180,15 @@ def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_
     page.get_by_role("button", name="Gunningsadvies vastleggen").click()
     check_a11y()
     expect(page.locator(".flashes")).to_contain_text("Het gunningsadvies is vastgelegd.")
+    # Threshold award: no strengths per winner to review; the page says why.
+    page.get_by_role("link", name="Kenmerken", exact=True).click()
+    check_a11y()
+    expect(page.locator("main")).to_contain_text(
+        "Bij gunning op drempels zijn geen kenmerken per gegunde inschrijving nodig"
+    )
+    expect(page.locator("main textarea")).to_have_count(0)
+    page.locator(".breadcrumb").get_by_role("link", name="Gunning").click()
+    check_a11y()
     # Approving one's own advice is not offered (four eyes).
     page.get_by_role("link", name="Naar de goedkeuring").click()
     check_a11y()
@@ -306,6 +315,7 @@ def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_
         },
         f"/aanbestedingen/{tid}/gunning/advies": {},
         f"/aanbestedingen/{tid}/gunning/goedkeuring": {"verdict": "approve"},
+        f"/aanbestedingen/{tid}/gunning/kenmerken": {"action": "confirm"},
         f"/aanbestedingen/{tid}/gunning/besluit": {},
         f"/aanbestedingen/{tid}/gunning/verzending": {"confirm": "y"},
         f"/aanbestedingen/{tid}/gunning/intrekken": {"reason": "Ingetrokken door de adviesraad."},
@@ -386,3 +396,77 @@ def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_
             assert not decision.objection_pending and decision.definitive_at is None
         finally:
             session.close()
+
+
+THREE_LOTS = (
+    Path(__file__).resolve().parent.parent / "criteria" / "files" / "three-lots-ranked.toml"
+)
+EDITED_STRENGTHS = (
+    "Onderscheidt zich door een uitgewerkte aanpak van afschalen, met vaste "
+    "evaluatiemomenten per cliënt."
+)
+
+
+def test_inkoper_reviews_the_strengths_of_the_winners_before_the_advice_is_approved(
+    page: Page,
+    live_app: Flask,
+    visit: Callable[[str], None],
+    log_in: LogIn,
+    log_out: Callable[[], None],
+    check_a11y: Callable[[], None],
+) -> None:
+    """Ranked award: the inkoper edits the drafted strengths (a refused form keeps its
+    input), previews them as every bidder will read them and confirms them; only then
+    does the second inkoper approve the advice, seeing the texts."""
+    with live_app.app_context():
+        session = live_app.extensions["tender.sessionmaker"]()
+        try:
+            result = demo.build(
+                session, criteria_path=THREE_LOTS, bids=8, now=clock.now(),
+                instance_path=live_app.instance_path, phase="advice",
+            )  # fmt: skip
+            session.commit()
+            tid = result.tender.id
+            accounts = {email.split("@")[0]: (email, pw) for _, email, pw in result.credentials}
+        finally:
+            session.close()
+
+    log_in(*accounts["inkoper"])
+    visit(f"/aanbestedingen/{tid}/gunning")
+    expect(page.locator("main")).to_contain_text("nog niet vastgesteld")
+    page.get_by_role("link", name="Kenmerken bewerken en vaststellen").click()
+    check_a11y()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Kenmerken en relatieve voordelen van de gegunde inschrijvingen"
+    )
+    texts = page.locator("main textarea")
+    assert texts.count() >= 2
+    expect(page.get_by_role("heading", name="Zo leest iedere inschrijver dit")).to_have_count(
+        texts.count()
+    )
+    first = texts.first
+    expect(first).to_have_value(re.compile(r"\(score \d van 5\)"))  # the draft
+    first.fill("Te kort.")
+    page.get_by_role("button", name="Opslaan en kenmerken vaststellen").click()
+    check_a11y()  # the refused form, its field marked
+    expect(page.get_by_text("Het formulier is nog niet in orde.")).to_be_visible()
+    expect(page.locator("main textarea").first).to_have_value("Te kort.")
+    expect(page.locator(".field-error .errors").first).to_contain_text("minstens 20")
+    page.locator("main textarea").first.fill(EDITED_STRENGTHS)
+    page.get_by_role("button", name="Opslaan", exact=True).click()
+    check_a11y()
+    expect(page.locator(".flashes")).to_contain_text("De teksten zijn opgeslagen.")
+    expect(page.locator(".letter-preview").first).to_contain_text(EDITED_STRENGTHS)
+    page.get_by_role("button", name="Opslaan en kenmerken vaststellen").click()
+    check_a11y()
+    expect(page.locator(".flashes")).to_contain_text("Kenmerken vastgesteld.")
+    log_out()
+
+    log_in(*accounts["inkoper2"])
+    visit(f"/aanbestedingen/{tid}/gunning/goedkeuring")
+    expect(page.locator(".letter-preview").first).to_contain_text(EDITED_STRENGTHS)
+    page.get_by_label(re.compile("^Goedkeuren")).check()
+    page.get_by_role("button", name="Oordeel vastleggen").click()
+    check_a11y()
+    expect(page.locator(".flashes")).to_contain_text("Het advies is goedgekeurd.")
+    log_out()
