@@ -1,17 +1,24 @@
 """Gunningsbeslissing: the award decision letter to one bidder (voornemen tot gunning).
 
 Aw 2012 art. 2.130 (DOMAIN.md 5.4) decides what it states: the bidder's result per
-lot; its consensus score and motivation per criterion and its total; every reason
-it is not awarded; the characteristics and relative advantages of the awarded
-bids (their scores per criterion and totals, never their plan content); the
-names of the parties to the framework agreements; the exact last day of the
-standstill; and how to object (kort geding before the standstill ends).
+lot and why (awarded, not awarded, or after a draw); its consensus score and full
+motivation per criterion and its total; every reason it is not awarded; the
+characteristics and relative advantages of the awarded bids (never their plan
+content); the names of the parties to the framework agreements; the last day of the
+standstill as a calendar date with the rule it follows from; how and where to object
+(kort geding before the standstill ends) and whom to ask; and who signs.
 
-The data holds no plan text of any bid, so none can leak into a letter. Scores of
-the awarded bids are shown in both award modes (DOMAIN.md asks for at least the
-scores per criterion); threshold mode adds the thresholds every bid had to meet.
-A bid excluded on requirements was not assessed on quality (``scoring.evaluate``):
-its letter gives its requirement reasons and no scores of its own.
+The characteristics depend on the award mode. Ranked: the winners' scores per
+criterion and totals per lot, and per winner a text in words on what distinguishes
+it, drafted from its consensus motivations and reviewed by the inkoper
+(``AwardedParty.strengths``). Threshold: the award does not depend on relative
+advantage, so per lot and criterion the threshold and the range of the awarded
+scores, never a row per winner, and the parties once per lot in a compact annex:
+a letter stays a few pages whatever the number of bidders.
+
+The data holds no plan text of any bid, so none can leak into a letter. A bid
+excluded on requirements was not assessed on quality (``scoring.evaluate``): its
+letter gives its requirement reasons and no scores of its own.
 
 Optional facts of the decision procedure (issue 11): the body that took the
 decision, when and under which mandate (``DecisionFacts``); the person who signs
