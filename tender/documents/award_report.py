@@ -33,6 +33,7 @@ record of every draw by lot (drawn order, method, who drew, witnesses).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -104,6 +105,7 @@ NOT_RECORDED = "niet vastgelegd in deze versie"
 # several tables.
 _SCORE_COLUMN_MIN = 9 * mm
 _SCORE_COLUMN_MAX = 13 * mm
+_ROWS_PER_TABLE = 40
 _MONO_CELL = ParagraphStyle("ReportDigest", fontName="Courier", fontSize=7, leading=9)
 
 
@@ -427,6 +429,22 @@ class AwardReportData:
 def _p(text: str, style: ParagraphStyle = TABLE_TEXT) -> Paragraph:
     """A table cell of plain (user) text."""
     return Paragraph(markup(text), style)
+
+
+def _long_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    widths: Sequence[float],
+    *,
+    split_rows: bool = False,
+) -> list[Flowable]:
+    """A table with a row per bid, as tables of at most ``_ROWS_PER_TABLE`` rows: a
+    table that spans pages is measured again at every page break, so one table of
+    hundreds of rows takes quadratic time (each part repeats the header)."""
+    return [
+        grid_table(header, rows[start : start + _ROWS_PER_TABLE], widths, split_rows=split_rows)
+        for start in range(0, max(len(rows), 1), _ROWS_PER_TABLE)
+    ]
 
 
 def _number(value: Decimal) -> str:
@@ -763,7 +781,7 @@ def _requirements(data: AwardReportData, number: int) -> list[Flowable]:
             "uitgesloten en niet op de gunningscriteria beoordeeld.",
             BODY,
         ),
-        grid_table(
+        *_long_table(
             ["Inschrijving", "Inschrijver", "Uitkomst"],
             rows,
             [27 * mm, 70 * mm, LANDSCAPE_TEXT_WIDTH - 97 * mm],
@@ -791,7 +809,7 @@ def _result_text(data: AwardReportData, result: LotOutcome) -> str:
     return text
 
 
-def _outcomes(data: AwardReportData) -> Table:
+def _outcomes(data: AwardReportData) -> list[Flowable]:
     rows = []
     for bid in data.bids:
         whole, per_lot = _bid_reasons(bid)
@@ -817,7 +835,7 @@ def _outcomes(data: AwardReportData) -> Table:
                 [_p(f"• {line}") for line in lines] or _p(_NONE),
             ]
         )
-    return grid_table(
+    return _long_table(
         ["Inschrijving", "Inschrijver", "Per perceel", "Redenen van afwijzing"],
         rows,
         [27 * mm, 60 * mm, 45 * mm, LANDSCAPE_TEXT_WIDTH - 132 * mm],
@@ -1099,7 +1117,7 @@ def _opening(data: AwardReportData, number: int) -> list[Flowable]:
             "ingediende inschrijving, zoals in het ontvangstbewijs.",
             BODY,
         ),
-        grid_table(
+        *_long_table(
             ["Inschrijving", "Inschrijver", "Ontvangen", "Percelen", "SHA-256 van de inschrijving"],
             rows,
             [27 * mm, LANDSCAPE_TEXT_WIDTH - 203 * mm, 38 * mm, 38 * mm, 100 * mm],
@@ -1131,7 +1149,7 @@ def _spreads(
 
 
 def _individual_table(
-    data: AwardReportData,
+    bids: Sequence[ReportBid],
     codes: list[str],
     letters: list[str],
     spreads: dict[tuple[str, str], tuple[dict[str, IndividualScore], int | None]],
@@ -1145,9 +1163,7 @@ def _individual_table(
         second_header += [_p(letter, TABLE_HEADER) for letter in letters]
         second_header.append(_p("spr.", TABLE_HEADER))
     rows: list[list[Any]] = [second_header]
-    for bid in data.bids:
-        if bid.failed_requirements:
-            continue
+    for bid in bids:
         row: list[Any] = [_p(bid.blind_code)]
         for code in codes:
             by_letter, spread = spreads.get((bid.blind_code, code), ({}, None))
@@ -1221,11 +1237,19 @@ def _individual(data: AwardReportData, number: int) -> list[Flowable]:
         return story
     available = LANDSCAPE_TEXT_WIDTH - 27 * mm
     per_table = max(1, int(available // (_SCORE_COLUMN_MIN * (len(letters) + 1))))
+    assessed_bids = [bid for bid in data.bids if not bid.failed_requirements]
     for start in range(0, len(codes), per_table):
         story += [
-            _individual_table(data, codes[start : start + per_table], letters, spreads, flag),
-            Spacer(1, 3 * mm),
+            _individual_table(
+                assessed_bids[first : first + _ROWS_PER_TABLE],
+                codes[start : start + per_table],
+                letters,
+                spreads,
+                flag,
+            )
+            for first in range(0, len(assessed_bids), _ROWS_PER_TABLE)
         ]
+        story.append(Spacer(1, 3 * mm))
     wide = [
         f"{bid} {code} ({spread})"
         for (bid, code), (_, spread) in spreads.items()
@@ -1273,7 +1297,15 @@ def _individual(data: AwardReportData, number: int) -> list[Flowable]:
     return story
 
 
-def _score_grid(data: AwardReportData) -> Table:
+def _score_grid(data: AwardReportData) -> list[Flowable]:
+    return [
+        _score_table(data, data.bids[start : start + _ROWS_PER_TABLE])
+        for start in range(0, max(len(data.bids), 1), _ROWS_PER_TABLE)
+    ]
+
+
+def _score_table(data: AwardReportData, bids: Sequence[ReportBid]) -> Table:
+    """Consensus scores and totals of ``bids``, under a row with the minimums."""
     minimums = {c.code: c.minimum for c in data.criteria}
     codes = list(minimums)
     score_column = min(20 * mm, (LANDSCAPE_TEXT_WIDTH - 27 * mm - 70 * mm - 28 * mm) / len(codes))
@@ -1285,7 +1317,7 @@ def _score_grid(data: AwardReportData) -> Table:
     )
     rows: list[list[Any]] = [header_row]
     spans = []
-    for bid in data.bids:
+    for bid in bids:
         row: list[Any] = [_p(bid.blind_code), _bid_cell(bid)]
         if bid.failed_requirements:
             # Not assessed on quality (scoring.evaluate): no scores, as in its letter.
@@ -1321,7 +1353,7 @@ def _score_grid(data: AwardReportData) -> Table:
     return table
 
 
-def _motivations(data: AwardReportData) -> Table:
+def _motivations(data: AwardReportData) -> list[Flowable]:
     proceedings = data.proceedings
     recorded = {(r.bid, r.criterion): r for r in proceedings.consensus} if proceedings else {}
 
@@ -1353,7 +1385,7 @@ def _motivations(data: AwardReportData) -> Table:
         if shared:
             cell.append(Paragraph(f"<i>Alle scores {markup(recorders.pop())}.</i>", _KVK))
         rows.append([_p(bid.blind_code), cell])
-    return grid_table(
+    return _long_table(
         ["Inschrijving", "Consensusscore en motivering per criterium, met wie haar vastlegde"],
         rows,
         [27 * mm, LANDSCAPE_TEXT_WIDTH - 27 * mm],
@@ -1405,9 +1437,9 @@ def _consensus(data: AwardReportData, number: int) -> list[Flowable]:
         ),
         _criteria(data),
         Spacer(1, 4 * mm),
-        _score_grid(data),
+        *_score_grid(data),
         *_subheading("Motivering en vastlegging"),
-        _motivations(data),
+        *_motivations(data),
         *_subheading("Heropende consensusscores"),
         *_reopenings(data),
     ]
@@ -1437,7 +1469,7 @@ def _bid_reasons(bid: ReportBid) -> tuple[list[str], list[tuple[str, str]]]:
     return whole, per_lot
 
 
-def _lot_ranking(data: AwardReportData, lot: ReportLot) -> Table:
+def _lot_ranking(data: AwardReportData, lot: ReportLot) -> list[Flowable]:
     entries = [
         (bid, result) for bid in data.bids for result in bid.results if result.lot == lot.code
     ]
@@ -1477,7 +1509,7 @@ def _lot_ranking(data: AwardReportData, lot: ReportLot) -> Table:
                 Paragraph(markup(outcome), TABLE_HEADER if result.awarded else TABLE_TEXT),
             ]
         )
-    return grid_table(
+    return _long_table(
         ["Rang", "Inschrijving", "Inschrijver", "Totaal", "Uitkomst"],
         rows,
         [16 * mm, 27 * mm, LANDSCAPE_TEXT_WIDTH - 171 * mm, 28 * mm, 100 * mm],
@@ -1507,12 +1539,12 @@ def _totals(data: AwardReportData, number: int) -> list[Flowable]:
             BODY,
         ),
         *_subheading("Uitkomst per inschrijving"),
-        _outcomes(data),
+        *_outcomes(data),
     ]
     for lot in data.lots:
         story += [
             *_subheading(f"Perceel {lot.code} – {lot.name}"),
-            _lot_ranking(data, lot),
+            *_lot_ranking(data, lot),
         ]
     return story
 
