@@ -337,8 +337,15 @@ def _demo_bid(
 # out in the past (published 40 days ago, deadline 20 days ago), because bids can
 # only be opened after the deadline.
 PHASES = ("published", "submitted", "opened", "scored", "advice", "sent")
-DEMO_BODY = "DEMO: het college van burgemeester en wethouders van Houten"
-DEMO_MANDATE = "namens de colleges van de Lekstroomgemeenten (DEMO)"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+# The demo decision is taken by the first municipality's college for the region (labelled demo).
+DEMO_BODY = "het college van burgemeester en wethouders van {municipality} (DEMO)"
+DEMO_MANDATE = "namens de colleges van de {authority} (DEMO)"
 PAST_START = timedelta(days=40)
 DEADLINE_AFTER_START = timedelta(days=20)
 
@@ -541,8 +548,8 @@ def _send(
         session,
         decision=decision,
         decided_on=to_local(now).date(),
-        body=DEMO_BODY,
-        mandate=DEMO_MANDATE,
+        body=DEMO_BODY.format(municipality=decision.tender.municipalities[0].name),
+        mandate=DEMO_MANDATE.format(authority=_lower_first(decision.tender.contracting_authority)),
         actor=staff["inkoper"],
         now=now,
     )

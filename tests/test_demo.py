@@ -140,7 +140,8 @@ def test_demo_stops_with_the_letters_sent(app: Flask, session: Session, now: dat
     decision = versions.sent_decision(session, tender)
     assert decision is not None and decision.approved_by_id != decision.prepared_by_id
     assert decision.previewed_by_id == decision.approved_by_id
-    assert decision.deciding_body.startswith("DEMO")
+    assert decision.deciding_body.endswith("(DEMO)")
+    assert tender.municipalities[0].name in decision.deciding_body
     letters = session.scalars(
         select(Document).where(Document.decision_id == decision.id, Document.kind == "award_letter")
     ).all()
