@@ -50,6 +50,7 @@ from tender.documents.award_letter import DecisionFacts, Signatory
 from tender.documents.pdf import (
     BODY,
     CLOSING,
+    FONT,
     FONT_BOLD,
     HEADING,
     HOUSE_BLUE,
@@ -106,6 +107,8 @@ NOT_RECORDED = "niet vastgelegd in deze versie"
 _SCORE_COLUMN_MIN = 9 * mm
 _SCORE_COLUMN_MAX = 13 * mm
 _ROWS_PER_TABLE = 40
+# Wide enough for "Inschrijving 123" on one line, where the table has room.
+_CODE_COLUMN = 32 * mm
 _MONO_CELL = ParagraphStyle("ReportDigest", fontName="Courier", fontSize=7, leading=9)
 
 
@@ -1156,13 +1159,15 @@ def _individual_table(
     flag: int,
 ) -> Table:
     group = len(letters) + 1
-    first = 27 * mm
+    first = _CODE_COLUMN
     column = min(_SCORE_COLUMN_MAX, (LANDSCAPE_TEXT_WIDTH - first) / (group * len(codes)))
-    second_header: list[Any] = [_p("", TABLE_HEADER)]
+    # The score cells are plain strings, not paragraphs: a report of hundreds of bids
+    # has tens of thousands of them, and they never wrap.
+    second_header: list[Any] = [""]
     for _code in codes:
-        second_header += [_p(letter, TABLE_HEADER) for letter in letters]
-        second_header.append(_p("spr.", TABLE_HEADER))
+        second_header += [*letters, "spr."]
     rows: list[list[Any]] = [second_header]
+    wide: list[tuple[int, int]] = []
     for bid in bids:
         row: list[Any] = [_p(bid.blind_code)]
         for code in codes:
@@ -1170,17 +1175,18 @@ def _individual_table(
             for letter in letters:
                 item = by_letter.get(letter)
                 if item is None:
-                    row.append(_p(_NONE))
+                    row.append(_NONE)
                 elif item.set_aside_at is not None:
-                    row.append(_p(f"({item.score})"))
+                    row.append(f"({item.score})")
                 else:
-                    row.append(_p(str(item.score)))
+                    row.append(str(item.score))
             if spread is None:
-                row.append(_p(_NONE))
+                row.append(_NONE)
             elif spread >= flag:
-                row.append(Paragraph(f"<b>{spread}{_WIDE}</b>", TABLE_TEXT))
+                wide.append((len(row), len(rows) + 1))
+                row.append(f"{spread}{_WIDE}")
             else:
-                row.append(_p(str(spread)))
+                row.append(str(spread))
         rows.append(row)
     header = ["Inschrijving"]
     for code in codes:
@@ -1188,9 +1194,14 @@ def _individual_table(
     table = grid_table(header, rows, [first, *([column] * (group * len(codes)))])
     table.repeatRows = 2
     commands: list[tuple[Any, ...]] = [
+        ("FONT", (1, 1), (-1, -1), FONT, TABLE_TEXT.fontSize, TABLE_TEXT.leading),
+        ("FONT", (1, 1), (-1, 1), FONT_BOLD, TABLE_TEXT.fontSize, TABLE_TEXT.leading),
         ("BACKGROUND", (0, 1), (-1, 1), PALE_BLUE),
         ("LINEBELOW", (0, 1), (-1, 1), 0.8, HOUSE_BLUE),
         ("SPAN", (0, 0), (0, 1)),
+    ]
+    commands += [
+        ("FONT", cell, cell, FONT_BOLD, TABLE_TEXT.fontSize, TABLE_TEXT.leading) for cell in wide
     ]
     for index in range(len(codes)):
         start = 1 + index * group
@@ -1235,7 +1246,7 @@ def _individual(data: AwardReportData, number: int) -> list[Flowable]:
     if not letters:
         story.append(Paragraph("Er zijn geen individuele scores vastgelegd.", BODY))
         return story
-    available = LANDSCAPE_TEXT_WIDTH - 27 * mm
+    available = LANDSCAPE_TEXT_WIDTH - _CODE_COLUMN
     per_table = max(1, int(available // (_SCORE_COLUMN_MIN * (len(letters) + 1))))
     assessed_bids = [bid for bid in data.bids if not bid.failed_requirements]
     for start in range(0, len(codes), per_table):
@@ -1325,21 +1336,18 @@ def _score_table(data: AwardReportData, bids: Sequence[ReportBid]) -> Table:
             row += [""] * (len(codes) - 1)
             spans.append(len(rows) + 1)
         else:
+            # Plain strings, as in the individual scores: many, short, never wrapping.
             scores = dict(bid.scores)
             row += [
-                _p(
-                    f"{scores[code]}{_BELOW}"
-                    if scores[code] < minimums[code]
-                    else str(scores[code])
-                )
+                (f"{scores[code]}{_BELOW}" if scores[code] < minimums[code] else str(scores[code]))
                 if code in scores
-                else _p(_NONE)
+                else _NONE
                 for code in codes
             ]
         row.append(
-            Paragraph(f"<b>{format_total(bid.total)}</b>", TABLE_TEXT)
+            format_total(bid.total)
             if bid.total is not None and not bid.failed_requirements
-            else _p(_NONE)
+            else _NONE
         )
         rows.append(row)
     table = grid_table(
@@ -1347,7 +1355,12 @@ def _score_table(data: AwardReportData, bids: Sequence[ReportBid]) -> Table:
         rows,
         [27 * mm, name_column, *([score_column] * len(codes)), 28 * mm],
     )
-    commands: list[tuple[Any, ...]] = [("BACKGROUND", (0, 1), (-1, 1), colors.whitesmoke)]
+    size, leading = TABLE_TEXT.fontSize, TABLE_TEXT.leading
+    commands: list[tuple[Any, ...]] = [
+        ("FONT", (2, 2), (-1, -1), FONT, size, leading),
+        ("FONT", (-1, 2), (-1, -1), FONT_BOLD, size, leading),
+        ("BACKGROUND", (0, 1), (-1, 1), colors.whitesmoke),
+    ]
     commands += [("SPAN", (2, row), (1 + len(codes), row)) for row in spans]
     table.setStyle(commands)
     return table
@@ -1581,6 +1594,7 @@ def _decision(data: AwardReportData, number: int) -> list[Flowable]:
         )
     if current:
         summary += f" Dit advies hoort bij versie {current[-1]}."
+    story += _subheading("Verloop van het besluit")
     story.append(
         Paragraph(
             "Per versie van het besluit: wie het gunningsadvies opstelde, wie het goedkeurde "
