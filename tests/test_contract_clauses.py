@@ -113,11 +113,7 @@ def _refusal(path: Path) -> list[str]:
 # --- Loading and validating ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "path",
-    [*(ROOT / "criteria").glob("*.toml"), *(ROOT / "tests" / "criteria" / "files").glob("*.toml")],
-    ids=lambda p: p.name,
-)
+@pytest.mark.parametrize("path", REGIONS)
 def test_a_file_without_clauses_stays_valid_and_gets_the_default(path: Path) -> None:
     spec = load_criteria(path)
     assert spec.contract.clauses is not None
