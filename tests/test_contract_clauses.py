@@ -20,16 +20,17 @@ from pathlib import Path
 
 import award_steps
 import pytest
-from factories import LEKSTROOM, ROOT, make_published_tender, make_tender
+from factories import LEKSTROOM, ROOT, login, make_published_tender, make_tender, make_user
 from flask import Flask
 from pypdf import PdfReader
 from regions import REGIONS
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from test_award import decide_all_gaps
+from werkzeug.test import TestResponse
 
-from tender import demo
-from tender.accounts.models import User
+from tender import clock, demo
+from tender.accounts.models import Role, User
 from tender.award import documents as award_documents
 from tender.criteria import CriteriaError, clauses, load_criteria, load_criteria_text
 from tender.documents import framework_contract
@@ -460,3 +461,31 @@ def decided_lekstroom(app: Flask, session: Session, now: datetime):  # type: ign
     session.commit()
     assert isinstance(result.tender, Tender)
     return result.tender, decision
+
+
+def test_an_upload_on_the_web_finds_its_template_in_the_criteria_folder(
+    app: Flask, session: Session, now: datetime, tmp_path: Path
+) -> None:
+    (tmp_path / "clauses").mkdir()
+    (tmp_path / "clauses" / "eigen.toml").write_text(_own_template(), encoding="utf-8")
+    app.config["CRITERIA_DIR"] = str(tmp_path)
+    officer = make_user(session, Role.PROCUREMENT_OFFICER, now=now)
+    session.commit()
+    clock.set_clock(lambda: now)
+    client = app.test_client()
+    login(client, officer)
+
+    def upload(name: str) -> TestResponse:
+        text = LEKSTROOM_TEXT.replace("notice_months = 3", f'notice_months = 3\nclauses = "{name}"')
+        return client.post(
+            "/aanbestedingen/nieuw",
+            data={"upload": (io.BytesIO(text.encode()), "upload.toml")},
+            content_type="multipart/form-data",
+        )
+
+    refused = upload("../clauses/eigen.toml").get_data(as_text=True)
+    assert "contract.clauses: &#34;../clauses/eigen.toml&#34; is geen toegestane" in refused
+    assert session.scalar(select(Tender)) is None
+    assert upload("clauses/eigen.toml").status_code == 302
+    tender = session.scalar(select(Tender))
+    assert tender is not None and tender.contract_clauses_text == _own_template()
