@@ -27,7 +27,7 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -241,22 +241,20 @@ SAMPLE_CONCEPT = ContractFacts(
     product_count=0,
     subcontractors=(),
 )
-SAMPLE_PROVIDER = ContractFacts(
-    **{
-        **SAMPLE_CONCEPT.__dict__,
-        "concept": False,
-        "provider": "Zorg Voorbeeld B.V.",
-        "provider_kvk": "12345678",
-        "lots": (("A", "Begeleiding volwassenen"),),
-        "extensions": (
-            (1, date(2029, 1, 1), date(2029, 12, 31), date(2028, 9, 30)),
-            (1, date(2030, 1, 1), date(2030, 12, 31), date(2029, 9, 30)),
-        ),
-        "final_end": date(2030, 12, 31),
-        "maximum_years": 4,
-        "product_count": 18,
-        "subcontractors": (("Hulp Voorbeeld", "87654321", "Dagbesteding"),),
-    }
+SAMPLE_PROVIDER = replace(
+    SAMPLE_CONCEPT,
+    concept=False,
+    provider="Zorg Voorbeeld B.V.",
+    provider_kvk="12345678",
+    lots=(("A", "Begeleiding volwassenen"),),
+    extensions=(
+        (1, date(2029, 1, 1), date(2029, 12, 31), date(2028, 9, 30)),
+        (1, date(2030, 1, 1), date(2030, 12, 31), date(2029, 9, 30)),
+    ),
+    final_end=date(2030, 12, 31),
+    maximum_years=4,
+    product_count=18,
+    subcontractors=(("Hulp Voorbeeld", "87654321", "Dagbesteding"),),
 )
 
 
