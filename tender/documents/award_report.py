@@ -1604,10 +1604,15 @@ def _decision(data: AwardReportData, number: int) -> list[Flowable]:
         )
     )
     for version in data.history:
-        story += [
-            *_subheading(f"Versie {version.version}"),
-            facts_table(_version_rows(version), label_width=40 * mm),
-        ]
+        # One version's record stays on one page.
+        story.append(
+            KeepTogether(
+                [
+                    *_subheading(f"Versie {version.version}"),
+                    facts_table(_version_rows(version), label_width=40 * mm),
+                ]
+            )
+        )
     return story
 
 
