@@ -301,7 +301,8 @@ def format_total(total: Decimal) -> str:
 
 def _format_minimum_total(minimum: Decimal) -> str:
     """A configured minimum shown exactly, with at least two decimals ('60,00')."""
-    exponent = minimum.as_tuple().exponent
+    # Normalised first: the database returns 55 as 55.000, which must read as the file's 55.
+    exponent = minimum.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -2:
         return _dutch(minimum.quantize(_CENT))
     return _dutch(minimum.normalize())

@@ -192,6 +192,15 @@ def test_total_below_the_minimum_total_is_a_reason() -> None:
     assert evaluate(_bid(2, (6, 6, 6, 6, 6)), rules).passed  # exactly 60.00
 
 
+def test_the_minimum_total_reads_the_same_from_the_file_and_from_the_database() -> None:
+    # The database column is Numeric(8, 3): the file's 60 comes back as 60.000.
+    for stored in ("60", "60.000"):
+        [reason] = evaluate(
+            _bid(1, (6, 6, 6, 4, 4)), _rules(minimums=(4, 4, 4, 4, 4), minimum_total=stored)
+        ).reasons
+        assert reason.text.endswith("minimale totaalscore 60,00"), stored
+
+
 def test_criterion_and_total_reasons_are_all_listed() -> None:
     rules = _rules(minimums=(6, 6, 6, 6, 6), minimum_total="60")
     evaluation = evaluate(_bid(1, (4, 6, 6, 4, 4)), rules)
