@@ -311,11 +311,6 @@ class AwardLetterData:
 _WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 
 
-def _number(value: Decimal | int) -> str:
-    """A weight, minimum or score in Dutch notation ('40', '12,5')."""
-    return format_number(value)
-
-
 def _weekday_date(day: date) -> str:
     return f"{_WEEKDAYS[day.weekday()]} {format_long_date(day)}"
 
@@ -466,31 +461,40 @@ def _exclusion(data: AwardLetterData) -> list[Flowable]:
     ]
 
 
+def _criterion_cells(criterion: AwardCriterion) -> list[Paragraph]:
+    """Code, title, weight and minimum: the first columns of every criteria table."""
+    return [
+        Paragraph(markup(criterion.code), TABLE_TEXT),
+        Paragraph(markup(criterion.title), TABLE_TEXT),
+        Paragraph(format_number(criterion.weight), TABLE_TEXT),
+        Paragraph(format_number(criterion.minimum), TABLE_TEXT),
+    ]
+
+
+def _total_cells(tender: LetterTender) -> list[Paragraph]:
+    """The same four columns for the total row: its label and the minimum total."""
+    minimum = format_total(tender.minimum_total) if tender.minimum_total > 0 else "—"
+    return [
+        Paragraph("", TABLE_TEXT),
+        Paragraph("<b>Totaalscore</b> (van 100)", TABLE_TEXT),
+        Paragraph("", TABLE_TEXT),
+        Paragraph(minimum, TABLE_TEXT),
+    ]
+
+
 def _assessment(data: AwardLetterData) -> list[Flowable]:
     tender = data.tender
     scores = {score.code: score for score in data.scores}
     assert data.total is not None
     rows = [
         [
-            Paragraph(markup(c.code), TABLE_TEXT),
-            Paragraph(markup(c.title), TABLE_TEXT),
-            Paragraph(_number(c.weight), TABLE_TEXT),
-            Paragraph(_number(c.minimum), TABLE_TEXT),
-            Paragraph(f"<b>{_number(scores[c.code].score)}</b>", TABLE_TEXT),
+            *_criterion_cells(c),
+            Paragraph(f"<b>{format_number(scores[c.code].score)}</b>", TABLE_TEXT),
         ]
         for c in tender.criteria
     ]
     rows.append(
-        [
-            Paragraph("", TABLE_TEXT),
-            Paragraph("<b>Totaalscore</b> (van 100)", TABLE_TEXT),
-            Paragraph("", TABLE_TEXT),
-            Paragraph(
-                format_total(tender.minimum_total) if tender.minimum_total > 0 else "—",
-                TABLE_TEXT,
-            ),
-            Paragraph(f"<b>{format_total(data.total)}</b>", TABLE_TEXT),
-        ]
+        [*_total_cells(tender), Paragraph(f"<b>{format_total(data.total)}</b>", TABLE_TEXT)]
     )
     story: list[Flowable] = [
         *section_heading("De beoordeling van uw inschrijving"),
@@ -514,8 +518,8 @@ def _assessment(data: AwardLetterData) -> list[Flowable]:
     for c in tender.criteria:
         score = scores[c.code]
         label = (
-            f"{c.code} – {c.title}: score {_number(score.score)} van {tender.scale_max} "
-            f"(minimum {_number(c.minimum)})"
+            f"{c.code} – {c.title}: score {format_number(score.score)} van {tender.scale_max} "
+            f"(minimum {format_number(c.minimum)})"
         )
         story += user_paragraphs(score.motivation, label=label)
     return story
@@ -560,15 +564,7 @@ def _count_others(number: int) -> str:
 
 
 def _criteria_table(tender: LetterTender) -> list[Flowable]:
-    rows = [
-        [
-            Paragraph(markup(c.code), TABLE_TEXT),
-            Paragraph(markup(c.title), TABLE_TEXT),
-            Paragraph(_number(c.weight), TABLE_TEXT),
-            Paragraph(_number(c.minimum), TABLE_TEXT),
-        ]
-        for c in tender.criteria
-    ]
+    rows = [_criterion_cells(c) for c in tender.criteria]
     return [
         grid_table(
             ["Code", "Gunningscriterium", "Gewicht", "Minimum"],
@@ -584,7 +580,7 @@ def _party_row(
 ) -> list[Flowable]:
     return [
         Paragraph(markup(name), style),
-        *(Paragraph(_number(score), style) for score in scores),
+        *(Paragraph(format_number(score), style) for score in scores),
         Paragraph(format_total(total), style),
     ]
 
@@ -683,7 +679,7 @@ def _ranked_winners(data: AwardLetterData) -> list[Flowable]:
 
 def _score_range(values: list[int]) -> str:
     low, high = min(values), max(values)
-    return _number(low) if low == high else f"{_number(low)}–{_number(high)}"
+    return format_number(low) if low == high else f"{format_number(low)}–{format_number(high)}"
 
 
 def _total_range(values: list[Decimal]) -> str:
@@ -710,13 +706,10 @@ def _threshold_lot(data: AwardLetterData, lot: LotAward) -> list[Flowable]:
         awarded = [party.scores[index][1] for party in lot.parties]
         rows.append(
             [
-                Paragraph(markup(criterion.code), TABLE_TEXT),
-                Paragraph(markup(criterion.title), TABLE_TEXT),
-                Paragraph(_number(criterion.weight), TABLE_TEXT),
-                Paragraph(_number(criterion.minimum), TABLE_TEXT),
+                *_criterion_cells(criterion),
                 Paragraph(_score_range(awarded), TABLE_TEXT),
                 *(
-                    [Paragraph(f"<b>{_number(scores[criterion.code])}</b>", TABLE_TEXT)]
+                    [Paragraph(f"<b>{format_number(scores[criterion.code])}</b>", TABLE_TEXT)]
                     if own
                     else []
                 ),
@@ -724,13 +717,7 @@ def _threshold_lot(data: AwardLetterData, lot: LotAward) -> list[Flowable]:
         )
     rows.append(
         [
-            Paragraph("", TABLE_TEXT),
-            Paragraph("<b>Totaalscore</b> (van 100)", TABLE_TEXT),
-            Paragraph("", TABLE_TEXT),
-            Paragraph(
-                format_total(tender.minimum_total) if tender.minimum_total > 0 else "—",
-                TABLE_TEXT,
-            ),
+            *_total_cells(tender),
             Paragraph(_total_range([party.total for party in lot.parties]), TABLE_TEXT),
             *([Paragraph(f"<b>{format_total(data.total)}</b>", TABLE_TEXT)] if own else []),
         ]

@@ -450,10 +450,6 @@ def _long_table(
     ]
 
 
-def _number(value: Decimal) -> str:
-    return format_number(value)
-
-
 def _awarded(data: AwardReportData, lot: str) -> list[ReportBid]:
     return [bid for bid in data.bids if any(r.lot == lot and r.awarded for r in bid.results)]
 
@@ -795,7 +791,7 @@ def _requirements(data: AwardReportData, number: int) -> list[Flowable]:
 
 def _criteria(data: AwardReportData) -> Table:
     rows = [
-        [_p(c.code), _p(c.title), _p(_number(c.weight)), _p(format_number(c.minimum))]
+        [_p(c.code), _p(c.title), _p(format_number(c.weight)), _p(format_number(c.minimum))]
         for c in data.criteria
     ]
     return grid_table(

@@ -32,7 +32,7 @@ from tender.documents.pdf import (
     render,
     section_heading,
 )
-from tender.timefmt import format_date, format_datetime, format_eur
+from tender.timefmt import format_date, format_datetime, format_eur, format_number
 
 DOCUMENT_TITLE = "Aanbestedingsleidraad"
 PLANNING_TITLE = "Planning (bijlage bij de aanbestedingsleidraad)"
@@ -153,11 +153,6 @@ class PlanningAnnexData:
     changed_at: datetime
     previous_submission_deadline: datetime
     previous_planned_opening: datetime
-
-
-def number(value: Decimal) -> str:
-    """A weight or minimum in Dutch notation, without trailing zeros ('12,5'; '40')."""
-    return f"{value.normalize():f}".replace(".", ",")
 
 
 def scale_range(scale: tuple[ScaleStep, ...]) -> str:
@@ -307,7 +302,7 @@ def _criteria(data: LeidraadData) -> list[Flowable]:
         [
             Paragraph(markup(criterion.code), TABLE_TEXT),
             Paragraph(markup(criterion.title), TABLE_TEXT),
-            Paragraph(f"weging {number(criterion.weight)}", TABLE_TEXT),
+            Paragraph(f"weging {format_number(criterion.weight)}", TABLE_TEXT),
             Paragraph(f"minimaal {criterion.minimum}", TABLE_TEXT),
             Paragraph(f"{criterion.max_words} woorden", TABLE_TEXT),
         ]
@@ -371,7 +366,7 @@ def _award(data: LeidraadData) -> list[Flowable]:
         "criterium ten minste de minimumscore haalt"
     )
     if data.minimum_total > 0:
-        minimum += f", en een totaalscore van ten minste {number(data.minimum_total)} heeft"
+        minimum += f", en een totaalscore van ten minste {format_number(data.minimum_total)} heeft"
     minimum += "."
     if data.award_mode == "ranked":
         mode = (
