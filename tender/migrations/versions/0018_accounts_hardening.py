@@ -1,0 +1,23 @@
+"""user sessions and logins (issue 13)
+
+SLOT: filled in by the work on issue 13; a no-op until then.
+
+Revision ID: 0018_accounts_hardening
+Revises: 0017_contract_clauses
+Create Date: 2026-12-02 22:00:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0018_accounts_hardening"
+down_revision: str | None = "0017_contract_clauses"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
