@@ -149,6 +149,9 @@ CASES = [
     Case("qa.nota_pdf", "GET", "published round", only(QA_READERS)),
     Case("qa.nota_pdf", "GET", "missing round", only({r: 404 for r in QA_READERS})),
     Case("qa.manage", "GET", "published", only(OFFICER)),
+    # Showing who asked writes an audit event: a POST, answered with the page.
+    Case("qa.reveal_asker", "POST", "question", only(OFFICER)),
+    Case("qa.reveal_asker", "POST", "question of another tender", only({"inkoper": 404})),
     Case("qa.answer", "GET", "question", only(OFFICER)),
     Case("qa.answer", "POST", "question", only(OFFICER)),
     Case("qa.answer", "GET", "question of another tender", only({"inkoper": 404})),

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import ask_question, login, make_published_tender, make_user, publish_qa_round
+from factories import ROOT, ask_question, login, make_published_tender, make_user, publish_qa_round
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
@@ -364,26 +364,63 @@ def test_rounds_are_numbered_and_publishing_without_moving_keeps_the_dates(
     assert "Nota van inlichtingen 1" in nota and "Nota van inlichtingen 2" in nota
 
 
-def test_revealing_the_asker_is_audited(
+def test_revealing_the_asker_is_a_post_and_is_audited(
     app: Flask, session: Session, people: People, tender: Tender, now: datetime
 ) -> None:
+    """Showing who asked is a POST (a GET never changes state, issue 13): the old query
+    parameter reveals nothing and writes nothing; the button posts and is audited."""
     question = ask_question(session, tender, asker=people.provider_a, now=now)
     session.commit()
     organisation = people.provider_a.organisation
     assert organisation is not None
     officer = client_for(app, people.officer)
     url = f"/aanbestedingen/{tender.id}/vragen/beheer"
-    assert organisation.name not in page(officer, url)
-    assert (
-        session.scalar(select(AuditEvent).where(AuditEvent.action == "question.reveal_asker"))
-        is None
-    )
-    revealed = page(officer, f"{url}?toon_aanbieder={question.id}")
+    reveal = f"/aanbestedingen/{tender.id}/vragen/{question.id}/aanbieder-tonen"
+    manage = page(officer, url)
+    assert organisation.name not in manage and f'action="{reveal}"' in manage
+
+    def reveals() -> int:
+        session.expire_all()
+        return len(
+            session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "question.reveal_asker")
+            ).all()
+        )
+
+    assert organisation.name not in page(officer, f"{url}?toon_aanbieder={question.id}")
+    assert reveals() == 0
+    assert officer.get(reveal).status_code == 405
+    assert reveals() == 0
+    response = officer.post(reveal)
+    assert response.status_code == 200
+    revealed = response.get_data(as_text=True)
     assert organisation.name in revealed and organisation.kvk_number in revealed
     event = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "question.reveal_asker")
     ).one()
     assert event.actor_id == people.officer.id and event.object_id == question.id
+    # The page after the reveal no longer names the asker.
+    assert organisation.name not in page(officer, url)
+
+
+def test_revealing_the_asker_needs_a_question_of_this_tender(
+    app: Flask, session: Session, people: People, tender: Tender, now: datetime
+) -> None:
+    question = ask_question(session, tender, asker=people.provider_a, now=now)
+    other = make_published_tender(
+        session, now=now, path=ROOT / "tests" / "criteria" / "files" / "three-lots-ranked.toml"
+    )
+    session.commit()
+    officer = client_for(app, people.officer)
+    base = "/aanbestedingen/{}/vragen/{}/aanbieder-tonen"
+    assert officer.post(base.format(other.id, question.id)).status_code == 404
+    assert officer.post(base.format(tender.id, 999_999)).status_code == 404
+    provider = client_for(app, people.provider_b)
+    assert provider.post(base.format(tender.id, question.id)).status_code == 403
+    assert (
+        session.scalar(select(AuditEvent).where(AuditEvent.action == "question.reveal_asker"))
+        is None
+    )
 
 
 def test_outbox_lists_messages_and_refuses_names_outside_it(

@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from tender import clock, notifications
 from tender.access import get_or_404, load_tender, require
+from tender.accounts.models import Organisation
 from tender.db import db_session
 from tender.documents.service import documents_dir, read_document
 from tender.downloads import download
@@ -130,25 +131,17 @@ def nota_pdf(tender_id: int, number: int):  # type: ignore[no-untyped-def]
     return download(content, document.filename)
 
 
-@bp.route("/aanbestedingen/<int:tender_id>/vragen/beheer")
-def manage(tender_id: int):  # type: ignore[no-untyped-def]
-    tender = load_tender(tender_id, Permission.QA_MANAGE)
-    session = db_session()
-    all_questions = session.scalars(
-        select(Question)
-        .where(Question.tender_id == tender.id)
-        .options(selectinload(Question.qa_round))
-        .order_by(Question.id)
-    ).all()
-    revealed = None
-    shown_id = request.args.get("toon_aanbieder", type=int)
-    if shown_id is not None:
-        question = _load_question(tender, shown_id)
-        organisation = service.reveal_asker(
-            session, question=question, actor=current_user, now=clock.now()
+def _manage_page(tender: Tender, revealed: tuple[int, Organisation] | None = None) -> str:
+    all_questions = (
+        db_session()
+        .scalars(
+            select(Question)
+            .where(Question.tender_id == tender.id)
+            .options(selectinload(Question.qa_round))
+            .order_by(Question.id)
         )
-        session.commit()
-        revealed = (question.id, organisation)
+        .all()
+    )
     return render_template(
         "qa/manage.html",
         tender=tender,
@@ -156,6 +149,29 @@ def manage(tender_id: int):  # type: ignore[no-untyped-def]
         revealed=revealed,
         pending=sum(1 for q in all_questions if q.answer is not None and q.qa_round_id is None),
     )
+
+
+@bp.route("/aanbestedingen/<int:tender_id>/vragen/beheer")
+def manage(tender_id: int):  # type: ignore[no-untyped-def]
+    tender = load_tender(tender_id, Permission.QA_MANAGE)
+    return _manage_page(tender)
+
+
+@bp.route(
+    "/aanbestedingen/<int:tender_id>/vragen/<int:question_id>/aanbieder-tonen", methods=["POST"]
+)
+def reveal_asker(tender_id: int, question_id: int):  # type: ignore[no-untyped-def]
+    """Show who asked a question: a POST (it writes an audit event), answered with the
+    page itself rather than a redirect, so that the name is never kept in a URL or in the
+    session cookie. Reloading asks the browser to post again, and is audited again."""
+    tender = load_tender(tender_id, Permission.QA_MANAGE)
+    question = _load_question(tender, question_id)
+    session = db_session()
+    organisation = service.reveal_asker(
+        session, question=question, actor=current_user, now=clock.now()
+    )
+    session.commit()
+    return _manage_page(tender, (question.id, organisation))
 
 
 @bp.route(
