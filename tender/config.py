@@ -25,7 +25,13 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_FROM": "aanbesteding@example.invalid",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "WTF_CSRF_TIME_LIMIT": None,
+    # None: Secure everywhere but plain HTTP to the machine itself (development,
+    # `flask run` on 127.0.0.1); True or False forces it (tender.web.SessionInterface).
+    "SESSION_COOKIE_SECURE": None,
+    # A form's CSRF token expires after a working day; the refusal keeps the input.
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (ProxyFix).
+    "PROXY_COUNT": 0,
     "WTF_I18N_ENABLED": False,
     # Award documents are made in a background thread; True makes them in the request
     # (for tests and single-threaded deployments).
@@ -46,6 +52,7 @@ ENVIRONMENT_KEYS = (
     "MAIL_FROM",
     "SIGNING_PKCS12",
     "SIGNING_PASSWORD",
+    "PROXY_COUNT",
 )
 
 
@@ -61,6 +68,9 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None) -> dict
     settings.update(overrides or {})
     settings.setdefault("DATABASE_URL", f"sqlite:///{instance_path / 'tender.sqlite'}")
     settings["DATABASE_URL"] = normalise_database_url(settings["DATABASE_URL"])
+    # A request may carry one upload and the form around it, no more (413 beyond).
+    settings.setdefault("MAX_CONTENT_LENGTH", int(settings["MAX_UPLOAD_BYTES"]) + 1024 * 1024)
+    settings["PROXY_COUNT"] = int(settings["PROXY_COUNT"])
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = instance_secret_key(instance_path)
     return settings

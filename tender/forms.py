@@ -1,12 +1,76 @@
-"""The base of every form: CSRF from Flask-WTF, WTForms' own Dutch messages."""
+"""The base of every form: CSRF from Flask-WTF, WTForms' own Dutch messages, and the
+checks every text and number field gets whatever the form declares: no NUL or control
+characters, a bounded length and a number the database can hold."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
+from wtforms import Field, FieldList, FormField
+from wtforms.fields import DecimalField, FloatField, IntegerField, StringField, TextAreaField
+from wtforms.validators import Length
 
-from tender.timefmt import local_to_utc
+from tender.timefmt import local_to_utc, wall_clock_problem
+
+# Characters no one types: C0 controls but tab, line feed and carriage return; DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"[\r\n]")
+# Bounds for fields that declare none: a single line fits the common String(200)
+# column, a text area a long motivation; integers fit a 32-bit column.
+SINGLE_LINE_MAX = 200
+TEXT_AREA_MAX = 20_000
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+DECIMAL_MAX = Decimal(10) ** 9
+
+
+def _fields(form: FlaskForm) -> Iterator[Field]:
+    """Every field of the form, nested FormFields and FieldLists included."""
+    for field in form:
+        if isinstance(field, FormField):
+            yield from _fields(field.form)
+        elif isinstance(field, FieldList):
+            for entry in field.entries:
+                if isinstance(entry, FormField):
+                    yield from _fields(entry.form)
+                else:
+                    yield entry
+        else:
+            yield field
+
+
+def _declared_max(field: Field) -> int | None:
+    maxima = [v.max for v in field.validators if isinstance(v, Length) and v.max not in (None, -1)]
+    return min(maxima) if maxima else None
+
+
+def input_problem(field: Field) -> str | None:
+    """What is wrong with the raw value of ``field`` whatever the form's own rules say."""
+    data = field.data
+    if isinstance(field, StringField) and isinstance(data, str):
+        if _CONTROL.search(data):
+            return (
+                "Dit veld bevat een onzichtbaar stuurteken. "
+                "Typ de tekst opnieuw of plak hem zonder opmaak."
+            )
+        single_line = not isinstance(field, TextAreaField)
+        if single_line and _LINE_BREAK.search(data):
+            return "Dit veld is één regel: haal de regeleinden weg."
+        # A declared maximum gives its own message; the default bounds the rest.
+        limit = SINGLE_LINE_MAX if single_line else TEXT_AREA_MAX
+        if _declared_max(field) is None and len(data) > limit:
+            return f"Gebruik hoogstens {limit:,} tekens (nu {len(data):,}).".replace(",", ".")
+    in_range = isinstance(data, int) and INTEGER_MIN <= data <= INTEGER_MAX
+    if isinstance(field, IntegerField) and isinstance(data, int) and not in_range:
+        return "Vul een kleiner getal in."
+    if isinstance(field, (DecimalField, FloatField)) and data is not None:
+        value = Decimal(str(data))
+        if not value.is_finite() or abs(value) >= DECIMAL_MAX:
+            return "Vul een gewoon getal in."
+    return None
 
 
 class DutchForm(FlaskForm):
@@ -14,6 +78,15 @@ class DutchForm(FlaskForm):
         # Built-in messages ("Ongeldige keuze.", "Ongeldige datum.") in Dutch;
         # needs WTF_I18N_ENABLED = False so Flask-WTF defers to WTForms' catalogue.
         locales = ("nl",)
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        valid = super().validate(extra_validators)
+        for field in _fields(self):
+            problem = input_problem(field)
+            if problem is not None:
+                field.errors = [*field.errors, problem]
+                valid = False
+        return valid
 
 
 class MomentsForm(DutchForm):
@@ -33,6 +106,11 @@ class MomentsForm(DutchForm):
                 missing = time if time.data is None else day
                 missing.errors = [*missing.errors, "Vul zowel de datum als de tijd in."]
                 valid = False
+            elif day.data is not None and time.data is not None and not time.errors:
+                problem = wall_clock_problem(day.data, time.data)
+                if problem is not None:
+                    time.errors = [*time.errors, problem]
+                    valid = False
         return valid
 
     def moment(self, name: str) -> datetime | None:

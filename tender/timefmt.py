@@ -61,10 +61,37 @@ def format_long_date(day: date | None) -> str:
 def local_to_utc(day: date, clock_time: time) -> datetime:
     """A wall-clock date and time in Europe/Amsterdam as a UTC instant.
 
-    Around the autumn DST change the hour 02:00-03:00 occurs twice; the first
-    (summer-time) occurrence is taken, the earlier of the two instants.
+    Forms refuse the wall-clock times that do not name one instant
+    (``wall_clock_problem``); for those, this takes the summer-time reading.
     """
     return datetime.combine(day, clock_time, tzinfo=AMSTERDAM).astimezone(UTC)
+
+
+def wall_clock_problem(day: date, clock_time: time) -> str | None:
+    """Why this Amsterdam date and time is not one moment, in Dutch; None when it is.
+
+    In the spring the clock jumps from 02:00 to 03:00, so 02:30 does not exist; in the
+    autumn it goes back from 03:00 to 02:00, so 02:30 happens twice. Either way the
+    message names the two moments the user may have meant.
+    """
+    summer = datetime.combine(day, clock_time, tzinfo=AMSTERDAM).replace(fold=0)
+    winter = summer.replace(fold=1)
+    if summer.utcoffset() == winter.utcoffset():
+        return None
+    typed = f"{clock_time:%H:%M} op {format_date(day)}"
+    first, second = sorted((summer.astimezone(UTC), winter.astimezone(UTC)))
+    if to_local(summer.astimezone(UTC)).replace(tzinfo=None) != summer.replace(tzinfo=None):
+        return (
+            f"{typed} bestaat niet: die nacht gaat de klok van 02:00 naar 03:00 (zomertijd). "
+            f"Bedoelt u {to_local(first):%H:%M} (wintertijd) of {to_local(second):%H:%M} "
+            "(zomertijd)? Vul dat tijdstip in."
+        )
+    return (
+        f"{typed} komt twee keer voor: die nacht gaat de klok van 03:00 terug naar 02:00. "
+        f"Bedoelt u de eerste keer (zomertijd, {first:%H:%M} UTC) of de tweede keer "
+        f"(wintertijd, {second:%H:%M} UTC)? Kies een tijdstip buiten 02:00-03:00, "
+        "bijvoorbeeld 01:59 of 03:00."
+    )
 
 
 def format_eur(amount) -> str:  # type: ignore[no-untyped-def]

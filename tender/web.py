@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 from decimal import Decimal
 
-from flask import Flask, render_template
+from flask import Flask, has_request_context, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tender import scoring, timefmt
 from tender.extensions import csrf, login_manager
@@ -20,6 +25,49 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+HSTS = "max-age=31536000; includeSubDomains"
+# Fields the expired-form page never echoes back into HTML.
+_NOT_ECHOED = ("csrf_token", "password", "current")
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` (from the Host header, port included) is this machine."""
+    if host.startswith("["):
+        name = host[1:].split("]", 1)[0]
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with the Secure flag on outside development.
+
+    ``SESSION_COOKIE_SECURE = None`` (the default) sets Secure on every response but
+    plain HTTP to the machine itself (``flask run`` on 127.0.0.1, where a Secure
+    cookie would not come back in every browser); True or False forces it.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        setting = app.config.get("SESSION_COOKIE_SECURE")
+        if setting is not None:
+            return bool(setting)
+        if not has_request_context():
+            return True
+        return request.is_secure or not _loopback(request.host)
+
+
+def _echoed_fields() -> list[tuple[str, str]]:
+    """The posted values the expired-form page gives back, in order."""
+    return [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if not any(part in name for part in _NOT_ECHOED)
+    ]
 
 
 def init_app(app: Flask) -> None:
@@ -36,6 +84,10 @@ def init_app(app: Flask) -> None:
     from tender.qa.views import bp as qa_bp
     from tender.tenders.views import bp as tenders_bp
 
+    app.session_interface = SessionInterface()
+    if app.config.get("PROXY_COUNT"):
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
     csrf.init_app(app)
     login_manager.init_app(app)
 
@@ -53,6 +105,12 @@ def init_app(app: Flask) -> None:
     def _security_headers(response):  # type: ignore[no-untyped-def]
         for header, value in SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # Pages and downloads of a logged-in user stay out of every cache.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
         return response
 
     @app.errorhandler(403)
@@ -64,8 +122,24 @@ def init_app(app: Flask) -> None:
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(CSRFError)
-    def _csrf_failed(_error: CSRFError) -> tuple[str, int]:
-        return render_template("errors/csrf.html"), 400
+    def _csrf_failed(error: CSRFError) -> tuple[str, int]:
+        # The typed input comes back on the page, with a fresh token to send it again;
+        # files and passwords cannot, and the page says so.
+        fields = _echoed_fields()
+        return render_template(
+            "errors/csrf.html",
+            fields=fields,
+            expired="expired" in str(error.description),
+            had_files=bool(request.files),
+            had_password=len(fields) < len(request.form),
+            hours=(app.config.get("WTF_CSRF_TIME_LIMIT") or 0) // 3600,
+        ), 400
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
+        return render_template(
+            "errors/413.html", limit_mb=app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
+        ), 413
 
     app.register_blueprint(portal_bp)
     app.register_blueprint(accounts_bp)

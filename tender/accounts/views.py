@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
-from tender import audit, clock, notifications
+from tender import audit, clock, notifications, redirects
 from tender.access import get_or_404, require
 from tender.accounts import activation, roles, service, staff
 from tender.accounts.forms import (
@@ -46,10 +46,8 @@ def _own_password_first() -> WerkzeugResponse | None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only follow a local path after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("portal.home")
+    """Only follow a path of this app after login (no open redirect)."""
+    return redirects.safe_next(target)
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
