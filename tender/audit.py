@@ -76,6 +76,8 @@ ACTION_LABELS = {
     "tender.opening_moved": "Geplande opening verplaatst",
     "coverage.gap_decision": "Besluit over tekort in dekkend aanbod",
     "tender.receipts_check_failed": "Ontvangen inschrijvingen wijken af van ontvangstbewijzen",
+    "tender.storage_check_failed": "Opgeslagen bestanden ontbreken of zijn gewijzigd",
+    "stored_file.unavailable": "Opgeslagen bestand ontbreekt of is gewijzigd (niet getoond)",
     "attachment.sanitised": "Geschoonde kopie van een bijlage gemaakt voor de commissie",
     "attachment.preview": "Geredigeerde bijlage bekeken (voorbeeld)",
     "attachment.released": "Geredigeerde bijlage vrijgegeven voor de commissie",

@@ -84,9 +84,13 @@ def tender_import(file: Path) -> None:
 @tender_cli.command("verify")
 @click.argument("reference")
 def tender_verify(reference: str) -> None:
-    """Hash every received bid and file again and compare with the receipts; exit 1 on a
-    difference, which is also recorded in the audit trail."""
+    """Hash every received bid and file again and compare with the receipts, and every
+    stored file of the tender (uploads, committee copies, documents) with its recorded
+    SHA-256; name each difference and exit 1 on any, which is also recorded in the audit
+    trail."""
+    from tender import storage_check
     from tender.bids import uploads, verification
+    from tender.documents.service import documents_dir
 
     session = db_session()
     tender = session.scalar(select(Tender).where(Tender.reference == reference))
@@ -100,6 +104,14 @@ def tender_verify(reference: str) -> None:
         actor=None,
         now=clock.now(),
     )
+    stored = storage_check.verify_stored(
+        session,
+        tender=tender,
+        uploads_dir=uploads.uploads_dir(current_app.instance_path),
+        documents_dir=documents_dir(current_app.instance_path),
+        actor=None,
+        now=clock.now(),
+    )
     session.commit()
     if not check.ok:
         click.echo(
@@ -109,8 +121,20 @@ def tender_verify(reference: str) -> None:
         )
         for problem in check.problems:
             click.echo(f"  - {problem}", err=True)
+    if not stored.ok:
+        click.echo(
+            f"{reference}: {len(stored.problems)} van {stored.files} opgeslagen bestanden "
+            "ontbreken of zijn gewijzigd (vastgelegd in het logboek):",
+            err=True,
+        )
+        for problem in stored.problems:
+            click.echo(f"  - {problem}", err=True)
+    if not (check.ok and stored.ok):
         sys.exit(1)
-    click.echo(f"{reference}: in orde, {check.summary()}.")
+    click.echo(
+        f"{reference}: in orde, {check.summary()}; alle {stored.files} opgeslagen bestanden "
+        "hebben hun vastgelegde SHA-256."
+    )
 
 
 @user_cli.command("create")

@@ -13,6 +13,8 @@ from typing import Any
 
 DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
+    # All uploads of one bid together, replaced files included (they are kept).
+    "MAX_BID_UPLOAD_BYTES": 100 * 1024 * 1024,
     "CRITERIA_DIR": None,  # default: criteria/ in the project
     "MIN_MOTIVATION_CHARS": 50,
     "MIN_COMMITTEE_SIZE": 3,

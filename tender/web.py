@@ -141,6 +141,11 @@ def init_app(app: Flask) -> None:
             "errors/413.html", limit_mb=app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
         ), 413
 
+    # A stored file that is missing or changed: Dutch page and audit event (not 500).
+    from tender.downloads import stored_file_unavailable
+    from tender.stored_files import StoredFileError
+
+    app.register_error_handler(StoredFileError, stored_file_unavailable)
     app.register_blueprint(portal_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)

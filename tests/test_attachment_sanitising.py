@@ -56,9 +56,11 @@ def _pdf(lines: list[str]) -> bytes:
     return buffer.getvalue()
 
 
-def loaded_pdf(lines: list[str], identity: str) -> bytes:
-    """A PDF with ``identity`` in its document info and XMP, an open action with
-    JavaScript, an embedded file and an annotation, around a body of ``lines``."""
+def loaded_pdf(lines: list[str], identity: str, *, active: bool = True) -> bytes:
+    """A PDF with ``identity`` in its document info and XMP, an annotation and (when
+    ``active``) an open action with JavaScript and an embedded file, around a body of
+    ``lines``. Uploads refuse active content (``tender.bids.uploads``); sanitising still
+    removes it from files received before that check."""
     with pikepdf.open(io.BytesIO(_pdf(lines))) as pdf:
         pdf.docinfo["/Author"] = identity
         pdf.docinfo["/Title"] = f"Plan van {identity}"
@@ -66,14 +68,15 @@ def loaded_pdf(lines: list[str], identity: str) -> bytes:
         with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["dc:creator"] = [identity]
             meta["dc:title"] = f"Plan van {identity}"
-        pdf.Root.OpenAction = pikepdf.Dictionary(
-            Type=pikepdf.Name.Action,
-            S=pikepdf.Name.JavaScript,
-            JS=pikepdf.String(f"app.alert('{identity}');"),
-        )
-        pdf.attachments["afzender.txt"] = pikepdf.AttachedFileSpec(
-            pdf, identity.encode(), description=identity
-        )
+        if active:
+            pdf.Root.OpenAction = pikepdf.Dictionary(
+                Type=pikepdf.Name.Action,
+                S=pikepdf.Name.JavaScript,
+                JS=pikepdf.String(f"app.alert('{identity}');"),
+            )
+            pdf.attachments["afzender.txt"] = pikepdf.AttachedFileSpec(
+                pdf, identity.encode(), description=identity
+            )
         annotation = pikepdf.Dictionary(
             Type=pikepdf.Name.Annot,
             Subtype=pikepdf.Name.Text,
@@ -162,7 +165,7 @@ def scene(app: Flask, now: datetime):  # type: ignore[no-untyped-def]
         organisation = provider.organisation
         bid = make_complete_bid(db, tender=tender, provider=provider, now=now, storage_dir=storage)
         if index == 0:
-            content = loaded_pdf(["Ons plan voor de wijk."], organisation.name)
+            content = loaded_pdf(["Ons plan voor de wijk."], organisation.name, active=False)
         else:
             content = _pdf(
                 [
@@ -271,7 +274,7 @@ def test_evaluator_gets_a_sanitised_copy_and_the_original_stays_as_received(
     receipt_digest = version.plans[scene["criterion"].code].attachment.sha256
     assert copy.source_sha256 == receipt_digest != copy.sanitised_sha256
     original = db.scalar(select(Attachment).where(Attachment.sha256 == receipt_digest))
-    on_disk = uploads.read(scene["storage"], original.stored_name)
+    on_disk = (scene["storage"] / original.stored_name).read_bytes()
     assert on_disk == scene["originals"][bid.id]
     assert hashlib.sha256(on_disk).hexdigest() == receipt_digest
     assert identity in str(PdfReader(io.BytesIO(on_disk)).metadata["/Author"])

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tender.documents import service as documents
 from tender.documents.models import Document
 from tender.errors import DomainError
+from tender.stored_files import StoredFileError
 
 CONTENT = b"%PDF-1.4 ontvangstbevestiging \xe2\x82\xac \x00\xff" * 100
 FILENAME = "Ontvangstbevestiging Zorgcoöperatie Ëiland.pdf"
@@ -97,7 +98,9 @@ def test_tampered_document_is_refused(session: Session, storage_dir: Path, now: 
     path.write_bytes(CONTENT.replace(b"ontvangst", b"ONTVANGST", 1))
     with pytest.raises(documents.DocumentCorrupted, match="SHA-256") as raised:
         documents.read_document(document, storage_dir=storage_dir)
-    assert isinstance(raised.value, DomainError)
+    # Not a DomainError: no view may turn it into a flash message (tender.stored_files).
+    assert isinstance(raised.value, StoredFileError)
+    assert not isinstance(raised.value, DomainError)
     assert FILENAME in str(raised.value)
 
 

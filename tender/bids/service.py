@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tender import audit
@@ -36,6 +36,7 @@ from tender.bids.models import (
     RequirementDeclaration,
     Subcontractor,
 )
+from tender.config import DEFAULTS
 from tender.errors import DomainError
 from tender.evaluation.identity import IdentityMatcher, identity_of
 from tender.tenders.models import Criterion, Lot, Municipality, Requirement, Tender, TenderState
@@ -203,10 +204,13 @@ def add_attachment(
     max_bytes: int,
     actor: User,
     now: datetime,
+    max_bid_bytes: int = DEFAULTS["MAX_BID_UPLOAD_BYTES"],
 ) -> Attachment:
-    """Check and store an uploaded PDF. Attachments are never deleted."""
+    """Check and store an uploaded PDF (``tender.bids.uploads``) within the bid's quota
+    of ``max_bid_bytes`` for all its uploads together. Attachments are never deleted."""
     ensure_changes_allowed(bid.tender, now)
     label = uploads.check_pdf(filename, content, max_bytes=max_bytes)
+    uploads.check_quota(label, len(content), used=uploaded_bytes(session, bid), limit=max_bid_bytes)
     stored = uploads.store(storage_dir, content, label)
     attachment = Attachment(
         bid=bid,
@@ -221,6 +225,14 @@ def add_attachment(
     session.flush()
     _touch(session, bid, actor, now, "bid.attachment", bestand=label, sha256=stored.sha256)
     return attachment
+
+
+def uploaded_bytes(session: Session, bid: Bid) -> int:
+    """What the bid's uploads take together, replaced ones included."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(Attachment.size_bytes), 0)).where(Attachment.bid_id == bid.id)
+    )
+    return int(total or 0)
 
 
 def declare_requirement(
@@ -545,8 +557,33 @@ def has_unsubmitted_changes(bid: Bid) -> bool:
     return counting is not None and digest_of(canonical_form(bid)) != counting.digest
 
 
+def _lock_for_submission(session: Session, bid: Bid) -> None:
+    """Hold the bid's row until the transaction ends, then read it afresh.
+
+    Two submits of one bid at the same moment (a double click, two tabs) would both
+    count the submissions so far and both take the next number. An UPDATE of the
+    bid's row is the lock on either database: PostgreSQL's row lock makes the second
+    request wait until the first has committed, SQLite's write lock does the same for
+    the whole database. What the request loaded before the lock may be stale, so it
+    is loaded again; the second request then simply submits again (number 2, the same
+    digest), as a resubmission before the deadline does.
+    """
+    session.flush()
+    session.execute(
+        update(Bid)
+        .where(Bid.id == bid.id)
+        .values(updated_at=Bid.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()
+
+
 def submit(session: Session, *, bid: Bid, actor: User, now: datetime) -> BidSubmission:
-    """Submit (or resubmit) the bid: record the time of receipt and the digest."""
+    """Submit (or resubmit) the bid: record the time of receipt and the digest.
+
+    Submissions of one bid are serialised (``_lock_for_submission``).
+    """
+    _lock_for_submission(session, bid)
     ensure_changes_allowed(bid.tender, now)
     missing = completeness(bid)
     if missing:

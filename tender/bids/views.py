@@ -97,6 +97,7 @@ def _upload(bid: Bid, field_name: str) -> Attachment | None:
         content=content,
         storage_dir=_storage(),
         max_bytes=_max_bytes(),
+        max_bid_bytes=int(current_app.config["MAX_BID_UPLOAD_BYTES"]),
         actor=current_user,
         now=clock.now(),
     )
@@ -515,5 +516,13 @@ def receipt_pdf(bid_id: int, number: int) -> Response:
 def attachment(bid_id: int, attachment_id: int) -> Response:
     bid = load_bid(bid_id, Permission.BID_READ)
     stored = load_attachment(bid, attachment_id)
-    content = uploads.read(_storage(), stored.stored_name)
+    content = uploads.read(
+        _storage(),
+        stored.stored_name,
+        stored.sha256,
+        label=f"de bijlage ‘{stored.original_filename}’",
+        object_type="bid",
+        object_id=bid.id,
+        tender_id=bid.tender_id,
+    )
     return download(content, stored.original_filename)

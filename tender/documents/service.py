@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from tender import audit
 from tender.documents.models import Document
 from tender.documents.pdf import audit_footer
-from tender.errors import DomainError
+from tender.stored_files import StoredFile, StoredFileError, read_verified
 
 RECEIPT = "receipt"
 QA_NOTA = "qa_nota"
@@ -50,8 +50,8 @@ KINDS = (
 TENDER_DOCUMENT_KINDS = (LEIDRAAD, CONCEPT_CONTRACT, PLANNING)
 
 
-class DocumentCorrupted(DomainError):
-    """A stored document is missing or no longer matches the digest recorded for it."""
+# A stored document that is missing or no longer matches the digest recorded for it.
+DocumentCorrupted = StoredFileError
 
 
 def documents_dir(instance_path: str) -> Path:
@@ -151,20 +151,19 @@ def audit_anchors(session: Session) -> list[audit.AnchoredRecord]:
 
 
 def read_document(document: Document, *, storage_dir: Path) -> bytes:
-    """The stored bytes of ``document``, checked against its recorded SHA-256."""
-    try:
-        content = (storage_dir / document.stored_name).read_bytes()
-    except FileNotFoundError:
-        raise DocumentCorrupted(
-            f"Het document ‘{document.filename}’ ontbreekt in de documentopslag. "
-            "Meld dit bij de beheerder; maak het document niet opnieuw aan voordat is "
-            "uitgezocht wat er is gebeurd."
-        ) from None
-    if hashlib.sha256(content).hexdigest() != document.sha256:
-        raise DocumentCorrupted(
-            f"Het document ‘{document.filename}’ is na het aanmaken gewijzigd of beschadigd: "
-            "de inhoud komt niet meer overeen met de vastgelegde SHA-256. Meld dit bij de "
-            "beheerder; maak het document niet opnieuw aan voordat is uitgezocht wat er is "
-            "gebeurd."
-        )
-    return content
+    """The stored bytes of ``document``, checked against its recorded SHA-256
+    (``DocumentCorrupted`` when it is missing or changed)."""
+    return read_verified(stored_document(document, storage_dir=storage_dir))
+
+
+def stored_document(document: Document, *, storage_dir: Path) -> StoredFile:
+    """Where ``document`` is stored and what it is called in messages."""
+    return StoredFile(
+        directory=storage_dir,
+        stored_name=document.stored_name,
+        sha256=document.sha256,
+        label=f"het document ‘{document.filename}’",
+        object_type="document",
+        object_id=document.id,
+        tender_id=document.tender_id,
+    )

@@ -19,7 +19,6 @@ Evidence for requirements is read by the inkoper only and gets no copy.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -241,9 +240,15 @@ def make_copy(
     original = stored_file(session, version, file)
     if original is None:
         raise AttachmentError("De bijlage ontbreekt in de opslag.")
-    content = uploads.read(uploads_dir, original.stored_name)
-    if hashlib.sha256(content).hexdigest() != file.sha256:
-        raise AttachmentError("De opgeslagen bijlage komt niet overeen met het ontvangstbewijs.")
+    content = uploads.read(
+        uploads_dir,
+        original.stored_name,
+        file.sha256,
+        label="de bijlage zoals ontvangen bij deze inschrijving",
+        object_type="bid",
+        object_id=bid.id,
+        tender_id=bid.tender_id,
+    )
     copy = AttachmentCopy(bid=bid, source_sha256=file.sha256, created_at=now, reason="")
     try:
         cleaned = sanitise(content)
@@ -325,15 +330,17 @@ def committee_file(copy: AttachmentCopy) -> tuple[str, str] | None:
     return None
 
 
-def read_checked(uploads_dir: Path, stored_name: str, sha256: str) -> bytes:
-    """A stored copy, refused when it no longer matches its recorded digest."""
-    content = uploads.read(uploads_dir, stored_name)
-    if hashlib.sha256(content).hexdigest() != sha256:
-        raise AttachmentError(
-            "De kopie van deze bijlage is na het maken gewijzigd of beschadigd; "
-            "meld dit bij de beheerder."
-        )
-    return content
+def read_copy(uploads_dir: Path, copy: AttachmentCopy, stored_name: str, sha256: str) -> bytes:
+    """A stored file of ``copy`` (sanitised or redacted), checked against its digest."""
+    return uploads.read(
+        uploads_dir,
+        stored_name,
+        sha256,
+        label=f"de kopie voor de commissie van een bijlage bij {copy.bid.blind_code.lower()}",
+        object_type="bid",
+        object_id=copy.bid_id,
+        tender_id=copy.bid.tender_id,
+    )
 
 
 def _pending(copy: AttachmentCopy) -> None:
@@ -361,7 +368,7 @@ def _redacted(copy: AttachmentCopy, uploads_dir: Path) -> bytes:
     version = submitted_version(copy.bid)
     if version is None:
         raise AttachmentError("Deze inschrijving telt niet mee.")
-    sanitised = read_checked(uploads_dir, copy.sanitised_name, copy.sanitised_sha256)
+    sanitised = read_copy(uploads_dir, copy, copy.sanitised_name, copy.sanitised_sha256)
     return redact(sanitised, matcher_for(version, copy.bid.organisation))
 
 
@@ -449,4 +456,4 @@ def committee_content(
         now=now,
     )
     available = committee_file(copy)
-    return read_checked(uploads_dir, *available) if available else None
+    return read_copy(uploads_dir, copy, *available) if available else None
