@@ -35,6 +35,14 @@ DEFAULTS: dict[str, Any] = {
     # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (ProxyFix).
     "PROXY_COUNT": 0,
     "WTF_I18N_ENABLED": False,
+    # Login throttling (Flask-Limiter): failed logins per account (normalised e-mail)
+    # and per address, then a lockout until the window has passed. memory:// counts per
+    # process; production with several workers uses redis://host:6379.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STRATEGY": "moving-window",
+    "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+    "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
+    "REGISTRATION_LIMIT_PER_ADDRESS": "20 per hour",
     # Award documents are made in a background thread; True makes them in the request
     # (for tests and single-threaded deployments).
     "DOCUMENT_JOBS_INLINE": False,
@@ -54,6 +62,7 @@ ENVIRONMENT_KEYS = (
     "MAIL_FROM",
     "SIGNING_PKCS12",
     "SIGNING_PASSWORD",
+    "RATELIMIT_STORAGE_URI",
     "PROXY_COUNT",
 )
 

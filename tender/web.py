@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask import Flask, has_request_context, render_template, request
@@ -13,7 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tender import scoring, timefmt
-from tender.extensions import csrf, login_manager
+from tender.extensions import csrf, limiter, login_manager
 from tender.permissions import Permission, can
 
 SECURITY_HEADERS = {
@@ -90,6 +91,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
 
     app.jinja_env.filters["datum_tijd"] = timefmt.format_datetime
     app.jinja_env.filters["datum_tijd_sec"] = timefmt.format_datetime_seconds
@@ -116,6 +118,18 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(403)
     def _forbidden(_error: Exception) -> tuple[str, int]:
         return render_template("errors/403.html"), 403
+
+    @app.errorhandler(429)
+    def _too_many_requests(_error: Exception) -> tuple[str, int, dict[str, str]]:
+        # When the limit lets the next attempt through (Flask-Limiter's window).
+        limit = limiter.current_limit
+        retry_at = datetime.fromtimestamp(limit.reset_at, UTC) if limit else None
+        wait = max(int((retry_at - datetime.now(UTC)).total_seconds()), 1) if retry_at else 60
+        return (
+            render_template("errors/429.html", retry_at=retry_at, minutes=-(-wait // 60)),
+            429,
+            {"Retry-After": str(wait)},
+        )
 
     @app.errorhandler(404)
     def _not_found(_error: Exception) -> tuple[str, int]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from tender import clock, create_app, migrate
 from tender.accounts import service as accounts_service
 from tender.documents.service import documents_dir
+from tender.extensions import limiter
 from tender.models import Base
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -102,6 +103,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         instance_path=str(tmp_path / "instance"),
     )
     factories.use_documents_dir(documents_dir(application.instance_path))
+    limiter.reset()  # login counts never carry over from another test
     yield application
     application.extensions["tender.engine"].dispose()
     clock.set_clock(None)

@@ -151,7 +151,7 @@ def make_published_tender(
 def login(client: FlaskClient, user: User) -> None:
     """Log in by session cookie, as Flask-Login would after a successful login."""
     with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(user.id)
+        flask_session["_user_id"] = user.get_id()
         flask_session["_fresh"] = True
 
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import stat
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from factories import PASSWORD, login, make_user
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from test_account_activation import mails
 
-from tender import create_app
-from tender.accounts.models import Organisation, Role, User
+from tender import clock, create_app
+from tender.accounts import service as accounts_service
+from tender.accounts.models import Organisation, PendingRegistration, Role, User
 
 REGISTRATION = {
     "organisation_name": "Zorg & Co",
@@ -40,21 +44,129 @@ def test_registration_with_bad_kvk_keeps_every_typed_value(client) -> None:  # t
             assert f'value="{value.replace("&", "&amp;")}"' in html, key
 
 
-def test_registration_creates_organisation_and_provider(
-    client,
-    session: Session,  # type: ignore[no-untyped-def]
+def _confirmation_path(app: Flask, email: str) -> str:
+    [(_subject, body)] = mails(app, email)
+    [path] = re.findall(r"https?://[^/\s]+(/registreren/bevestigen/[\w-]+)", body)
+    return path
+
+
+def test_registration_creates_the_account_only_when_the_address_is_confirmed(
+    app: Flask, client: FlaskClient, session: Session
 ) -> None:
     data = {**REGISTRATION, "kvk_number": "1234 5678"}
     response = client.post("/registreren", data=data)
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/")
+    assert response.status_code == 200
+    assert "Controleer uw e-mail" in response.get_data(as_text=True)
+    assert session.scalar(select(Organisation)) is None and session.scalar(select(User)) is None
+    # Not confirmed: the chosen password does not work yet (the generic refusal).
+    early = client.post("/inloggen", data={"email": data["email"], "password": data["password"]})
+    assert early.status_code == 200
+    assert "E-mailadres of wachtwoord is onjuist" in early.get_data(as_text=True)
+
+    path = _confirmation_path(app, data["email"])
+    page = client.get(path)
+    assert page.status_code == 200 and "Zorg &amp; Co" in page.get_data(as_text=True)
+    assert session.scalar(select(User)) is None  # GET changes nothing
+    confirmed = client.post(path)
+    assert confirmed.status_code == 302 and confirmed.headers["Location"].endswith("/inloggen")
     organisation = session.scalar(select(Organisation))
     assert organisation is not None and organisation.kvk_number == "12345678"
     user = session.scalar(select(User))
     assert user is not None and user.role == Role.PROVIDER
     assert user.organisation_id == organisation.id
     assert user.password_hash != data["password"] and "lang-genoeg" not in user.password_hash
+    ok = client.post("/inloggen", data={"email": data["email"], "password": data["password"]})
+    assert ok.status_code == 302
     assert client.get("/aanbieder").status_code == 200
+    # The link worked once.
+    again = app.test_client().post(path)
+    assert again.status_code == 410 and "al bevestigd" in again.get_data(as_text=True)
+    assert session.scalars(select(PendingRegistration.password_hash)).all() == [""]
+
+
+def test_registration_does_not_reveal_whether_the_address_has_an_account(
+    app: Flask, client: FlaskClient, session: Session, now: datetime
+) -> None:
+    existing = make_user(session, Role.PROVIDER, now=now)
+    session.commit()
+    old_hash = existing.password_hash
+    known = client.post(
+        "/registreren", data={**REGISTRATION, "kvk_number": "11112222", "email": existing.email}
+    )
+    new = app.test_client().post(
+        "/registreren",
+        data={**REGISTRATION, "kvk_number": "33334444", "email": "nieuw@zorgenco.example.org"},
+    )
+    assert known.status_code == new.status_code == 200
+    assert known.get_data(as_text=True).replace(existing.email, "ADRES") == new.get_data(
+        as_text=True
+    ).replace("nieuw@zorgenco.example.org", "ADRES")
+    # Each address got one e-mail; the known one is told it already has an account.
+    [(_subject, body)] = mails(app, existing.email)
+    assert "Er bestaat al een account" in body and "/inloggen" in body
+    assert "/registreren/bevestigen/" not in body
+    [(_subject, new_body)] = mails(app, "nieuw@zorgenco.example.org")
+    assert "/registreren/bevestigen/" in new_body
+    # Nothing of the existing account changed and nothing was made for it.
+    session.expire_all()
+    assert session.get(User, existing.id).password_hash == old_hash
+    assert session.scalar(select(Organisation).where(Organisation.kvk_number == "11112222")) is None
+    assert session.scalars(select(PendingRegistration.email)).all() == [
+        "nieuw@zorgenco.example.org"
+    ]
+    with_old_password = client.post(
+        "/inloggen", data={"email": existing.email, "password": PASSWORD}
+    )
+    assert with_old_password.status_code == 302
+
+
+def test_registration_hashes_a_password_whether_or_not_the_address_is_known(
+    client: FlaskClient, session: Session, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    existing = make_user(session, Role.PROVIDER, now=now)
+    session.commit()
+    hashed: list[str] = []
+    real = accounts_service.hash_password
+    monkeypatch.setattr(accounts_service, "hash_password", lambda p: hashed.append(p) or real(p))
+    client.post("/registreren", data={**REGISTRATION, "kvk_number": "11112222",
+                                      "email": existing.email})  # fmt: skip
+    client.post("/registreren", data={**REGISTRATION, "kvk_number": "33334444"})
+    assert len(hashed) == 2
+
+
+def test_registration_refuses_weak_passwords_and_keeps_the_other_fields(
+    client: FlaskClient, session: Session
+) -> None:
+    base = {**REGISTRATION, "kvk_number": "12345678"}
+    for password, email, message in (
+        ("qwertyuiop123", base["email"], "veelgebruikte wachtwoorden"),
+        ("PETRA-heeft-een-wachtwoord", base["email"], "bevat uw naam"),
+        ("mijn-zorg-en-co-wachtwoord", base["email"], "naam van uw organisatie"),
+        ("Inkoop.Team-wachtwoord", "inkoop.team@zorgenco.example.org", "e-mailadres"),
+    ):
+        data = {**base, "email": email, "password": password, "password_repeat": password}
+        response = client.post("/registreren", data=data)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and message in html, password
+        assert 'value="Petra de Vries"' in html and 'value="3401 AB"' in html
+    assert session.scalar(select(PendingRegistration)) is None
+    accepted = client.post("/registreren", data=base)
+    assert "Controleer uw e-mail" in accepted.get_data(as_text=True)
+
+
+def test_confirmation_link_expires_after_72_hours(
+    app: Flask, client: FlaskClient, session: Session, now: datetime
+) -> None:
+    clock.set_clock(lambda: now)
+    client.post("/registreren", data={**REGISTRATION, "kvk_number": "12345678"})
+    path = _confirmation_path(app, REGISTRATION["email"])
+    clock.set_clock(lambda: now + timedelta(hours=72))
+    expired = client.post(path)
+    assert expired.status_code == 410 and "verlopen" in expired.get_data(as_text=True)
+    assert session.scalar(select(User)) is None
+    clock.set_clock(lambda: now + timedelta(hours=71, minutes=59))
+    assert client.post(path).status_code == 302
+    assert client.get("/registreren/bevestigen/bestaat-niet").status_code == 404
 
 
 def test_registration_refuses_a_known_kvk_number(client, session: Session, now: datetime) -> None:  # type: ignore[no-untyped-def]

@@ -58,7 +58,10 @@ def test_beheerder_cannot_make_an_inkoper_without_another_inkopers_confirmation(
     anna = session.scalar(select(User).where(User.email == ANNA["email"]))
     assert anna is not None and anna.role is None
     [path] = activation_links(app, ANNA["email"])
-    password = {"password": "annas-eigen-wachtwoord", "password_repeat": "annas-eigen-wachtwoord"}
+    password = {
+        "password": "eigen-wachtwoord-voor-inkoop",
+        "password_repeat": "eigen-wachtwoord-voor-inkoop",
+    }
     assert app.test_client().post(path, data=password).status_code == 302
 
     # Pending: Anna can log in but has no inkoper rights at all.
@@ -89,6 +92,9 @@ def test_beheerder_cannot_make_an_inkoper_without_another_inkopers_confirmation(
     session.expire_all()
     assert anna.role == Role.PROCUREMENT_OFFICER
     assert request.decided_by_id == inkoper.id and request.outcome == "bevestigd"
+    # The role took effect: Anna's session ended; she logs in again with the new role.
+    assert "/inloggen" in anna_client.get("/aanbestedingen/").headers["Location"]
+    anna_client.post("/inloggen", data={"email": ANNA["email"], "password": password["password"]})
     assert anna_client.get("/aanbestedingen/").status_code == 200
 
 

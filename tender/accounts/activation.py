@@ -84,6 +84,7 @@ def reset_account(session: Session, *, user: User, actor: Any, now: datetime) ->
         raise ActivationError("Accounts van aanbieders worden hier niet beheerd.")
     user.password_hash = service.unusable_password_hash()
     user.must_change_password = False
+    user.end_sessions()
     session.flush()
     service.record_account_event(session, user=user, action="user.reset", actor=actor, now=now)
     return issue_activation(session, user=user, actor=actor, now=now)
@@ -120,8 +121,10 @@ def usable_activation(session: Session, *, token: str, now: datetime) -> Account
 def activate(session: Session, *, token: str, password: str, now: datetime) -> User:
     """The user behind ``token`` chooses its password; the link is used up."""
     activation = usable_activation(session, token=token, now=now)
-    if (problem := service.password_problem(password)) is not None:
-        raise ActivationError(problem)
+    user = activation.user
+    service.check_password_policy(
+        password, name=user.name, email=user.email, organisation=user.organisation
+    )
     # Conditional, so that two requests with the same link cannot both use it.
     used = session.execute(
         update(AccountActivation)
@@ -130,7 +133,6 @@ def activate(session: Session, *, token: str, password: str, now: datetime) -> U
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise ActivationError("Deze activeringslink is al gebruikt en werkt maar één keer.")
-    user = activation.user
     service.set_password(session, user=user, password=password, actor=user, now=now)
     service.record_account_event(session, user=user, action="user.activated", actor=user, now=now)
     return user

@@ -10,6 +10,10 @@ from tender.accounts.models import ROLE_LABELS, Role
 from tender.forms import DutchForm
 
 REQUIRED = "Dit veld is verplicht."
+PASSWORD_HINT = (
+    "Minstens 12 tekens; geen veelgebruikt wachtwoord en niet uw naam, e-mailadres of de "
+    "naam van uw organisatie. Een zin van een paar woorden werkt goed."
+)
 
 
 class LoginForm(DutchForm):
@@ -58,7 +62,7 @@ class RegistrationForm(DutchForm):
     )
     password = PasswordField(
         "Wachtwoord",
-        description="Minstens 12 tekens.",
+        description=PASSWORD_HINT,
         validators=[
             DataRequired(REQUIRED),
             Length(min=12, message="Kies een wachtwoord van minstens 12 tekens."),
@@ -96,7 +100,7 @@ class NewPasswordForm(DutchForm):
 
     password = PasswordField(
         "Nieuw wachtwoord",
-        description="Minstens 12 tekens.",
+        description=PASSWORD_HINT,
         validators=[
             DataRequired(REQUIRED),
             Length(min=12, message="Kies een wachtwoord van minstens 12 tekens."),

@@ -6,7 +6,17 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tender.db import Base, UTCDateTime
@@ -76,6 +86,9 @@ class User(UserMixin, Base):
     must_change_password: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # Stored in the session at login (``get_id``); raising it ends every session of
+    # the account: password, role or status changed, or "Overal uitloggen".
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 
@@ -90,6 +103,14 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """What the session cookie holds: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session of this account stops working at its next request."""
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def role_label(self) -> str:
@@ -115,6 +136,27 @@ class AccountActivation(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class PendingRegistration(Base):
+    """A provider's registration that waits until the e-mail address is confirmed.
+
+    No account or organisation exists yet, so a registration with an address that
+    already has an account looks the same from outside. Only the SHA-256 of the
+    link's token is stored; the password only as its hash.
+    """
+
+    __tablename__ = "pending_registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    organisation_fields: Mapped[dict[str, str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RoleRequestOutcome(StrEnum):

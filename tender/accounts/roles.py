@@ -131,6 +131,7 @@ def request_role(
     if user.role != role:
         previous = user.role_label
         user.role = role
+        user.end_sessions()
         session.flush()
         service.record_account_event(
             session,
@@ -166,6 +167,7 @@ def confirm_request(session: Session, *, request: RoleRequest, actor: User, now:
             "als de beheerder het weer activeert."
         )
     request.user.role = request.role
+    request.user.end_sessions()
     _close(
         session,
         request,

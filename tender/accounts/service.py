@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tender import audit
+from tender.accounts import passwords
 from tender.accounts.models import Organisation, Role, User
 from tender.errors import DomainError
 
-MIN_PASSWORD_LENGTH = 12
 # Werkzeug's default (scrypt). The test suite lowers the cost to keep thousands of
 # test accounts fast; nothing else should change it.
 PASSWORD_HASH_METHOD = "scrypt"
@@ -27,6 +27,10 @@ _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 
 class AccountError(DomainError):
     pass
+
+
+class PasswordRefused(AccountError):
+    """The password policy refuses the chosen password (the form shows it at that field)."""
 
 
 def normalise_email(email: str) -> str:
@@ -45,10 +49,20 @@ def kvk_problem(kvk: str) -> str | None:
     return None
 
 
-def password_problem(password: str) -> str | None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens."
-    return None
+def check_password_policy(
+    password: str, *, name: str, email: str, organisation: Organisation | str | None
+) -> None:
+    """Raise PasswordRefused when the policy (``tender.accounts.passwords``) refuses it."""
+    organisation_name = (
+        organisation.name if isinstance(organisation, Organisation) else organisation or ""
+    )
+    personal = passwords.personal_tokens(name=name, email=email, organisation=organisation_name)
+    if (problem := passwords.password_problem(password, personal=personal)) is not None:
+        raise PasswordRefused(problem)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
 
 def email_taken(session: Session, email: str) -> bool:
@@ -97,6 +111,7 @@ def create_user(
     organisation: Organisation | None = None,
     is_demo: bool = False,
     must_change_password: bool = False,
+    password_hash: str | None = None,
 ) -> User:
     """Create an account. Providers need an organisation, other roles must not have one.
 
@@ -104,11 +119,12 @@ def create_user(
     follows). ``role`` None: no role yet (a role request follows). Only the operator
     (``actor`` None: the command line, the demo) makes an inkoper directly; a person
     asks for the role and another inkoper confirms it (``tender.accounts.roles``).
+    ``password_hash``: a password checked and hashed earlier (a confirmed registration).
     """
     if email_taken(session, email):
         raise AccountError(f"Er bestaat al een account met e-mailadres {normalise_email(email)}.")
-    if password is not None and (problem := password_problem(password)) is not None:
-        raise AccountError(problem)
+    if password is not None:
+        check_password_policy(password, name=name, email=email, organisation=organisation)
     if (role == Role.PROVIDER) != (organisation is not None):
         raise AccountError("Alleen een aanbieder hoort bij een organisatie.")
     if role == Role.PROCUREMENT_OFFICER and actor is not None:
@@ -120,14 +136,17 @@ def create_user(
         name=name.strip(),
         role=role,
         password_hash=(
-            unusable_password_hash()
+            password_hash
+            if password_hash is not None
+            else unusable_password_hash()
             if password is None
-            else generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+            else hash_password(password)
         ),
         organisation=organisation,
         active=True,
         is_demo=is_demo,
         must_change_password=must_change_password,
+        session_version=1,
         created_at=now,
     )
     session.add(user)
@@ -147,11 +166,13 @@ def register_provider(
     organisation_fields: dict[str, str],
     email: str,
     name: str,
-    password: str,
+    password: str | None,
     now: datetime,
     is_demo: bool = False,
+    password_hash: str | None = None,
 ) -> User:
-    """A provider registers itself together with its organisation."""
+    """A provider's account together with its organisation (see ``registration`` for the
+    web's route there: a confirmed e-mail address first)."""
     kvk = normalise_kvk(organisation_fields["kvk_number"])
     if (problem := kvk_problem(kvk)) is not None:
         raise AccountError(problem)
@@ -177,6 +198,7 @@ def register_provider(
         actor=None,
         now=now,
         is_demo=is_demo,
+        password_hash=password_hash,
     )
     audit.record(
         session,
@@ -190,33 +212,72 @@ def register_provider(
     return user
 
 
-def authenticate(session: Session, *, email: str, password: str, now: datetime) -> User | None:
-    """The active user with these credentials, or None."""
+# The longest attempted e-mail address an audit event keeps.
+_MAX_AUDITED_EMAIL = 254
+
+
+def authenticate(
+    session: Session, *, email: str, password: str, address: str, now: datetime
+) -> User | None:
+    """The active user with these credentials, or None.
+
+    Every attempt is audited, successful or not, with the address it came from; a
+    failure also with the e-mail address tried and why. The password never is.
+    """
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
-        return None
-    user.last_login_at = now
-    return user
+        reason = "onbekend e-mailadres"
+    elif not check_password_hash(user.password_hash, password):
+        reason = "wachtwoord onjuist"
+    elif not user.active:
+        reason = "account geblokkeerd"
+    else:
+        user.last_login_at = now
+        record_account_event(
+            session, user=user, action="login.success", actor=user, now=now, adres=address
+        )
+        return user
+    audit.record(
+        session,
+        actor=None,
+        actor_label=f"inlogpoging vanaf {address}"[:_MAX_AUDITED_EMAIL],
+        action="login.failed",
+        object_type="user" if user is not None else "login",
+        object_id=user.id if user is not None else None,
+        now=now,
+        details={"email": email.strip()[:_MAX_AUDITED_EMAIL], "adres": address, "reden": reason},
+    )
+    return None
 
 
 def set_password(session: Session, *, user: User, password: str, actor: Any, now: datetime) -> None:
-    """Set a password. Chosen by the user itself, it ends a forced change."""
-    if (problem := password_problem(password)) is not None:
-        raise AccountError(problem)
-    user.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+    """Set a password, ending every session of the account. Chosen by the user itself, it
+    ends a forced change (the view logs the current session in again)."""
+    check_password_policy(
+        password, name=user.name, email=user.email, organisation=user.organisation
+    )
+    user.password_hash = hash_password(password)
     if actor is not None and actor.id == user.id:
         user.must_change_password = False
+    user.end_sessions()
     session.flush()
     record_account_event(session, user=user, action="user.password", actor=actor, now=now)
 
 
+def end_all_sessions(session: Session, *, user: User, now: datetime) -> None:
+    """End every session of the account, this one included ("Overal uitloggen")."""
+    user.end_sessions()
+    session.flush()
+    record_account_event(session, user=user, action="user.sessions_ended", actor=user, now=now)
+
+
 def set_active(session: Session, *, user: User, active: bool, actor: Any, now: datetime) -> None:
+    """Block or unblock an account; either way its sessions end."""
     if actor is not None and user.id == actor.id and not active:
         raise AccountError("U kunt uw eigen account niet blokkeren.")
     user.active = active
+    user.end_sessions()
     session.flush()
     record_account_event(
         session,

@@ -13,7 +13,7 @@ from werkzeug.wrappers.response import Response as WerkzeugResponse
 
 from tender import audit, clock, notifications, redirects
 from tender.access import get_or_404, require
-from tender.accounts import activation, roles, service, staff
+from tender.accounts import activation, registration, roles, service, staff
 from tender.accounts.forms import (
     LoginForm,
     NewPasswordForm,
@@ -25,6 +25,7 @@ from tender.accounts.forms import (
 from tender.accounts.models import Role, RoleRequest, User
 from tender.actions import attempt
 from tender.db import db_session
+from tender.extensions import limiter
 from tender.permissions import Permission
 
 bp = Blueprint("accounts", __name__)
@@ -50,7 +51,37 @@ def _safe_next(target: str | None) -> str:
     return redirects.safe_next(target)
 
 
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
+
+
+def _login_account_key() -> str:
+    """The account a login attempt is for: its normalised e-mail address."""
+    return "account:" + service.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _login_address_key() -> str:
+    return f"address:{request.remote_addr or 'onbekend'}"
+
+
+def _failed_login(response: WerkzeugResponse) -> bool:
+    """A refused login shows the form again (200); a success redirects."""
+    return response.status_code == 200
+
+
 @bp.route("/inloggen", methods=["GET", "POST"])
+@limiter.limit(
+    _setting("LOGIN_LIMIT_PER_ACCOUNT"),
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=_failed_login,
+)
+@limiter.limit(
+    _setting("LOGIN_LIMIT_PER_ADDRESS"),
+    key_func=_login_address_key,
+    methods=["POST"],
+    deduct_when=_failed_login,
+)
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
@@ -58,10 +89,14 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         session = db_session()
         user = service.authenticate(
-            session, email=form.email.data, password=form.password.data, now=clock.now()
+            session,
+            email=form.email.data,
+            password=form.password.data,
+            address=request.remote_addr or "onbekend",
+            now=clock.now(),
         )
+        session.commit()  # a failed attempt is audited too
         if user is not None:
-            session.commit()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors = [
@@ -77,15 +112,31 @@ def logout():  # type: ignore[no-untyped-def]
     return redirect(url_for("accounts.login"))
 
 
+@bp.route("/account/overal-uitloggen", methods=["POST"])
+@login_required
+def logout_everywhere() -> WerkzeugResponse:
+    """End every session of the account: other browsers and devices, and this one."""
+    session = db_session()
+    service.end_all_sessions(session, user=current_user, now=clock.now())
+    session.commit()
+    logout_user()
+    flash("U bent overal uitgelogd, ook hier. Log opnieuw in om verder te gaan.", "success")
+    return redirect(url_for("accounts.login"))
+
+
 @bp.route("/registreren", methods=["GET", "POST"])
+@limiter.limit(
+    _setting("REGISTRATION_LIMIT_PER_ADDRESS"), key_func=_login_address_key, methods=["POST"]
+)
 def register():  # type: ignore[no-untyped-def]
+    """The same answer whether or not the address has an account: an e-mail goes to it."""
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
     form = RegistrationForm()
     if form.validate_on_submit():
         session = db_session()
         try:
-            user = service.register_provider(
+            mail = registration.request_registration(
                 session,
                 organisation_fields={
                     "name": form.organisation_name.data.strip(),
@@ -103,15 +154,54 @@ def register():  # type: ignore[no-untyped-def]
                 password=form.password.data,
                 now=clock.now(),
             )
+        except service.PasswordRefused as error:
+            session.rollback()
+            form.password.errors = [str(error)]
         except service.AccountError as error:
             session.rollback()
             flash(str(error), "error")
         else:
             session.commit()
-            login_user(user)
-            flash("Uw organisatie is geregistreerd. Welkom!", "success")
-            return redirect(url_for("portal.home"))
+            _send_registration_mail(mail)
+            return render_template("accounts/registration_sent.html", email=mail.email)
     return render_template("accounts/register.html", form=form)
+
+
+def _send_registration_mail(mail: registration.RegistrationMail) -> None:
+    confirm_url = (
+        url_for("accounts.confirm_registration", token=mail.token, _external=True)
+        if mail.token is not None
+        else ""
+    )
+    subject, body = registration.registration_mail(
+        mail, confirm_url=confirm_url, login_url=url_for("accounts.login", _external=True)
+    )
+    _send_confidential(mail.email, subject, body)
+
+
+@bp.route("/registreren/bevestigen/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str):  # type: ignore[no-untyped-def]
+    """The link from the registration e-mail; a button (POST) makes the account."""
+    session = db_session()
+    try:
+        pending = registration.usable_registration(session, token=token, now=clock.now())
+    except registration.RegistrationLinkError as error:
+        status = 404 if isinstance(error, registration.UnknownRegistrationLink) else 410
+        return render_template("accounts/registration_invalid.html", message=str(error)), status
+    if request.method == "POST":
+        try:
+            registration.confirm_registration(session, token=token, now=clock.now())
+        except service.AccountError as error:
+            session.rollback()
+            return render_template("accounts/registration_invalid.html", message=str(error)), 409
+        session.commit()
+        flash(
+            "Uw e-mailadres is bevestigd en uw organisatie is geregistreerd. Log in met uw "
+            "e-mailadres en het wachtwoord dat u bij de registratie koos.",
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/registration_confirm.html", pending=pending)
 
 
 @bp.route("/account/wachtwoord", methods=["GET", "POST"])
@@ -125,16 +215,22 @@ def change_password():  # type: ignore[no-untyped-def]
             form.password.errors = ["Kies een ander wachtwoord dan het huidige."]
         else:
             session = db_session()
-            service.set_password(
-                session,
-                user=current_user,
-                password=form.password.data,
-                actor=current_user,
-                now=clock.now(),
-            )
-            session.commit()
-            flash("Uw wachtwoord is gewijzigd.", "success")
-            return redirect(url_for("portal.home"))
+            user = current_user._get_current_object()
+            try:
+                service.set_password(
+                    session, user=user, password=form.password.data, actor=user, now=clock.now()
+                )
+            except service.PasswordRefused as error:
+                session.rollback()
+                form.password.errors = [str(error)]
+            else:
+                session.commit()
+                # Every other session has ended; this one goes on with the new version.
+                login_user(user)
+                flash(
+                    "Uw wachtwoord is gewijzigd. Op andere apparaten bent u uitgelogd.", "success"
+                )
+                return redirect(url_for("portal.home"))
     return render_template("accounts/password.html", form=form)
 
 
@@ -160,12 +256,19 @@ def activate(token: str):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             activation.activate(session, token=token, password=form.password.data, now=clock.now())
+        except service.PasswordRefused as error:
+            session.rollback()
+            form.password.errors = [str(error)]
         except activation.ActivationError as error:
             session.rollback()
             return render_template("accounts/activation_invalid.html", message=str(error)), 410
-        session.commit()
-        flash("Uw wachtwoord is ingesteld. Log in met uw e-mailadres en dit wachtwoord.", "success")
-        return redirect(url_for("accounts.login"))
+        else:
+            session.commit()
+            flash(
+                "Uw wachtwoord is ingesteld. Log in met uw e-mailadres en dit wachtwoord.",
+                "success",
+            )
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/activate.html", form=form, user=link.user)
 
 
@@ -214,11 +317,16 @@ def _send_activation(link: activation.ActivationLink) -> None:
     """Mail the link to the user alone; the outbox pages do not show its text."""
     url = url_for("accounts.activate", token=link.token, _external=True)
     subject, body = activation.activation_mail(link, url)
+    _send_confidential(link.user.email, subject, body)
+
+
+def _send_confidential(to: str, subject: str, body: str) -> None:
+    """A message for ``to``'s eyes only (it carries a link): the outbox pages hide its text."""
     try:
         notifications.send_mail(
             current_app.config,
             instance_path=current_app.instance_path,
-            to=[link.user.email],
+            to=[to],
             subject=subject,
             body=body,
             now=clock.now(),
@@ -226,8 +334,8 @@ def _send_activation(link: activation.ActivationLink) -> None:
         )
     except notifications.MailNotSent:
         flash(
-            "De mailserver nam de e-mail met de activeringslink niet aan. Het bericht staat in "
-            "de map outbox op de server; vraag de beheerder van de server het door te sturen.",
+            "De mailserver nam de e-mail niet aan. Het bericht staat in de map outbox op de "
+            "server; vraag de beheerder van de server het door te sturen.",
             "error",
         )
 
