@@ -99,7 +99,9 @@ def checked_filename(filename: str) -> str:
 
 
 def megabytes(size: int) -> str:
-    """A size in MB as people read it: '2,5 MB', '10 MB'."""
+    """A size as people read it: '2,5 MB', '10 MB', '340 KB' (below 1 MB)."""
+    if size < 1_048_576:
+        return f"{max(round(size / 1024), 1 if size else 0)} KB"
     shown = f"{size / 1_048_576:.1f}".removesuffix(".0").replace(".", ",")
     return f"{shown} MB"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time, timedelta
+from pathlib import Path
 
 from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
@@ -10,10 +12,54 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from tender.audit_trail import LogFilter
+from tender.bids.uploads import checked_filename
+from tender.errors import DomainError
 from tender.forms import DutchForm, MomentsForm
 from tender.timefmt import local_to_utc
 
 REQUIRED = "Dit veld is verplicht."
+MAX_CRITERIA_BYTES = 1024 * 1024
+# Text may hold tabs and line breaks; other control characters mean a binary file.
+_BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class CriteriaUploadRefused(DomainError):
+    pass
+
+
+def criteria_upload(filename: str | None, raw: bytes) -> tuple[str, str]:
+    """(name, text) of an uploaded criteria file, or a Dutch refusal saying what to fix.
+
+    ``raw`` is what was read of the upload, at most one byte past the limit. The file
+    must be UTF-8 text (a byte-order mark is allowed) without binary characters; the
+    name is a label checked like an upload's (``tender.bids.uploads``).
+    """
+    try:
+        name = checked_filename(Path(filename or "upload.toml").name)
+    except DomainError as error:
+        raise CriteriaUploadRefused(str(error)) from None
+    if len(raw) > MAX_CRITERIA_BYTES:
+        raise CriteriaUploadRefused(
+            f"Het criteriabestand '{name}' is groter dan {MAX_CRITERIA_BYTES // 1024 // 1024} MB. "
+            "Een criteriabestand is tekst van enkele tientallen KB; kies het juiste bestand."
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise CriteriaUploadRefused(
+            f"Het criteriabestand '{name}' is geen UTF-8-tekst (regel {line}). Sla het in uw "
+            "teksteditor op als ‘UTF-8’ en upload het opnieuw."
+        ) from None
+    binary = _BINARY.search(text)
+    if binary is not None:
+        line = text[: binary.start()].count("\n") + 1
+        raise CriteriaUploadRefused(
+            f"Het criteriabestand '{name}' bevat binaire tekens (regel {line}, teken "
+            f"U+{ord(binary.group()):04X}); het is geen TOML-tekstbestand. Kies het juiste "
+            "bestand of verwijder die tekens."
+        )
+    return name, text
 
 
 class CreateTenderForm(DutchForm):

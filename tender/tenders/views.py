@@ -35,19 +35,20 @@ from tender.errors import DomainError
 from tender.permissions import Permission, bids_sealed, can
 from tender.tenders import publication, service
 from tender.tenders.forms import (
+    MAX_CRITERIA_BYTES,
     AuditFilterForm,
     CreateTenderForm,
+    CriteriaUploadRefused,
     EmptyForm,
     ReplaceConfigurationForm,
     ScheduleForm,
     SignatoryForm,
     WithdrawForm,
+    criteria_upload,
 )
 from tender.tenders.models import Lot, Tender, TenderState
 
 bp = Blueprint("tenders", __name__, url_prefix="/aanbestedingen")
-
-MAX_CRITERIA_BYTES = 1024 * 1024
 
 
 def criteria_dir() -> Path:
@@ -56,16 +57,11 @@ def criteria_dir() -> Path:
 
 def _read_upload(storage) -> tuple[str, str] | None:  # type: ignore[no-untyped-def]
     """(filename, text) of an uploaded criteria file; flashes and returns None when unusable."""
-    raw = storage.read(MAX_CRITERIA_BYTES + 1)
-    if len(raw) > MAX_CRITERIA_BYTES:
-        flash("Het criteriabestand is groter dan 1 MB.", "error")
-        return None
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        flash("Het criteriabestand is geen UTF-8-tekst (TOML).", "error")
+        return criteria_upload(storage.filename, storage.read(MAX_CRITERIA_BYTES + 1))
+    except CriteriaUploadRefused as error:
+        flash(str(error), "error")
         return None
-    return Path(storage.filename or "upload.toml").name, text
 
 
 @bp.route("/")
