@@ -32,8 +32,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import Column, Numeric, String
+
 from tender.criteria import clauses
 from tender.criteria.clauses import ClauseSource
+from tender.criteria.lines import field_lines, line_of
 from tender.criteria.spec import (
     AWARD_MODES,
     EVIDENCE_KINDS,
@@ -51,7 +54,9 @@ from tender.criteria.spec import (
     TargetGroup,
     TenderSettings,
 )
-from tender.tenders.dates import term_problems
+from tender.tenders import models
+from tender.tenders.dates import MAX_TERM_YEARS, term_problems
+from tender.timefmt import format_date
 
 FORMAT_VERSION = 1
 MIN_STANDSTILL_DAYS = 20  # Aanbestedingswet 2012 art. 2.127: at least 20 calendar days
@@ -59,19 +64,54 @@ DEFAULT_SPREAD_FLAG = 4
 DEFAULT_MIN_PROVIDERS_PER_CELL = 2  # advisory council: "keuze uit minimaal twee aanbieders"
 DEFAULT_UNIT = "maand"
 
+# Bounds beyond the format (criteria/README.md, "Grenzen"). A value past one of them
+# would pass the format but fail later: in a database column, in a date computation
+# or on a page. Text lengths and numeric sizes are not listed here: they are read
+# from the model's columns (``_max_length``, ``_numeric_problem``).
+MAX_STANDSTILL_DAYS = 90
+MAX_SCORE = 100
+MAX_MIN_PROVIDERS_PER_CELL = 100
+MAX_AWARDS_PER_LOT = 1000
+MAX_WORDS = 100_000
+MAX_NOTICE_MONTHS = 24
+EARLIEST_START = date(2000, 1, 1)
+LATEST_START = date(2099, 12, 31)
+MAX_TOTAL = Decimal(100)  # tender.scoring: a total runs from 0 to 100, whatever the weights
+# PostgreSQL's INTEGER, which SQLAlchemy's Integer is; SQLite would store more.
+_INTEGER_MAX = 2**31 - 1
+# C0 control characters but tab, line feed and carriage return, and DEL: PostgreSQL
+# refuses NUL in text, and none of them can be seen or typed in a form.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"[\r\n]")
+
 T = TypeVar("T")
 
 
 class CriteriaError(Exception):
-    """A criteria file was refused; ``errors`` lists every problem found, in Dutch."""
+    """A criteria file was refused; ``errors`` lists every problem found, in Dutch.
 
-    def __init__(self, errors: list[str], *, source: str = "<tekst>") -> None:
+    ``lines`` gives, for each error, the line of the file it is about (the field, or
+    the table or item that lacks it); ``None`` when the error names its own line (a
+    TOML syntax error) or is about the file as a whole (missing, not UTF-8).
+    """
+
+    def __init__(
+        self, errors: list[str], *, source: str = "<tekst>", lines: list[int | None] | None = None
+    ) -> None:
         super().__init__("\n".join(errors))
         self.errors = errors
         self.source = source
+        self.lines = lines if lines is not None else [None] * len(errors)
 
     def __str__(self) -> str:
         return "\n".join(self.errors)
+
+    def numbered(self) -> list[str]:
+        """Every error with its line in front: ``regel 37: tender.minimum_total: ...``."""
+        return [
+            message if line is None else f"regel {line}: {message}"
+            for message, line in zip(self.errors, self.lines, strict=True)
+        ]
 
 
 @dataclass(frozen=True)
@@ -88,6 +128,54 @@ _CBS_CODE = _Pattern(
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 _MISSING = object()
+
+
+def _column(table: type[models.Base], name: str) -> Column[Any]:
+    return table.__table__.c[name]  # type: ignore[attr-defined, no-any-return]
+
+
+def _max_length(column: Column[Any] | None) -> int | None:
+    """The number of characters the column holds; None for unbounded text."""
+    if column is None or not isinstance(column.type, String):
+        return None
+    return column.type.length
+
+
+def _single_line(column: Column[Any] | None) -> bool:
+    """A bounded String column holds a name or title: one line (e-mail subjects, cells)."""
+    return _max_length(column) is not None
+
+
+def _characters_problem(text: str, *, single_line: bool) -> str | None:
+    control = _CONTROL.search(text)
+    if control:
+        return (
+            f"bevat een onzichtbaar stuurteken (U+{ord(control.group()):04X}) op positie "
+            f"{control.start() + 1}; verwijder het"
+        )
+    if single_line and _LINE_BREAK.search(text):
+        return "moet op één regel staan (gevonden: een regeleinde)"
+    return None
+
+
+def _numeric_problem(number: Decimal, numeric: Numeric[Any], *, positive: bool) -> str | None:
+    """Why ``number`` does not fit a Numeric(precision, scale) column, or None."""
+    scale = numeric.scale or 0
+    limit = Decimal(10) ** ((numeric.precision or 0) - scale)
+    if abs(number) >= limit:
+        return f"is te groot: hoogstens {limit - Decimal(10) ** -scale} (gevonden: {number})"
+    decimals = max(0, -int(number.normalize().as_tuple().exponent))
+    if positive and number.quantize(Decimal(10) ** -scale) == 0:
+        return (
+            f"wordt bij het bewaren ({scale} decimalen) afgerond op 0; het moet ook dan groter "
+            f"dan 0 zijn (gevonden: {number})"
+        )
+    if decimals > scale:
+        return (
+            f"heeft {decimals} decimalen; er worden er hoogstens {scale} bewaard, zodat de "
+            f"aanbesteding een ander getal zou gebruiken dan het bestand noemt (gevonden: {number})"
+        )
+    return None
 
 
 def _describe(value: object) -> str:
@@ -147,15 +235,30 @@ class _Reader:
         self.error(key, f"moet {expected} zijn (gevonden: {_describe(value)}){hint}")
 
     def str_(
-        self, key: str, *, default: str | None = None, pattern: _Pattern | None = None
+        self,
+        key: str,
+        *,
+        default: str | None = None,
+        pattern: _Pattern | None = None,
+        column: Column[Any] | None = None,
     ) -> str | None:
-        """A stripped, non-empty string; required unless a ``default`` is given."""
+        """A stripped, non-empty string; required unless a ``default`` is given.
+
+        With a ``column`` the text must fit it: at most its length, on one line when
+        it is a bounded ``String``.
+        """
         value = self._get(key, required=default is None)
         if value is _MISSING:
             return default
-        return self._check_str(key, value, pattern)
+        return self._check_str(key, value, pattern, column)
 
-    def _check_str(self, key: str, value: object, pattern: _Pattern | None = None) -> str | None:
+    def _check_str(
+        self,
+        key: str,
+        value: object,
+        pattern: _Pattern | None = None,
+        column: Column[Any] | None = None,
+    ) -> str | None:
         if not isinstance(value, str):
             self._wrong_type(key, "tekst", value)
             return None
@@ -163,12 +266,25 @@ class _Reader:
         if not text:
             self.error(key, "mag niet leeg zijn")
             return None
+        return self._fits(key, text, column, pattern)
+
+    def _fits(
+        self, key: str, text: str, column: Column[Any] | None, pattern: _Pattern | None = None
+    ) -> str | None:
+        problem = _characters_problem(text, single_line=_single_line(column))
+        if problem is not None:
+            self.error(key, problem)
+            return None
         if pattern is not None and not pattern.regex.fullmatch(text):
             self.error(key, f'{pattern.rule} (gevonden: "{text}")')
             return None
+        limit = _max_length(column)
+        if limit is not None and len(text) > limit:
+            self.error(key, f"is te lang: hoogstens {limit} tekens (gevonden: {len(text)})")
+            return None
         return text
 
-    def optional_text(self, key: str) -> str:
+    def optional_text(self, key: str, *, column: Column[Any] | None = None) -> str:
         """A stripped string that may be empty or absent (then "")."""
         value = self._get(key, required=False)
         if value is _MISSING:
@@ -176,7 +292,8 @@ class _Reader:
         if not isinstance(value, str):
             self._wrong_type(key, "tekst", value)
             return ""
-        return value.strip()
+        text = value.strip()
+        return (self._fits(key, text, column) or "") if text else ""
 
     def choice(self, key: str, choices: Iterable[str], *, default: str | None = None) -> str | None:
         """A string that must be one of ``choices``; required unless a ``default`` is given."""
@@ -187,14 +304,28 @@ class _Reader:
             return None
         return value
 
-    def int_(self, key: str, *, minimum: int, default: int | None = None) -> int | None:
-        """An integer >= ``minimum``; required unless a ``default`` is given."""
+    def int_(
+        self,
+        key: str,
+        *,
+        minimum: int,
+        maximum: int = _INTEGER_MAX,
+        why: str = "",
+        default: int | None = None,
+    ) -> int | None:
+        """An integer from ``minimum`` to ``maximum``; required unless a ``default`` is given.
+
+        The default ``maximum`` is what an Integer column holds; ``why`` explains a
+        smaller one in the message.
+        """
         value = self._get(key, required=default is None)
         if value is _MISSING:
             return default
-        return self._check_int(key, value, minimum)
+        return self._check_int(key, value, minimum, maximum, why)
 
-    def _check_int(self, key: str, value: object, minimum: int) -> int | None:
+    def _check_int(
+        self, key: str, value: object, minimum: int, maximum: int = _INTEGER_MAX, why: str = ""
+    ) -> int | None:
         expected = f"een geheel getal van {minimum} of meer"
         # bool is a subclass of int in Python, but `true` is no number in TOML.
         if not isinstance(value, int) or isinstance(value, bool):
@@ -203,6 +334,10 @@ class _Reader:
         if value < minimum:
             self.error(key, f"moet {expected} zijn (gevonden: {value})")
             return None
+        if value > maximum:
+            reason = f" ({why})" if why else ""
+            self.error(key, f"mag hoogstens {maximum} zijn{reason} (gevonden: {value})")
+            return None
         return value
 
     def number(
@@ -210,12 +345,16 @@ class _Reader:
         key: str,
         *,
         minimum: Decimal,
+        column: Column[Any],
         exclusive: bool = False,
         default: Decimal | None = None,
     ) -> Decimal | None:
         """A number (integer or decimal) as ``Decimal``, >= ``minimum`` (> if ``exclusive``).
 
-        Required unless a ``default`` is given.
+        It must fit the Numeric ``column`` exactly: no more decimals than its scale
+        (and, when ``exclusive``, still above ``minimum`` after rounding to it), no
+        more digits before the point than it holds. Required unless a ``default``
+        is given.
         """
         value = self._get(key, required=default is None)
         if value is _MISSING:
@@ -235,10 +374,16 @@ class _Reader:
         if number < minimum or (exclusive and number == minimum):
             self.error(key, f"moet {expected} zijn (gevonden: {value})")
             return None
+        assert isinstance(column.type, Numeric)
+        problem = _numeric_problem(number, column.type, positive=exclusive)
+        if problem is not None:
+            self.error(key, problem)
+            return None
         return number
 
-    def date_(self, key: str) -> date | None:
-        """A required calendar date: a TOML date or a "YYYY-MM-DD" string."""
+    def date_(self, key: str, *, earliest: date, latest: date) -> date | None:
+        """A required calendar date from ``earliest`` to ``latest``: a TOML date or a
+        "YYYY-MM-DD" string."""
         value = self._get(key, required=True)
         if value is _MISSING:
             return None
@@ -248,16 +393,25 @@ class _Reader:
             self._wrong_type(key, expected, value)
             return None
         if isinstance(value, date):
-            return value
-        text = value.strip()
-        if not _ISO_DATE.fullmatch(text):
-            self._wrong_type(key, expected, value)
+            day = value
+        else:
+            text = value.strip()
+            if not _ISO_DATE.fullmatch(text):
+                self._wrong_type(key, expected, value)
+                return None
+            try:
+                day = date.fromisoformat(text)
+            except ValueError:
+                self.error(key, f'"{text}" is geen bestaande datum')
+                return None
+        if not earliest <= day <= latest:
+            self.error(
+                key,
+                f"moet liggen tussen {format_date(earliest)} en {format_date(latest)} "
+                f"(gevonden: {format_date(day)})",
+            )
             return None
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            self.error(key, f'"{text}" is geen bestaande datum')
-            return None
+        return day
 
     def _list_of(
         self, key: str, check: Callable[[str, object], T | None], default: tuple[T, ...]
@@ -279,10 +433,13 @@ class _Reader:
         return self._list_of(key, self._check_str, default)
 
     def int_list(
-        self, key: str, *, minimum: int, default: tuple[int, ...]
+        self, key: str, *, minimum: int, maximum: int, why: str, default: tuple[int, ...]
     ) -> tuple[int, ...] | None:
-        """An optional list of integers >= ``minimum``; ``default`` when the key is absent."""
-        return self._list_of(key, lambda k, v: self._check_int(k, v, minimum), default)
+        """An optional list of integers from ``minimum`` to ``maximum``; ``default`` when
+        the key is absent."""
+        return self._list_of(
+            key, lambda k, v: self._check_int(k, v, minimum, maximum, why), default
+        )
 
     def table(self, key: str) -> _Reader | None:
         """A required sub-table."""
@@ -339,13 +496,14 @@ def _read_coded(
     read_item: Callable[[_Reader, str | None], T | None],
     *,
     at_least: int,
+    code_column: Column[Any],
     code_pattern: _Pattern | None = None,
 ) -> tuple[T, ...]:
     """Read an array of tables whose items carry a ``code`` unique within the array."""
     first_use: dict[str, str] = {}
     items: list[T] = []
     for reader in parent.tables(key, at_least=at_least):
-        code = reader.str_("code", pattern=code_pattern)
+        code = reader.str_("code", pattern=code_pattern, column=code_column)
         if code is not None:
             if code in first_use:
                 reader.error("code", f'dubbele code "{code}" (ook in {first_use[code]})')
@@ -359,16 +517,37 @@ def _read_coded(
 
 
 def _read_tender(reader: _Reader) -> TenderSettings | None:
-    reference = reader.str_("reference", pattern=_REFERENCE)
-    title = reader.str_("title")
-    region = reader.str_("region")
-    authority = reader.str_("contracting_authority")
+    def column(name: str) -> Column[Any]:
+        return _column(models.Tender, name)
+
+    reference = reader.str_("reference", pattern=_REFERENCE, column=column("reference"))
+    title = reader.str_("title", column=column("title"))
+    region = reader.str_("region", column=column("region"))
+    authority = reader.str_("contracting_authority", column=column("contracting_authority"))
     procedure = reader.choice("procedure", PROCEDURES)
     award_mode = reader.choice("award_mode", AWARD_MODES)
-    minimum_total = reader.number("minimum_total", minimum=Decimal(0), default=Decimal(0))
-    standstill_days = reader.int_("standstill_days", minimum=MIN_STANDSTILL_DAYS)
-    spread_flag = reader.int_("spread_flag", minimum=0, default=DEFAULT_SPREAD_FLAG)
-    court = reader.str_("court")
+    minimum_total = reader.number(
+        "minimum_total", minimum=Decimal(0), column=column("minimum_total"), default=Decimal(0)
+    )
+    if minimum_total is not None and minimum_total > MAX_TOTAL:
+        # tender.scoring normalises: the best possible total is 100 whatever the weights.
+        reader.error(
+            "minimum_total",
+            f"{minimum_total} is onhaalbaar: de totaalscore loopt van 0 tot en met "
+            f"{MAX_TOTAL}, welke gewichten en schaal u ook kiest (een inschrijving met de "
+            "hoogste score op elk criterium haalt 100)",
+        )
+        minimum_total = None
+    standstill_days = reader.int_(
+        "standstill_days",
+        minimum=MIN_STANDSTILL_DAYS,
+        maximum=MAX_STANDSTILL_DAYS,
+        why="kalenderdagen; de wet vraagt er minstens 20",
+    )
+    spread_flag = reader.int_(
+        "spread_flag", minimum=0, maximum=MAX_SCORE, default=DEFAULT_SPREAD_FLAG
+    )
+    court = reader.str_("court", column=column("court"))
     tie_break = reader.choice("tie_break", TIE_BREAKS, default=TIE_BREAKS[0])
     reader.finish()
     if (
@@ -405,9 +584,11 @@ def _read_scale(reader: _Reader) -> tuple[ScaleLevel, ...] | None:
     levels: list[ScaleLevel] = []
     previous: int | None = None
     for level in reader.tables("levels", at_least=2):
-        score = level.int_("score", minimum=0)
-        label = level.str_("label")
-        description = level.optional_text("description")
+        score = level.int_("score", minimum=0, maximum=MAX_SCORE)
+        label = level.str_("label", column=_column(models.ScaleLevel, "label"))
+        description = level.optional_text(
+            "description", column=_column(models.ScaleLevel, "description")
+        )
         level.finish()
         if score is None:
             continue
@@ -423,14 +604,14 @@ def _read_scale(reader: _Reader) -> tuple[ScaleLevel, ...] | None:
 
 
 def _read_municipality(reader: _Reader, code: str | None) -> Municipality | None:
-    name = reader.str_("name")
+    name = reader.str_("name", column=_column(models.Municipality, "name"))
     if code is None or name is None:
         return None
     return Municipality(code=code, name=name)
 
 
 def _read_target_group(reader: _Reader, code: str | None) -> TargetGroup | None:
-    name = reader.str_("name")
+    name = reader.str_("name", column=_column(models.TargetGroup, "name"))
     if code is None or name is None:
         return None
     return TargetGroup(code=code, name=name)
@@ -469,7 +650,7 @@ def _read_lot(
     municipality_codes: tuple[str, ...] | None,
     award_mode: str | None,
 ) -> Lot | None:
-    name = reader.str_("name")
+    name = reader.str_("name", column=_column(models.Lot, "name"))
     target_groups = _read_references(
         reader, "target_groups", group_codes, "doelgroep", "doelgroepen"
     )
@@ -477,9 +658,12 @@ def _read_lot(
         reader, "municipalities", municipality_codes, "gemeente", "gemeenten"
     )
     min_providers = reader.int_(
-        "min_providers_per_cell", minimum=1, default=DEFAULT_MIN_PROVIDERS_PER_CELL
+        "min_providers_per_cell",
+        minimum=1,
+        maximum=MAX_MIN_PROVIDERS_PER_CELL,
+        default=DEFAULT_MIN_PROVIDERS_PER_CELL,
     )
-    max_awards = reader.int_("max_awards", minimum=0, default=0)
+    max_awards = reader.int_("max_awards", minimum=0, maximum=MAX_AWARDS_PER_LOT, default=0)
     if max_awards == 0 and award_mode == "ranked":
         reader.error(
             "max_awards",
@@ -495,8 +679,14 @@ def _read_lot(
             "geslaagde inschrijving gegund (laat het veld weg of zet het op 0)",
         )
         max_awards = None
-    estimated = reader.number("estimated_value_eur", minimum=Decimal(0))
-    maximum = reader.number("maximum_value_eur", minimum=Decimal(0))
+    estimated = reader.number(
+        "estimated_value_eur",
+        minimum=Decimal(0),
+        column=_column(models.Lot, "estimated_value_eur"),
+    )
+    maximum = reader.number(
+        "maximum_value_eur", minimum=Decimal(0), column=_column(models.Lot, "maximum_value_eur")
+    )
     if estimated is not None and maximum is not None and maximum < estimated:
         reader.error(
             "maximum_value_eur",
@@ -528,8 +718,8 @@ def _read_lot(
 
 
 def _read_requirement(reader: _Reader, code: str | None) -> Requirement | None:
-    title = reader.str_("title")
-    text = reader.str_("text")
+    title = reader.str_("title", column=_column(models.Requirement, "title"))
+    text = reader.str_("text", column=_column(models.Requirement, "text"))
     evidence = reader.choice("evidence", EVIDENCE_KINDS, default="none")
     if code is None or title is None or text is None or evidence is None:
         return None
@@ -539,16 +729,18 @@ def _read_requirement(reader: _Reader, code: str | None) -> Requirement | None:
 def _read_criterion(
     reader: _Reader, code: str | None, *, scores: tuple[int, ...] | None
 ) -> Criterion | None:
-    title = reader.str_("title")
-    question = reader.str_("question")
+    title = reader.str_("title", column=_column(models.Criterion, "title"))
+    question = reader.str_("question", column=_column(models.Criterion, "question"))
     aspects = reader.str_list("aspects", default=())
-    weight = reader.number("weight", minimum=Decimal(0), exclusive=True)
-    minimum = reader.int_("minimum", minimum=0)
+    weight = reader.number(
+        "weight", minimum=Decimal(0), exclusive=True, column=_column(models.Criterion, "weight")
+    )
+    minimum = reader.int_("minimum", minimum=0, maximum=MAX_SCORE)
     if minimum is not None and scores is not None and minimum not in scores:
         allowed = ", ".join(str(score) for score in scores)
         reader.error("minimum", f"{minimum} is geen score op de schaal (kies uit: {allowed})")
         minimum = None
-    max_words = reader.int_("max_words", minimum=1)
+    max_words = reader.int_("max_words", minimum=1, maximum=MAX_WORDS)
     if (
         code is None
         or title is None
@@ -576,7 +768,9 @@ def _read_clauses(reader: _Reader, clauses_dir: Path) -> ClauseSource | None:
     Absent: the default template as shipped. A relative path is looked up in
     ``clauses_dir`` (the criteria file's folder); its errors name this field.
     """
-    name = reader.str_("clauses", default="")
+    name = reader.str_(
+        "clauses", default="", column=_column(models.Tender, "contract_clauses_source")
+    )
     if name is None:  # present but wrong: already reported
         return None
     try:
@@ -588,10 +782,26 @@ def _read_clauses(reader: _Reader, clauses_dir: Path) -> ClauseSource | None:
 
 
 def _read_contract(reader: _Reader, clauses_dir: Path) -> ContractTerms | None:
-    initial = reader.int_("initial_years", minimum=1)
-    extensions = reader.int_list("extension_years", minimum=1, default=())
-    start = reader.date_("start_date")
-    notice = reader.int_("notice_months", minimum=0)
+    term = "de maximale looptijd, Aanbestedingswet 2012 art. 2.140"
+    initial = reader.int_("initial_years", minimum=1, maximum=MAX_TERM_YEARS, why=term)
+    extensions = reader.int_list(
+        "extension_years", minimum=1, maximum=MAX_TERM_YEARS, why=term, default=()
+    )
+    if extensions is not None and len(extensions) >= MAX_TERM_YEARS:
+        reader.error(
+            "extension_years",
+            f"{len(extensions)} verlengingen passen niet binnen de maximale looptijd van "
+            f"{MAX_TERM_YEARS} jaar (Aanbestedingswet 2012 art. 2.140): na een initiële "
+            f"looptijd van minstens 1 jaar zijn er hoogstens {MAX_TERM_YEARS - 1} mogelijk",
+        )
+        extensions = None
+    start = reader.date_("start_date", earliest=EARLIEST_START, latest=LATEST_START)
+    notice = reader.int_(
+        "notice_months",
+        minimum=0,
+        maximum=MAX_NOTICE_MONTHS,
+        why="opzegtermijn vóór een verlenging",
+    )
     template = _read_clauses(reader, clauses_dir)
     reader.finish()
     if initial is not None and extensions is not None:
@@ -612,8 +822,8 @@ def _read_contract(reader: _Reader, clauses_dir: Path) -> ContractTerms | None:
 
 
 def _read_signatory(reader: _Reader) -> Signatory | None:
-    name = reader.str_("name")
-    function = reader.str_("function")
+    name = reader.str_("name", column=_column(models.Tender, "signatory_name"))
+    function = reader.str_("function", column=_column(models.Tender, "signatory_function"))
     reader.finish()
     if name is None or function is None:
         return None
@@ -621,29 +831,20 @@ def _read_signatory(reader: _Reader) -> Signatory | None:
 
 
 def _read_product(reader: _Reader, code: str | None) -> Product | None:
-    name = reader.str_("name")
-    unit = reader.str_("unit", default=DEFAULT_UNIT)
-    tariff = reader.number("tariff_eur", minimum=Decimal(0))
+    name = reader.str_("name", column=_column(models.Product, "name"))
+    unit = reader.str_("unit", default=DEFAULT_UNIT, column=_column(models.Product, "unit"))
+    tariff = reader.number(
+        "tariff_eur", minimum=Decimal(0), column=_column(models.Product, "tariff_eur")
+    )
     if code is None or name is None or unit is None or tariff is None:
         return None
     return Product(code=code, name=name, unit=unit, tariff_eur=tariff)
 
 
-def _check_tender_against_sections(
-    reader: _Reader,
-    tender: TenderSettings,
-    scale: tuple[ScaleLevel, ...],
-    criteria: tuple[Criterion, ...],
+def _check_tender_against_scale(
+    reader: _Reader, tender: TenderSettings, scale: tuple[ScaleLevel, ...]
 ) -> None:
-    """Rules that combine [tender] with the scale and the criteria."""
-    # The total is sum(weight * score / scale maximum): at most the sum of the weights.
-    reachable = sum((criterion.weight for criterion in criteria), Decimal(0))
-    if tender.minimum_total > reachable:
-        reader.error(
-            "minimum_total",
-            f"{tender.minimum_total} is onhaalbaar: de hoogst mogelijke totaalscore is "
-            f"{reachable} (de som van de gewichten)",
-        )
+    """Rules that combine [tender] with the scale."""
     score_range = scale[-1].score - scale[0].score
     if tender.spread_flag > score_range:
         shown = "" if "spread_flag" in reader.data else " (standaardwaarde)"
@@ -668,13 +869,24 @@ def _read_file(root: _Reader, clauses_dir: Path) -> CriteriaFile | None:
 
     before = len(root.errors)
     municipalities = _read_coded(
-        root, "municipalities", _read_municipality, at_least=1, code_pattern=_CBS_CODE
+        root,
+        "municipalities",
+        _read_municipality,
+        at_least=1,
+        code_column=_column(models.Municipality, "code"),
+        code_pattern=_CBS_CODE,
     )
     municipality_codes = (
         tuple(m.code for m in municipalities) if len(root.errors) == before else None
     )
     before = len(root.errors)
-    groups = _read_coded(root, "target_groups", _read_target_group, at_least=1)
+    groups = _read_coded(
+        root,
+        "target_groups",
+        _read_target_group,
+        at_least=1,
+        code_column=_column(models.TargetGroup, "code"),
+    )
     group_codes = tuple(g.code for g in groups) if len(root.errors) == before else None
 
     # Taken straight from the file so that lots are still checked against the award
@@ -692,27 +904,39 @@ def _read_file(root: _Reader, clauses_dir: Path) -> CriteriaFile | None:
             award_mode=award_mode,
         ),
         at_least=1,
+        code_column=_column(models.Lot, "code"),
     )
-    requirements = _read_coded(root, "requirements", _read_requirement, at_least=0)
+    requirements = _read_coded(
+        root,
+        "requirements",
+        _read_requirement,
+        at_least=0,
+        code_column=_column(models.Requirement, "code"),
+    )
 
-    before = len(root.errors)
     scores = tuple(level.score for level in scale) if scale else None
     criteria = _read_coded(
         root,
         "criteria",
         lambda reader, code: _read_criterion(reader, code, scores=scores),
         at_least=1,
+        code_column=_column(models.Criterion, "code"),
     )
-    criteria_valid = len(root.errors) == before
 
     contract_reader = root.table("contract")
     contract = _read_contract(contract_reader, clauses_dir) if contract_reader else None
-    products = _read_coded(root, "products", _read_product, at_least=0)
+    products = _read_coded(
+        root,
+        "products",
+        _read_product,
+        at_least=0,
+        code_column=_column(models.Product, "code"),
+    )
     signatory_reader = root.optional_table("signatory")
     signatory = _read_signatory(signatory_reader) if signatory_reader else None
 
-    if tender_reader and tender and scale and criteria_valid:
-        _check_tender_against_sections(tender_reader, tender, scale, criteria)
+    if tender_reader and tender and scale:
+        _check_tender_against_scale(tender_reader, tender, scale)
     root.finish()
 
     # A None section always comes with a recorded error, so `errors` decides.
@@ -774,7 +998,9 @@ def load_criteria_text(
     base = clauses_dir if clauses_dir is not None else clauses.CRITERIA_ROOT
     criteria_file = _read_file(_Reader(data, "", errors), base)
     if criteria_file is None:
-        raise CriteriaError(errors, source=source)
+        lines = field_lines(text)
+        located: list[int | None] = [line_of(message, lines) for message in errors]
+        raise CriteriaError(errors, source=source, lines=located)
     return criteria_file
 
 

@@ -515,8 +515,9 @@ def test_all_errors_are_reported_together() -> None:
         ),
         pytest.param(
             [("minimum_total = 0", "minimum_total = 100.5")],
-            "tender.minimum_total: 100.5 is onhaalbaar: de hoogst mogelijke totaalscore is "
-            "100 (de som van de gewichten)",
+            "tender.minimum_total: 100.5 is onhaalbaar: de totaalscore loopt van 0 tot en met "
+            "100, welke gewichten en schaal u ook kiest (een inschrijving met de hoogste score "
+            "op elk criterium haalt 100)",
             id="minimum-total-unreachable",
         ),
         pytest.param(
