@@ -45,6 +45,14 @@ def activation_links(app: Flask, recipient: str) -> list[str]:
     return links
 
 
+def confirmation_links(app: Flask, recipient: str) -> list[str]:
+    """The registration-confirmation paths mailed to ``recipient``, oldest first."""
+    links = []
+    for _subject, body in mails(app, recipient):
+        links += re.findall(r"https?://[^/\s]+(/registreren/bevestigen/[\w-]+)", body)
+    return links
+
+
 def _create_by_beheerder(client: FlaskClient, session: Session, now: datetime) -> str:
     """Log in as a new beheerder, create Eva; the HTML the beheerder saw."""
     login(client, make_user(session, Role.ADMINISTRATOR, now=now))

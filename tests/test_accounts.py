@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import stat
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from test_account_activation import mails
+from test_account_activation import confirmation_links, mails
 
 from tender import clock, create_app
 from tender.accounts import service as accounts_service
@@ -45,8 +44,7 @@ def test_registration_with_bad_kvk_keeps_every_typed_value(client) -> None:  # t
 
 
 def _confirmation_path(app: Flask, email: str) -> str:
-    [(_subject, body)] = mails(app, email)
-    [path] = re.findall(r"https?://[^/\s]+(/registreren/bevestigen/[\w-]+)", body)
+    [path] = confirmation_links(app, email)
     return path
 
 
@@ -300,3 +298,21 @@ def test_security_headers(client) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/inloggen")
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_every_demo_account_logs_in_directly_providers_included(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    """The demo makes its provider accounts without the e-mail confirmation."""
+    from tender import demo
+
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "1000/hour"  # one address logs in every account
+    result = demo.build(
+        session, criteria_path=None, bids=0, now=now, instance_path=app.instance_path
+    )
+    session.commit()
+    roles = {role for role, _email, _password in result.credentials}
+    assert "Aanbieder" in roles
+    for _role, email, password in result.credentials:
+        response = app.test_client().post("/inloggen", data={"email": email, "password": password})
+        assert response.status_code == 302, email

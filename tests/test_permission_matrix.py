@@ -94,6 +94,10 @@ CASES = [
     # Activation links are for visitors who are not logged in.
     Case("accounts.activate", "GET", "unknown token", only({}, anon=404)),
     Case("accounts.activate", "POST", "unknown token", only({}, anon=404)),
+    # A registration's confirmation link: the token alone decides (unknown: 404).
+    Case("accounts.confirm_registration", "GET", "unknown token", {r: 404 for r in ROLES}),
+    Case("accounts.confirm_registration", "POST", "unknown token", {r: 404 for r in ROLES}),
+    Case("accounts.logout_everywhere", "POST", "-", EVERYONE_REDIRECTED),
     Case("accounts.account_events", "GET", "-", only({"inkoper": 200, "beheerder": 200})),
     Case("accounts.confirm_role", "POST", "missing request", only({"inkoper": 404})),
     Case("accounts.reject_role", "POST", "missing request", only({"inkoper": 404})),

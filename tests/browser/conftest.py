@@ -278,7 +278,7 @@ def log_in(page: Page, visit: Callable[[str], None], check_a11y: Callable[[], No
 @pytest.fixture
 def log_out(page: Page, check_a11y: Callable[[], None]) -> Callable[[], None]:
     def go() -> None:
-        page.get_by_role("button", name="Uitloggen").click()
+        page.get_by_role("button", name="Uitloggen", exact=True).click()
         check_a11y()
         expect(page.get_by_role("status")).to_contain_text("U bent uitgelogd.")
 

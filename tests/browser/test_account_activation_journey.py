@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from tests.browser.conftest import DemoData, LogIn
 
 EMAIL = "iris@houten.example.nl"
-PASSWORD = "iris-kiest-zelf-een-wachtwoord"
+PASSWORD = "kiest-zelf-een-lang-wachtwoord"
 
 
 def test_new_inkoper_activates_its_account_and_waits_for_confirmation(

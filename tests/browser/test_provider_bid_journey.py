@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from factories import pdf_bytes
+from flask import Flask
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
+from test_account_activation import confirmation_links
 
 if TYPE_CHECKING:
-    from tests.browser.conftest import DemoData
+    from tests.browser.conftest import DemoData, LogIn
 
 
 def _receipt_text(page: Page) -> str:
@@ -32,7 +34,9 @@ def _digest_on_page(page: Page) -> str:
 def test_provider_registers_bids_submits_and_resubmits(
     page: Page,
     demo: DemoData,
+    live_app: Flask,
     visit: Callable[[str], None],
+    log_in: LogIn,
     check_a11y: Callable[[], None],
     tmp_path: Path,
 ) -> None:
@@ -51,6 +55,14 @@ def test_provider_registers_bids_submits_and_resubmits(
     page.get_by_label("Herhaal wachtwoord").fill("een-heel-goed-wachtwoord")
     page.get_by_role("button", name="Registreren").click()
     check_a11y()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Controleer uw e-mail")
+    # The account exists once the address is confirmed through the link in the e-mail.
+    [path] = confirmation_links(live_app, "sanne@lekzorg.example.org")
+    visit(path)
+    page.get_by_role("button", name="Registratie bevestigen").click()
+    check_a11y()
+    expect(page.get_by_role("status")).to_contain_text("Uw e-mailadres is bevestigd")
+    log_in("sanne@lekzorg.example.org", "een-heel-goed-wachtwoord")
     expect(page.get_by_role("heading", level=1)).to_have_text("Lekzorg Begeleiding")
 
     page.get_by_role("button", name=re.compile("^Inschrijving starten")).click()

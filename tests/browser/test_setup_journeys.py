@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from flask import Flask
 from playwright.sync_api import Page, expect
+from test_account_activation import confirmation_links
 
 if TYPE_CHECKING:
     from tests.browser.conftest import DemoData, LogIn
@@ -148,7 +150,11 @@ PASSWORD = "lang-en-sterk-wachtwoord"
 
 
 def test_provider_registers_its_organisation_after_correcting_the_kvk_number(
-    page: Page, visit: Callable[[str], None], check_a11y: Callable[[], None]
+    page: Page,
+    live_app: Flask,
+    visit: Callable[[str], None],
+    log_in: LogIn,
+    check_a11y: Callable[[], None],
 ) -> None:
     visit("/registreren")
     for label, value in REGISTRATION.items():
@@ -174,8 +180,18 @@ def test_provider_registers_its_organisation_after_correcting_the_kvk_number(
     page.get_by_role("button", name="Registreren").click()
     check_a11y()
 
+    # The same answer for a new and a known address; the link in the e-mail confirms it.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Controleer uw e-mail")
+    email = REGISTRATION["E-mailadres contactpersoon"]
+    [path] = confirmation_links(live_app, email)
+    visit(path)
+    expect(page.get_by_role("main")).to_contain_text("Wijkzorg Lopik B.V.")
+    page.get_by_role("button", name="Registratie bevestigen").click()
+    check_a11y()
+    expect(page.get_by_role("status")).to_contain_text("Uw e-mailadres is bevestigd")
+    log_in(email, PASSWORD)
+
     expect(page).to_have_url(re.compile(r"/aanbieder$"))
-    expect(page.get_by_role("status")).to_have_text("Uw organisatie is geregistreerd. Welkom!")
     expect(page.get_by_role("heading", level=1)).to_have_text("Wijkzorg Lopik B.V.")
     expect(page.get_by_text("12345678")).to_be_visible()
     expect(page.locator(".role-badge")).to_have_text("Aanbieder")
