@@ -122,12 +122,8 @@ def nota_pdf(tender_id: int, number: int):  # type: ignore[no-untyped-def]
     if qa_round is None or qa_round.document is None:
         abort(404)
     document = qa_round.document
-    try:
-        content = read_document(document, storage_dir=documents_dir(current_app.instance_path))
-    except DomainError as error:
-        current_app.logger.error("nota %s of tender %s: %s", number, tender.id, error)
-        flash(str(error), "error")
-        return redirect(url_for("qa.nota", tender_id=tender.id))
+    # A missing or changed file is answered by tender.downloads.stored_file_unavailable.
+    content = read_document(document, storage_dir=documents_dir(current_app.instance_path))
     return download(content, document.filename)
 
 
