@@ -41,7 +41,7 @@ def criteria_check(file: Path) -> None:
         spec = load_criteria(file)
     except CriteriaError as error:
         click.echo(f"{file}: {len(error.errors)} fout(en):", err=True)
-        for message in error.errors:
+        for message in error.numbered():
             click.echo(f"  - {message}", err=True)
         sys.exit(1)
     click.echo(
@@ -71,7 +71,7 @@ def tender_import(file: Path) -> None:
             now=clock.now(),
         )
     except CriteriaError as error:
-        for message in error.errors:
+        for message in error.numbered():
             click.echo(f"  - {message}", err=True)
         sys.exit(1)
     except DomainError as error:

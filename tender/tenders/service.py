@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tender import audit
 from tender.criteria.clauses import default_source as default_clauses
+from tender.criteria.lines import field_lines
 from tender.criteria.spec import CriteriaFile
 from tender.errors import DomainError
 from tender.tenders import dates, lifecycle, publication
@@ -312,8 +313,13 @@ def publication_problems(tender: Tender, now: datetime) -> list[str]:
         )
         if date_problems:
             problems.extend(date_problems)
+            # A start that has passed is not refused at import (criteria/README.md,
+            # "Grenzen"): it is named here, with its line, until the file is replaced.
+            line = field_lines(tender.criteria_text).get("contract.start_date")
+            where = f" ({tender.criteria_filename}, regel {line})" if line else ""
             problems.append(
-                "Pas contract.start_date aan in het criteriabestand en vervang de configuratie."
+                f"Pas contract.start_date aan in het criteriabestand{where} en vervang de "
+                "configuratie."
             )
     return problems
 
