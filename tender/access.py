@@ -3,7 +3,8 @@
 Every view gets its tender, bid or other object through this module. It asks the
 permission module (``tender.permissions``), applies the phase rules (a tender is
 closed when its deadline passed; sealed bids are refused and the refusal is
-audited) and answers 404/403, or sends an anonymous visitor to the login page.
+counted, and audited within the bounds of ``tender.refused_hits``) and answers
+404/403, or sends an anonymous visitor to the login page.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from tender import audit, clock
+from tender import audit, clock, refused_hits
 from tender.bids import submitted
 from tender.bids.models import Attachment, Bid
 from tender.bids.submitted import SubmittedBid
@@ -61,24 +62,44 @@ def load_tender(tender_id: int, permission: Permission) -> Tender:
     return tender
 
 
+def _record_refusal(
+    *, object_id: int | None, tender_id: int | None, details: dict[str, Any]
+) -> None:
+    """Count a refused attempt on bid content and audit it unless the visitor's counter
+    for this hour has passed its bound (``tender.refused_hits``); committed."""
+    session = db_session()
+    now = clock.now()
+    authenticated = current_user.is_authenticated
+    address = refused_hits.counted_address(request.remote_addr)
+    visitor = (
+        refused_hits.account_visitor(current_user.id) if authenticated else refused_hits.ANONYMOUS
+    )
+    count = refused_hits.count_refusal(session, address=address, visitor=visitor, now=now)
+    audited, note = refused_hits.audited(count, visitor=visitor)
+    if audited:
+        audit.record(
+            session,
+            actor=current_user if authenticated else None,
+            actor_label=None if authenticated else f"anoniem ({address})",
+            action="bid.access_refused",
+            object_type="bid",
+            object_id=object_id,
+            tender_id=tender_id,
+            now=now,
+            details={**details, **({"let op": note} if note else {})},
+        )
+    session.commit()
+
+
 def _refuse(bid_id: int, bid: Bid | None, reason: str, code: int) -> NoReturn:
     """Record a refused attempt to reach bid content, then answer ``code``."""
-    session = db_session()
-    session.rollback()
-    authenticated = current_user.is_authenticated
-    audit.record(
-        session,
-        actor=current_user if authenticated else None,
-        actor_label=None if authenticated else f"anoniem ({request.remote_addr})",
-        action="bid.access_refused",
-        object_type="bid",
+    db_session().rollback()
+    _record_refusal(
         object_id=bid_id,
         tender_id=bid.tender_id if bid is not None else None,
-        now=clock.now(),
         details={"route": request.endpoint, "methode": request.method, "reden": reason},
     )
-    session.commit()
-    if not authenticated:
+    if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
     abort(code)
 
@@ -157,18 +178,11 @@ def _refuse_blind(tender: Tender, bid: Bid | None, number: int, code: int) -> No
     The event has the same fields for every refusal; only the stored bid id differs (it
     is for the audit, and the Logboek is read by the inkopers, who know every code).
     """
-    session = db_session()
-    audit.record(
-        session,
-        actor=current_user,
-        action="bid.access_refused",
-        object_type="bid",
+    _record_refusal(
         object_id=bid.id if bid is not None else None,
         tender_id=tender.id,
-        now=clock.now(),
         details={"route": request.endpoint, "methode": request.method, "inschrijving": number},
     )
-    session.commit()
     abort(code)
 
 

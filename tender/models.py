@@ -25,6 +25,7 @@ from tender.evaluation.models import (
     Score,
 )
 from tender.qa.models import QaRound, Question
+from tender.refused_hits import RefusedHit
 from tender.tenders.models import (
     ContractTerms,
     Criterion,
@@ -64,6 +65,7 @@ __all__ = [
     "Product",
     "QaRound",
     "Question",
+    "RefusedHit",
     "Requirement",
     "RequirementCheck",
     "RequirementDeclaration",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from tender import PROJECT_ROOT, clock, timefmt
+from tender import PROJECT_ROOT, clock, refused_hits, timefmt
 from tender import audit_trail as trail
 from tender.access import load_tender, require
 from tender.audit import ACTION_LABELS
@@ -345,5 +345,12 @@ def audit_trail(tender_id: int):  # type: ignore[no-untyped-def]
     )
     query = {key: value for key, value in args.items() if value and key != "page"}
     return render_template(
-        "tenders/audit.html", tender=tender, form=form, result=page, sealed=sealed, query=query
+        "tenders/audit.html",
+        tender=tender,
+        form=form,
+        result=page,
+        sealed=sealed,
+        query=query,
+        refusals=refused_hits.recent(session, now=clock.now()),
+        refusals_audited_per_account=refused_hits.AUDITED_PER_ACCOUNT,
     )
