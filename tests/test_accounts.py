@@ -105,6 +105,10 @@ def test_registration_does_not_reveal_whether_the_address_has_an_account(
     assert "/registreren/bevestigen/" not in body
     [(_subject, new_body)] = mails(app, "nieuw@zorgenco.example.org")
     assert "/registreren/bevestigen/" in new_body
+    # Neither mail repeats free text the registrant typed (no phishing through the form).
+    for text in (body, new_body):
+        assert REGISTRATION["organisation_name"] not in text
+        assert REGISTRATION["contact_person"] not in text
     # Nothing of the existing account changed and nothing was made for it.
     session.expire_all()
     assert session.get(User, existing.id).password_hash == old_hash

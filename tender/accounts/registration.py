@@ -34,11 +34,16 @@ class UnknownRegistrationLink(RegistrationLinkError):
 
 @dataclass(frozen=True)
 class RegistrationMail:
-    """Who gets which e-mail: ``token`` for a new address, None for a known one."""
+    """Who gets which e-mail: ``token`` for a new address, None for a known one.
+
+    ``name`` is the existing account's own name (None for a new address): the mail
+    repeats nothing else the registrant typed but the checked KvK number, so the form
+    cannot be used to send someone else a text of one's choosing.
+    """
 
     email: str
-    name: str
-    organisation_name: str
+    name: str | None
+    kvk_number: str
     token: str | None
     expires_at: datetime
 
@@ -81,7 +86,7 @@ def request_registration(
         return RegistrationMail(
             email=existing.email,
             name=existing.name,
-            organisation_name=organisation_fields["name"],
+            kvk_number=kvk,
             token=None,
             expires_at=expires_at,
         )
@@ -108,11 +113,7 @@ def request_registration(
         details={"email": address, "naam": organisation_fields["name"], "kvk": kvk},
     )
     return RegistrationMail(
-        email=address,
-        name=pending.name,
-        organisation_name=organisation_fields["name"],
-        token=token,
-        expires_at=expires_at,
+        email=address, name=None, kvk_number=kvk, token=token, expires_at=expires_at
     )
 
 
@@ -183,9 +184,10 @@ def registration_mail(
         return (
             "Registratie met uw e-mailadres bij Aanbesteding Wmo",
             f"Beste {mail.name},\n\n"
-            "Iemand heeft geprobeerd een organisatie te registreren in Aanbesteding Wmo met "
-            f"dit e-mailadres ({mail.email}), als '{mail.organisation_name}'. Er bestaat al "
-            "een account met dit e-mailadres, dus er is niets veranderd.\n\n"
+            "Iemand heeft geprobeerd een organisatie (KvK-nummer "
+            f"{mail.kvk_number}) te registreren in Aanbesteding Wmo met dit e-mailadres "
+            f"({mail.email}). Er bestaat al een account met dit e-mailadres, dus er is niets "
+            "veranderd en er is geen nieuw account gemaakt.\n\n"
             f"Was u dat zelf? Log dan in met uw bestaande account:\n\n{login_url}\n\n"
             "Weet u uw wachtwoord niet meer, neem dan contact op met de gemeente.\n\n"
             "Was u het niet? Dan hoeft u niets te doen; uw account en wachtwoord blijven "
@@ -193,9 +195,10 @@ def registration_mail(
         )
     return (
         "Bevestig uw registratie bij Aanbesteding Wmo",
-        f"Beste {mail.name},\n\n"
-        f"U hebt uw organisatie '{mail.organisation_name}' geregistreerd in Aanbesteding Wmo. "
-        "Bevestig via deze link dat dit e-mailadres van u is; daarna kunt u inloggen met "
+        "Beste heer of mevrouw,\n\n"
+        f"Met dit e-mailadres ({mail.email}) is in Aanbesteding Wmo een organisatie "
+        f"geregistreerd (KvK-nummer {mail.kvk_number}). Bevestig via deze link dat dit "
+        "e-mailadres van u is; u ziet dan de gegevens van de registratie. Daarna logt u in met "
         "het wachtwoord dat u bij de registratie hebt gekozen:\n\n"
         f"{confirm_url}\n\n"
         f"De link is 72 uur geldig, tot {format_datetime(mail.expires_at)}, en werkt één keer.\n\n"
