@@ -254,3 +254,19 @@ def test_provider_accounts_are_not_listed_for_the_beheerder(
     assert provider.email not in html
     assert provider.organisation.name not in html
     assert client.get(f"/beheer/gebruikers/{provider.id}").status_code == 404
+
+
+def test_activation_refuses_a_common_or_personal_password_and_the_link_keeps_working(
+    app: Flask, client: FlaskClient, session: Session, now: datetime
+) -> None:
+    _create_by_beheerder(client, session, now)
+    [path] = activation_links(app, EVA["email"])
+    for weak, message in (
+        ("blahblahblah", "veelgebruikte wachtwoorden"),
+        ("Evaluator-is-mijn-naam", "bevat uw naam"),
+    ):
+        refused = _activate(app, path, weak)
+        assert refused.status_code == 200 and message in refused.get_data(as_text=True), weak
+        assert not _can_log_in(app, EVA["email"], weak)
+    assert _activate(app, path).status_code == 302
+    assert _can_log_in(app, EVA["email"], NEW_PASSWORD)
