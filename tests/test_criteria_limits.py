@@ -10,6 +10,7 @@ reads them, so the test follows a column that is widened.
 
 from __future__ import annotations
 
+import io
 import tomllib
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -17,10 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import LEKSTROOM, make_tender
+from factories import LEKSTROOM, login, make_tender, make_user
 from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tender import clock
+from tender.accounts.models import Role
 from tender.criteria import CriteriaError, load_criteria_text
 from tender.criteria.lines import field_lines
 from tender.tenders import service as tenders
@@ -443,6 +448,23 @@ def test_criteria_check_prints_the_line(app: Flask, tmp_path: Path) -> None:
     line = line_of(text, "standstill_days")
     assert f"  - regel {line}: tender.standstill_days: mag hoogstens 90 zijn" in result.output
     assert "Traceback" not in result.output
+
+
+def test_upload_page_shows_the_line_and_creates_nothing(
+    client: FlaskClient, session: Session, now: datetime
+) -> None:
+    login(client, make_user(session, Role.PROCUREMENT_OFFICER, now=now))
+    session.commit()
+    clock.set_clock(lambda: now)
+    text = edited(('region = "Regio Lekstroom"', 'region = "Regio\\u0000Lekstroom"'))
+    response = client.post(
+        "/aanbestedingen/nieuw",
+        data={"upload": (io.BytesIO(text.encode()), "nul.toml")},
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert f"regel {line_of(text, 'region =')}: tender.region: bevat een onzichtbaar" in html
+    assert session.scalar(select(Tender)) is None
 
 
 def test_a_start_that_has_passed_at_import_is_named_with_its_line(

@@ -106,7 +106,7 @@ def create():  # type: ignore[no-untyped-def]
                     now=clock.now(),
                 )
             except CriteriaError as error:
-                errors = error.errors
+                errors = error.numbered()
             except DomainError as error:
                 errors = [str(error)]
             else:
@@ -191,7 +191,7 @@ def replace_configuration(tender_id: int):  # type: ignore[no-untyped-def]
             except CriteriaError as error:
                 session.rollback()
                 return render_template(
-                    "tenders/create.html", form=None, errors=error.errors, tender=tender
+                    "tenders/create.html", form=None, errors=error.numbered(), tender=tender
                 ), 422
             except DomainError as error:
                 session.rollback()
