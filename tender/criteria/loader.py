@@ -15,7 +15,14 @@ person counts them, so the second ``[[criteria]]`` block is ``criteria[2]``. A
 rule that spans several fields of a table names the table (``contract: ...``).
 Problems with the file itself (missing, not UTF-8, TOML syntax) have no field
 path; they start with the file name instead and carry the parser's line and
-column.
+column. Every other error gets the line of its field (``CriteriaError.lines``,
+``numbered()``: ``regel 38: tender.standstill_days: ...``), found by
+``tender.criteria.lines``.
+
+Beyond the format, values that would pass but fail later are refused
+(criteria/README.md, "Grenzen"): texts longer than the model's column or with
+control characters, numbers that do not fit their Numeric column, integers past
+sane bounds, a minimum total above 100, start dates outside 2000-2099.
 
 This module validates only: no database, no Flask.
 """
