@@ -25,7 +25,13 @@ from tender.evaluation.models import AttachmentCopy, CommitteeMember, Score
 from tender.tenders.models import Tender
 
 # Requests that concern only the member's own session or account, not the procurement.
-OWN_ACCOUNT = {"accounts.logout", "accounts.change_password", "accounts.login", "accounts.register"}
+OWN_ACCOUNT = {
+    "accounts.logout",
+    "accounts.change_password",
+    "accounts.login",
+    "accounts.register",
+    "accounts.confirm_registration",  # a registrant's mailed link; an unknown one is 404
+}
 
 
 def _arguments(session: Session, tender_id: int) -> dict[str, object]:
@@ -122,7 +128,8 @@ def _crawl(
         rules = [
             (rule, url_for(rule.endpoint, **{a: arguments[a] for a in rule.arguments}))
             for rule in app.url_map.iter_rules()
-            if rule.endpoint not in ("static", "accounts.logout")  # logout ends the session
+            # Logging out (here or everywhere) ends the session the crawl reads with.
+            if rule.endpoint not in ("static", "accounts.logout", "accounts.logout_everywhere")
         ]
     for rule, url in rules:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
