@@ -47,22 +47,34 @@ def _declared_max(field: Field) -> int | None:
     return min(maxima) if maxima else None
 
 
+def text_problem(data: str, *, single_line: bool, limit: int | None) -> str | None:
+    """What is wrong with a typed text whatever the form's own rules say: control
+    characters, line breaks in a single line, more than ``limit`` characters. Also for
+    the few values a view reads from the request itself (no form field of their own)."""
+    if _CONTROL.search(data):
+        return (
+            "Dit veld bevat een onzichtbaar stuurteken. "
+            "Typ de tekst opnieuw of plak hem zonder opmaak."
+        )
+    if single_line and _LINE_BREAK.search(data):
+        return "Dit veld is één regel: haal de regeleinden weg."
+    if limit is not None and len(data) > limit:
+        return f"Gebruik hoogstens {limit:,} tekens (nu {len(data):,}).".replace(",", ".")
+    return None
+
+
 def input_problem(field: Field) -> str | None:
     """What is wrong with the raw value of ``field`` whatever the form's own rules say."""
     data = field.data
     if isinstance(field, StringField) and isinstance(data, str):
-        if _CONTROL.search(data):
-            return (
-                "Dit veld bevat een onzichtbaar stuurteken. "
-                "Typ de tekst opnieuw of plak hem zonder opmaak."
-            )
         single_line = not isinstance(field, TextAreaField)
-        if single_line and _LINE_BREAK.search(data):
-            return "Dit veld is één regel: haal de regeleinden weg."
         # A declared maximum gives its own message; the default bounds the rest.
         limit = SINGLE_LINE_MAX if single_line else TEXT_AREA_MAX
-        if _declared_max(field) is None and len(data) > limit:
-            return f"Gebruik hoogstens {limit:,} tekens (nu {len(data):,}).".replace(",", ".")
+        problem = text_problem(
+            data, single_line=single_line, limit=None if _declared_max(field) else limit
+        )
+        if problem:
+            return problem
     in_range = isinstance(data, int) and INTEGER_MIN <= data <= INTEGER_MAX
     if isinstance(field, IntegerField) and isinstance(data, int) and not in_range:
         return "Vul een kleiner getal in."

@@ -20,8 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import IntegerField, StringField, TextAreaField
 
-from tender import redirects, timefmt
-from tender.accounts.models import Role
+from tender import demo, redirects, timefmt
+from tender.accounts.models import Role, User
+from tender.bids.models import Bid
+from tender.evaluation.models import RequirementCheck
 from tender.forms import DutchForm, input_problem
 from tender.qa.models import Question
 
@@ -242,3 +244,31 @@ def test_expired_csrf_token_gives_the_input_back_with_a_fresh_token(
     )
     assert again.status_code == 302, again.get_data(as_text=True)
     assert session.scalar(select(Question.section)) == "Algemeen"
+
+
+def test_nul_in_a_requirement_reason_is_refused_and_the_text_kept(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    """The reasons of the requirement check are read without a form field of their own:
+    the same check applies (PostgreSQL refuses to store a NUL: a 500 before)."""
+    tender = demo.build(
+        session, criteria_path=None, bids=1, now=now, instance_path=app.instance_path,
+        phase="opened",
+    ).tender  # fmt: skip
+    session.commit()
+    officer = session.scalar(select(User).where(User.email == "inkoper@demo.example"))
+    (bid,) = session.scalars(select(Bid).where(Bid.tender_id == tender.id))
+    requirement = tender.requirements[0]
+    client = app.test_client()
+    login(client, officer)
+    response = client.post(
+        f"/aanbestedingen/{tender.id}/eisen/{bid.id}",
+        data={
+            f"complies-{requirement.id}": "nee",
+            f"reason-{requirement.id}": "Geen VOG\x00 bijgevoegd bij de inschrijving.",
+        },
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "onzichtbaar stuurteken" in html and "Geen VOG" in html
+    assert session.scalar(select(RequirementCheck)) is None

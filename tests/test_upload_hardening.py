@@ -240,7 +240,10 @@ ACCEPTED = [
     ("incremental update", incremental_update),
     ("linearised", linearised),
     ("link and trailing white space", with_a_link_and_trailing_whitespace),
-    ("object streams", lambda: _edited(lambda pdf: None, object_stream_mode=pikepdf.ObjectStreamMode.generate)),
+    (
+        "object streams",
+        lambda: _edited(lambda pdf: None, object_stream_mode=pikepdf.ObjectStreamMode.generate),
+    ),
     ("ZIP-like bytes in content", zip_like_bytes_in_content),
 ]
 

@@ -47,6 +47,7 @@ from tender.documents.pdf import audit_footer
 from tender.downloads import download
 from tender.errors import DomainError
 from tender.evaluation import service as evaluation
+from tender.forms import TEXT_AREA_MAX, text_problem
 from tender.permissions import Permission
 from tender.tenders.forms import EmptyForm
 from tender.tenders.models import Tender, TenderState
@@ -525,14 +526,17 @@ def resume(tender_id: int, kind: str) -> WerkzeugResponse:
 @bp.route("/bezwaar", methods=["POST"])
 def objection(tender_id: int) -> WerkzeugResponse:
     tender = load_tender(tender_id, Permission.AWARD_MANAGE)
-    if EmptyForm().validate_on_submit():
+    note = request.form.get("note", "")
+    if problem := text_problem(note, single_line=False, limit=TEXT_AREA_MAX):
+        flash(f"Toelichting: {problem}", "error")
+    elif EmptyForm().validate_on_submit():
         session = db_session()
         try:
             service.set_objection(
                 session,
                 tender=tender,
                 pending=request.form.get("pending") == "ja",
-                note=request.form.get("note", ""),
+                note=note,
                 actor=current_user,
                 now=clock.now(),
             )

@@ -233,7 +233,7 @@ def _posted_cells(lot: Lot) -> set[tuple[int, int]]:
     cells = set()
     for value in request.form.getlist(f"cell-{lot.id}"):
         municipality, _, group = value.partition("-")
-        if municipality.isdigit() and group.isdigit():
+        if all(part.isascii() and part.isdigit() for part in (municipality, group)):
             cells.add((int(municipality), int(group)))
     return cells
 
@@ -246,9 +246,11 @@ def _apply_helper(lot: Lot, cells: set[tuple[int, int]], helper: str) -> set[tup
         return everything
     if kind == "niets":
         return set()
-    if kind == "rij" and ident.isdigit():
+    if not (ident.isascii() and ident.isdigit()):
+        return cells
+    if kind == "rij":
         return cells | {cell for cell in everything if cell[0] == int(ident)}
-    if kind == "kolom" and ident.isdigit():
+    if kind == "kolom":
         return cells | {cell for cell in everything if cell[1] == int(ident)}
     return cells
 

@@ -55,6 +55,7 @@ from tender.evaluation.forms import (
     posted_answers,
 )
 from tender.evaluation.models import CommitteeMember, Score
+from tender.forms import TEXT_AREA_MAX, text_problem
 from tender.permissions import (
     CommitteeContext,
     MembershipContext,
@@ -195,13 +196,17 @@ def requirement_check(tender_id: int, bid_id: int):  # type: ignore[no-untyped-d
             verdict = request.form.get(f"complies-{requirement.id}")
             if verdict not in ("ja", "nee"):
                 continue
+            reason = request.form.get(f"reason-{requirement.id}", "")
+            if problem := text_problem(reason, single_line=False, limit=TEXT_AREA_MAX):
+                errors[requirement.id] = problem
+                continue
             try:
                 service.record_requirement_check(
                     session,
                     bid=bid,
                     requirement=requirement,
                     complies=verdict == "ja",
-                    reason=request.form.get(f"reason-{requirement.id}", ""),
+                    reason=reason,
                     actor=current_user,
                     now=clock.now(),
                 )
