@@ -1,7 +1,7 @@
 """refused requests counted per address and hour instead of one audit event each (issue 13)
 
 Revision ID: 0020_refused_hits
-Revises: 0019_upload_hardening
+Revises: 0018_accounts_hardening
 Create Date: 2026-12-02 22:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import tender.db
 
 revision: str = "0020_refused_hits"
-down_revision: str | None = "0019_upload_hardening"
+down_revision: str | None = "0018_accounts_hardening"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
