@@ -69,6 +69,10 @@ class ProviderCoverage:
     awarded_lots: frozenset[str]
     failure_reasons: Mapping[str, tuple[str, ...]] = field(hash=False)
 
+    def serves_in(self, lot: str, municipality: str) -> bool:
+        """Whether the provider declared any target group in ``municipality`` in ``lot``."""
+        return any(c[0] == lot and c[1] == municipality for c in self.cells)
+
     def __post_init__(self) -> None:
         # Copies, so that the caller's sets and dicts cannot change a frozen input.
         object.__setattr__(self, "cells", frozenset(self.cells))
@@ -311,8 +315,12 @@ def _lot_coverage(lot: LotGrid, providers: Sequence[ProviderCoverage]) -> LotCov
         Network(
             municipality=municipality,
             municipality_name=municipality_name,
+            # A partner counts only where the provider serves in this lot: a network in
+            # a municipality it does not serve helps no client of the lot there.
             providers=_sorted_names(
-                p.name for p in awarded if municipality in p.network_municipalities
+                p.name
+                for p in awarded
+                if municipality in p.network_municipalities and p.serves_in(lot.code, municipality)
             ),
         )
         for municipality, municipality_name in lot.municipalities

@@ -149,9 +149,29 @@ def test_a_municipality_without_any_awarded_local_network_is_a_gap() -> None:
 
 
 def test_a_network_with_one_awarded_provider_is_fragile() -> None:
-    report = coverage_report([IB], [provider(1, "Anker Zorg", set(), networks={"0321"})])
+    report = coverage_report([IB], [provider(1, "Anker Zorg", {("0321", "PG")}, networks={"0321"})])
     houten = report.lot("IB").networks[0]
     assert houten.ok and houten.critical == ("Anker Zorg",)
+
+
+def test_a_network_counts_only_where_the_provider_serves_in_the_lot() -> None:
+    """Issue 14 item 6: a partner in Lopik does not make a local network in Lopik for a
+    provider that serves only Houten in this lot (nor one that serves Lopik in another)."""
+    other = LotGrid("HH", "Huishoudelijke hulp", 1, (("0331", "Lopik"),), (("PG", "PG"),))
+    houten_only = ProviderCoverage(
+        bid_id=1,
+        name="Anker Zorg",
+        cells=frozenset({("IB", "0321", "PG"), ("HH", "0331", "PG")}),
+        network_municipalities=frozenset({"0321", "0331"}),
+        awarded_lots=frozenset({"IB", "HH"}),
+        failure_reasons={},
+    )
+    report = coverage_report([IB, other], [houten_only])
+    networks = {n.municipality: n for n in report.lot("IB").networks}
+    assert networks["0321"].providers == ("Anker Zorg",)
+    assert (networks["0331"].providers, networks["0331"].ok) == ((), False)
+    assert report.lot("HH").networks[0].providers == ("Anker Zorg",)
+    assert ("IB", "0331", None) in [g.key for g in gaps(report) if g.kind == GapKind.NETWORK]
 
 
 def test_a_provider_counts_only_in_the_lots_it_is_awarded() -> None:
