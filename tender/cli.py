@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -24,6 +27,21 @@ criteria_cli = AppGroup("criteria", help="Criteriabestanden controleren.")
 tender_cli = AppGroup("tender", help="Aanbestedingen aanmaken.")
 user_cli = AppGroup("user", help="Accounts beheren.")
 audit_cli = AppGroup("audit", help="Het logboek controleren.")
+
+
+def needs_schema(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse, in Dutch and without a traceback, to run ``command`` on a database that
+    is empty or not migrated to the newest schema."""
+
+    @functools.wraps(command)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        problem = migrate.schema_problem(current_app.config["DATABASE_URL"])
+        if problem is not None:
+            click.echo(problem, err=True)
+            sys.exit(1)
+        return command(*args, **kwargs)
+
+    return checked
 
 
 @db_cli.command("upgrade")
@@ -57,6 +75,7 @@ def criteria_check(file: Path) -> None:
 
 @tender_cli.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@needs_schema
 def tender_import(file: Path) -> None:
     """Create a tender in state concept from a criteria file; print its reference."""
     try:
@@ -83,6 +102,7 @@ def tender_import(file: Path) -> None:
 
 @tender_cli.command("verify")
 @click.argument("reference")
+@needs_schema
 def tender_verify(reference: str) -> None:
     """Hash every received bid and file again and compare with the receipts, and every
     stored file of the tender (uploads, committee copies, documents) with its recorded
@@ -151,6 +171,7 @@ def tender_verify(reference: str) -> None:
     help="Tijdelijk wachtwoord, minstens 12 tekens; wordt gevraagd als het ontbreekt. "
     "De gebruiker moet het bij de eerste keer inloggen wijzigen.",
 )
+@needs_schema
 def user_create(email: str, name: str, role: str, password: str) -> None:
     """Create a staff account with a one-time password (changed at the first login).
 
@@ -178,6 +199,7 @@ def user_create(email: str, name: str, role: str, password: str) -> None:
 
 
 @audit_cli.command("verify")
+@needs_schema
 def audit_verify() -> None:
     """Check the hash chain and every document's record of its head; exit 1 on a fault."""
     from tender.documents import service as documents
@@ -258,6 +280,7 @@ def demo_command(criteria_file: Path | None, bids: int, phase: str | None) -> No
     show_default=True,
     help="Leesbare tabel of JSON.",
 )
+@needs_schema
 def coverage_command(reference: str, output_format: str) -> None:
     """Print the coverage check (dekkend aanbod) of an opened tender."""
     import json
@@ -287,6 +310,7 @@ def coverage_command(reference: str, output_format: str) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Map waarin de documenten worden geschreven.",
 )
+@needs_schema
 def documents_command(reference: str, out: Path) -> None:
     """Write every award letter, the award report and the contracts to a folder.
 

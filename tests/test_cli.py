@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from factories import LEKSTROOM
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import create_engine, make_url, select, text
 from sqlalchemy.orm import Session
 
+from tender import create_app, migrate
 from tender.accounts.models import User
 from tender.tenders.models import Tender, TenderState
 
@@ -107,3 +109,73 @@ def test_user_create(app: Flask, session: Session) -> None:
     )  # fmt: skip
     assert short.exit_code == 1
     assert "minstens 12 tekens" in short.output
+
+
+@pytest.fixture
+def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A database of the same kind with nothing in it (no schema, no migrations run)."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        return
+    base = make_url(database_url)
+    name = f"{base.database}_empty"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _commands(out: Path) -> dict[str, list[str]]:
+    return {
+        "tender import": ["tender", "import", str(LEKSTROOM)],
+        "tender verify": ["tender", "verify", "LEK-WMO-IB-2022"],
+        "user create": [
+            "user", "create", "--email", "inkoper@gemeente.example", "--name", "Ina Inkoper",
+            "--role", "inkoper", "--password", "een-lang-tijdelijk-wachtwoord-7",
+        ],
+        "audit verify": ["audit", "verify"],
+        "coverage": ["coverage", "LEK-WMO-IB-2022"],
+        "documents": ["documents", "LEK-WMO-IB-2022", "--out", str(out)],
+    }  # fmt: skip
+
+
+def test_every_command_on_an_empty_database_asks_for_db_upgrade_first(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """Issue 14 item 8: no traceback, a Dutch instruction, exit 1, nothing written."""
+    app = create_app(
+        {"DATABASE_URL": empty_database_url, "TESTING": True},
+        instance_path=str(tmp_path / "instance"),
+    )
+    runner = app.test_cli_runner()
+    for label, args in _commands(tmp_path / "uit").items():
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, (label, result.output)
+        assert "De database is nog leeg" in result.output, (label, result.output)
+        assert "flask --app tender db upgrade" in result.output, label
+        assert "Traceback" not in result.output, label
+        assert isinstance(result.exception, SystemExit), (label, result.exception)
+    # After the upgrade the same command works.
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(args=_commands(tmp_path / "uit")["user create"])
+    assert result.exit_code == 0, result.output
+    app.extensions["tender.engine"].dispose()
+
+
+def test_a_command_on_an_older_schema_asks_for_db_upgrade(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    migrate.upgrade(empty_database_url, "0017_contract_clauses")
+    app = create_app(
+        {"DATABASE_URL": empty_database_url, "TESTING": True},
+        instance_path=str(tmp_path / "instance"),
+    )
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "niet bijgewerkt (versie 0017_contract_clauses" in result.output
+    assert "db upgrade" in result.output
+    app.extensions["tender.engine"].dispose()
