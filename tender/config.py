@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     # process; production with several workers uses redis://host:6379.
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_STRATEGY": "moving-window",
+    # A storage that is down must not stop the login: count in this process's memory
+    # until it answers again (checked again every few seconds by Flask-Limiter).
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
     "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
     "REGISTRATION_LIMIT_PER_ADDRESS": "20 per hour",

@@ -214,3 +214,25 @@ def test_the_own_password_form_applies_the_policy_and_keeps_the_session(
     )
     assert changed.status_code == 302
     assert client.get("/account").status_code == 200
+
+
+def test_logins_go_on_when_the_limit_storage_is_down(
+    app: Flask, database_url: str, tmp_path: Path, session: Session, now: datetime
+) -> None:
+    """A Redis that is down does not stop the login (a 500 before): the counts fall back
+    to this process's memory until it is back, so the lockout still holds."""
+    down = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0",  # the discard port: nothing
+        },
+        instance_path=str(tmp_path / "down-instance"),
+    )
+    user = _user(session, now)
+    assert _login(down.test_client(), user.email, PASSWORD).status_code == 302
+    for _ in range(5):
+        assert _login(down.test_client(), user.email, "verkeerd-wachtwoord").status_code == 200
+    assert _login(down.test_client(), user.email, PASSWORD).status_code == 429
+    down.extensions["tender.engine"].dispose()
