@@ -274,8 +274,6 @@ def make_opened_tender(  # type: ignore[no-untyped-def]
     """
     from tender.bids import service as bid_service
     from tender.bids.uploads import uploads_dir
-    from tender.documents.service import documents_dir
-    from tender.evaluation import service as evaluation
 
     tender = make_published_tender(session, now=now, path=path)
     providers = [make_user(session, Role.PROVIDER, now=now) for _ in range(bids)]
@@ -292,6 +290,17 @@ def make_opened_tender(  # type: ignore[no-untyped-def]
             ),
         )
         bid_service.submit(session, bid=bid, actor=provider, now=now)
+    officers, opened_at = open_bids(session, tender, now=now, instance_path=instance_path)
+    return tender, providers, officers, opened_at
+
+
+def open_bids(session: Session, tender: Tender, *, now: datetime, instance_path: str):  # type: ignore[no-untyped-def]
+    """Two officers (made at ``now``) open the bids an hour after the deadline:
+    (officers, opened_at)."""
+    from tender.bids.uploads import uploads_dir
+    from tender.documents.service import documents_dir
+    from tender.evaluation import service as evaluation
+
     officers = [make_user(session, Role.PROCUREMENT_OFFICER, now=now) for _ in range(2)]
     opened_at = tender.submission_deadline + timedelta(hours=1)
     tenders.close_if_due(session, tender=tender, now=opened_at)
@@ -304,7 +313,42 @@ def make_opened_tender(  # type: ignore[no-untyped-def]
         storage_dir=documents_dir(instance_path),
         uploads_dir=uploads_dir(instance_path),
     )
-    return tender, providers, officers, opened_at
+    return officers, opened_at
+
+
+def attach_plan(  # type: ignore[no-untyped-def]
+    session: Session,
+    *,
+    bid,
+    criterion,
+    content: bytes,
+    actor: User,
+    storage_dir: Path,
+    now: datetime,
+):
+    """The bid's plan for ``criterion`` refers to an attached PDF with ``content``."""
+    from tender.bids import service as bid_service
+
+    attachment = bid_service.add_attachment(
+        session,
+        bid=bid,
+        filename="plan.pdf",
+        content=content,
+        storage_dir=storage_dir,
+        max_bytes=10 * 1024 * 1024,
+        actor=actor,
+        now=now,
+    )
+    bid_service.save_plan(
+        session,
+        bid=bid,
+        criterion=criterion,
+        text="Ons plan, zie de bijlage.",
+        attachment=attachment,
+        actor=actor,
+        now=now,
+    )
+    return attachment
 
 
 def make_committee(

@@ -18,11 +18,13 @@ from datetime import datetime, timedelta
 import pikepdf
 import pytest
 from factories import (
+    attach_plan,
     login,
     make_committee,
     make_complete_bid,
     make_published_tender,
     make_user,
+    open_bids,
     sign_declaration,
 )
 from flask import Flask
@@ -37,12 +39,10 @@ from tender.audit import AuditEvent
 from tender.bids import service as bids
 from tender.bids import submitted, uploads
 from tender.bids.models import Attachment
-from tender.documents.service import documents_dir
 from tender.evaluation import attachments
 from tender.evaluation import service as evaluation
 from tender.evaluation.identity import IdentityMatcher, identity_of
 from tender.evaluation.models import AttachmentCopy
-from tender.tenders import service as tenders
 
 ORGANISATION = "Zorg aan de Lek"
 
@@ -174,39 +174,13 @@ def scene(app: Flask, now: datetime):  # type: ignore[no-untyped-def]
                     f"KvK {organisation.kvk_number}.",
                 ]
             )
-        stored = bids.add_attachment(
-            db,
-            bid=bid,
-            filename="plan.pdf",
-            content=content,
-            storage_dir=storage,
-            max_bytes=10 * 1024 * 1024,
-            actor=provider,
-            now=now,
-        )
-        bids.save_plan(
-            db,
-            bid=bid,
-            criterion=criterion,
-            text="Ons plan, zie de bijlage.",
-            attachment=stored,
-            actor=provider,
-            now=now,
-        )
+        attach_plan(
+            db, bid=bid, criterion=criterion, content=content, actor=provider,
+            storage_dir=storage, now=now,
+        )  # fmt: skip
         bids.submit(db, bid=bid, actor=provider, now=now)
         originals[bid.id] = content
-    officers = [make_user(db, Role.PROCUREMENT_OFFICER, now=now) for _ in range(2)]
-    opened_at = tender.submission_deadline + timedelta(hours=1)
-    tenders.close_if_due(db, tender=tender, now=opened_at)
-    evaluation.start_opening(db, tender=tender, actor=officers[0], now=opened_at)
-    evaluation.confirm_opening(
-        db,
-        tender=tender,
-        actor=officers[1],
-        now=opened_at,
-        storage_dir=documents_dir(app.instance_path),
-        uploads_dir=storage,
-    )
+    officers, opened_at = open_bids(db, tender, now=now, instance_path=app.instance_path)
     members = make_committee(db, tender=tender, officer=officers[0], now=opened_at, size=1)
     sign_declaration(db, member=members[0], now=opened_at)
     db.commit()

@@ -20,11 +20,13 @@ import award_steps
 import pytest
 from factories import (
     ask_question,
+    attach_plan,
     login,
     make_committee,
     make_complete_bid,
     make_published_tender,
     make_user,
+    open_bids,
     publish_qa_round,
     sign_declaration,
 )
@@ -45,7 +47,6 @@ from tender.downloads import STORED_FILE_ACTION
 from tender.evaluation import attachments
 from tender.evaluation import service as evaluation
 from tender.evaluation.models import AttachmentCopy
-from tender.tenders import service as tenders
 from tender.tenders.models import Tender
 
 
@@ -82,10 +83,10 @@ def world(app: Flask, now: datetime):  # type: ignore[no-untyped-def]
     documents_dir = documents.documents_dir(app.instance_path)
     tender = make_published_tender(db, now=now, storage_dir=documents_dir)
     providers = [make_user(db, Role.PROVIDER, now=now) for _ in range(2)]
-    officers = [make_user(db, Role.PROCUREMENT_OFFICER, now=now) for _ in range(2)]
+    officer = make_user(db, Role.PROCUREMENT_OFFICER, now=now)
     question = ask_question(db, tender, asker=providers[0], now=now)
     publish_qa_round(
-        db, tender, question=question, officer=officers[0], now=now, storage_dir=documents_dir
+        db, tender, question=question, officer=officer, now=now, storage_dir=documents_dir
     )
     criterion = tender.criteria[0]
     for index, provider in enumerate(providers):
@@ -96,38 +97,13 @@ def world(app: Flask, now: datetime):  # type: ignore[no-untyped-def]
         lines = ["Ons plan voor de wijk."]
         if index == 1:
             lines.append(f"Neem contact op met {organisation.name} via {organisation.email}.")
-        plan = bids.add_attachment(
-            db,
-            bid=bid,
-            filename="plan.pdf",
-            content=_plan_pdf(lines),
-            storage_dir=upload_dir,
-            max_bytes=10 * 1024 * 1024,
-            actor=provider,
-            now=now,
-        )
-        bids.save_plan(
-            db,
-            bid=bid,
-            criterion=criterion,
-            text="Ons plan, zie de bijlage.",
-            attachment=plan,
-            actor=provider,
-            now=now,
-        )
+        attach_plan(
+            db, bid=bid, criterion=criterion, content=_plan_pdf(lines), actor=provider,
+            storage_dir=upload_dir, now=now,
+        )  # fmt: skip
         bids.submit(db, bid=bid, actor=provider, now=now)
-    opened_at = tender.submission_deadline + timedelta(hours=1)
-    tenders.close_if_due(db, tender=tender, now=opened_at)
-    evaluation.start_opening(db, tender=tender, actor=officers[0], now=opened_at)
-    evaluation.confirm_opening(
-        db,
-        tender=tender,
-        actor=officers[1],
-        now=opened_at,
-        storage_dir=documents_dir,
-        uploads_dir=upload_dir,
-    )
-    members = make_committee(db, tender=tender, officer=officers[0], now=opened_at, size=1)
+    _officers, opened_at = open_bids(db, tender, now=now, instance_path=app.instance_path)
+    members = make_committee(db, tender=tender, officer=officer, now=opened_at, size=1)
     sign_declaration(db, member=members[0], now=opened_at)
     db.commit()
     clock.set_clock(lambda: opened_at + timedelta(hours=1))
@@ -136,7 +112,7 @@ def world(app: Flask, now: datetime):  # type: ignore[no-untyped-def]
         db=db,
         tender=tender,
         providers=providers,
-        officer=officers[0],
+        officer=officer,
         evaluator=members[0].user,
         bids=received,
         uploads=upload_dir,
