@@ -79,6 +79,7 @@ ACTION_LABELS = {
     "question.reveal_asker": "Vraagsteller getoond",
     "qa.publish": "Nota van inlichtingen gepubliceerd",
     "tender.deadline_moved": "Uiterste inschrijfdatum verplaatst",
+    "tender.schedule_changed": "Planning gewijzigd (met reden, gepubliceerd als nota)",
     "tender.opening_moved": "Geplande opening verplaatst",
     "coverage.gap_decision": "Besluit over tekort in dekkend aanbod",
     "tender.receipts_check_failed": "Ontvangen inschrijvingen wijken af van ontvangstbewijzen",

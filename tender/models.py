@@ -38,6 +38,7 @@ from tender.tenders.models import (
     Tender,
     TenderState,
 )
+from tender.tenders.schedule_models import ScheduleChange
 
 __all__ = [
     "Attachment",
@@ -71,6 +72,7 @@ __all__ = [
     "RequirementDeclaration",
     "Role",
     "ScaleLevel",
+    "ScheduleChange",
     "Score",
     "Subcontractor",
     "TargetGroup",

@@ -14,6 +14,7 @@ from tender.bids import service as bids_service
 from tender.db import db_session
 from tender.evaluation.models import CommitteeMember
 from tender.permissions import Permission
+from tender.tenders import schedule
 from tender.tenders.models import Tender, TenderState
 
 bp = Blueprint("portal", __name__)
@@ -57,6 +58,7 @@ def provider_home():  # type: ignore[no-untyped-def]
         closed_bids=[bid for tender_id, bid in bids.items() if tender_id not in open_ids],
         award_documents=award_documents.released_for(session, current_user.organisation_id),
         organisation=current_user.organisation,
+        schedule_changes=schedule.latest_changes(session, sorted(open_ids)),
         now=now,
     )
 

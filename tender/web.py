@@ -83,6 +83,7 @@ def init_app(app: Flask) -> None:
     from tender.evaluation.views import committee_bp, officer_bp
     from tender.portal import bp as portal_bp
     from tender.qa.views import bp as qa_bp
+    from tender.tenders.schedule_views import bp as schedule_bp
     from tender.tenders.views import bp as tenders_bp
 
     app.session_interface = SessionInterface()
@@ -165,6 +166,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(tenders_bp)
     app.register_blueprint(qa_bp)
+    app.register_blueprint(schedule_bp)
     app.register_blueprint(bids_bp)
     app.register_blueprint(officer_bp)
     app.register_blueprint(committee_bp)

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from tender.audit import AuditEvent
 from tender.criteria import CriteriaError, load_criteria_text
-from tender.qa import service as qa
 from tender.tenders import dates
+from tender.tenders import schedule as schedule_changes
 from tender.tenders import service as tenders
 from tender.tenders.lifecycle import ConfigurationFrozen
 from tender.tenders.models import TenderState
@@ -204,7 +204,7 @@ def test_moving_the_start_is_audited_and_only_in_concept(session: Session, now: 
         )
 
 
-# --- When a nota van inlichtingen moves the submission deadline ---------------------
+# --- When a schedule change moves the submission deadline ----------------------------
 
 
 def test_moving_the_deadline_keeps_the_standstill_before_the_start(
@@ -213,24 +213,20 @@ def test_moving_the_deadline_keeps_the_standstill_before_the_start(
     tender = make_published_tender(session, now=now)
     start = tender.contract_terms.start_date  # 1 July 2028
     too_late = datetime(2028, 6, 20, 10, 0, tzinfo=UTC)
-    problems = qa.deadline_move_problems(
-        tender,
-        new_submission_deadline=too_late,
-        new_planned_opening=too_late + timedelta(hours=2),
-        now=now,
-    )
-    assert set(problems) == {"new_submission_deadline"}
-    message = problems["new_submission_deadline"]
+
+    def problems_for(deadline: datetime) -> dict[str, str]:
+        new = schedule_changes.new_dates(
+            tender,
+            question_deadline=None,
+            submission_deadline=deadline,
+            planned_opening=deadline + timedelta(hours=2),
+        )
+        return schedule_changes.change_problems(session, tender, new, reason="Reden.", now=now)
+
+    problems = problems_for(too_late)
+    assert set(problems) == {"submission_deadline"}
+    message = problems["submission_deadline"]
     assert "op 21-06-2028" in message and "tot en met 11-07-2028" in message
     assert f"({start:%d-%m-%Y})" in message
 
-    fine = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
-    assert (
-        qa.deadline_move_problems(
-            tender,
-            new_submission_deadline=fine,
-            new_planned_opening=fine + timedelta(hours=2),
-            now=now,
-        )
-        == {}
-    )
+    assert problems_for(datetime(2027, 3, 1, 10, 0, tzinfo=UTC)) == {}

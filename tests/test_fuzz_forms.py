@@ -72,7 +72,7 @@ LAST = (
 )
 # Which tender of the world a route's tender_id points at.
 CONCEPT_ROUTES = ("tenders.replace_configuration", "tenders.schedule", "tenders.publish")
-PUBLISHED_PREFIXES = ("tenders.", "qa.", "bids.")
+PUBLISHED_PREFIXES = ("tenders.", "qa.", "bids.", "schedule.")
 # The evaluated tender of the world, in each phase whose forms differ: the demo's phase
 # and what the test adds (a committee without or with declarations, the advice
 # approved, the decision recorded), with the forms that only that phase shows.
@@ -102,8 +102,8 @@ EVERY_PHASE = {
     "bids.plan", "bids.remove_partner", "bids.remove_subcontractor", "bids.requirements",
     "bids.subcontractors", "bids.submit", "evaluation.committee_setup", "evaluation.make_chair",
     "evaluation.remove_member", "evaluation.requirement_check", "qa.answer", "qa.questions",
-    "qa.reveal_asker", "tenders.create", "tenders.publish", "tenders.replace_configuration",
-    "tenders.schedule", "tenders.signatory", "tenders.withdraw",
+    "qa.reveal_asker", "schedule.change", "tenders.create", "tenders.publish",
+    "tenders.replace_configuration", "tenders.schedule", "tenders.signatory", "tenders.withdraw",
 }  # fmt: skip
 # Forms no page of these worlds shows (a link from a mail, a state the worlds do not
 # reach): posted with unknown fields only, which must still answer without a 500.

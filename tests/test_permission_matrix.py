@@ -134,6 +134,11 @@ CASES = [
     Case("tenders.replace_configuration", "POST", "published", only(OFFICER_POST)),
     Case("tenders.schedule", "GET", "concept", only(OFFICER)),
     Case("tenders.schedule", "POST", "concept", only(OFFICER_POST)),
+    # Moving the dates of a published tender (tender.tenders.schedule); an empty form is
+    # shown again.
+    Case("schedule.change", "GET", "published", only(OFFICER)),
+    Case("schedule.change", "POST", "published", only(OFFICER)),
+    Case("schedule.change", "GET", "missing tender", only({"inkoper": 404})),
     Case("tenders.signatory", "GET", "published", only(OFFICER)),
     Case("tenders.signatory", "POST", "published", only(OFFICER)),  # empty form: shown again
     Case("tenders.publish", "POST", "concept", only(OFFICER_POST)),

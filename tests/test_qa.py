@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tender import clock, notifications, timefmt
+from tender import clock, notifications
 from tender.accounts.models import Role, User
 from tender.audit import AuditEvent
 from tender.documents.service import documents_dir
@@ -71,11 +71,6 @@ def outbox_files(app: Flask) -> list[Path]:
     return sorted(folder.glob("*.eml")) if folder.is_dir() else []
 
 
-def local_form_values(moment: datetime) -> tuple[str, str]:
-    local = timefmt.to_local(moment)
-    return local.strftime("%Y-%m-%d"), local.strftime("%H:%M")
-
-
 def pdf_text(content: bytes) -> str:
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     return re.sub(r"\s+", " ", text)
@@ -117,30 +112,15 @@ def test_question_is_asked_answered_published_and_read_anonymously(
     confirmation = page(officer, f"/aanbestedingen/{tender.id}/vragen/publiceren")
     assert QUESTION in confirmation and ANSWER in confirmation
 
-    old_deadline = tender.submission_deadline
-    assert old_deadline is not None and tender.planned_opening is not None
-    new_deadline = old_deadline + timedelta(days=7)
-    new_opening = new_deadline + timedelta(hours=2)
-    deadline_day, deadline_time = local_form_values(new_deadline)
-    opening_day, opening_time = local_form_values(new_opening)
-    form = {
-        "new_submission_deadline_date": deadline_day,
-        "new_submission_deadline_time": deadline_time,
-    }
-    refused = officer.post(f"/aanbestedingen/{tender.id}/vragen/publiceren", data=form)
-    assert "Vul een nieuwe geplande opening in" in refused.get_data(as_text=True)
-    assert session.scalar(select(QaRound)) is None
-    form |= {"new_planned_opening_date": opening_day, "new_planned_opening_time": opening_time}
-    response = officer.post(f"/aanbestedingen/{tender.id}/vragen/publiceren", data=form)
+    deadline = tender.submission_deadline
+    response = officer.post(f"/aanbestedingen/{tender.id}/vragen/publiceren", data={})
     assert response.status_code == 302
 
     session.refresh(tender)
-    assert tender.submission_deadline == new_deadline
-    assert tender.planned_opening == new_opening
+    assert tender.submission_deadline == deadline  # answers never move a date
     qa_round = session.scalars(select(QaRound)).one()
     assert qa_round.number == 1
-    assert qa_round.previous_submission_deadline == old_deadline
-    assert qa_round.new_submission_deadline == new_deadline
+    assert qa_round.new_submission_deadline is None
 
     # Another provider reads question and answer, and nothing about who asked.
     nota = page(other, f"/aanbestedingen/{tender.id}/nota-van-inlichtingen")
@@ -154,7 +134,7 @@ def test_question_is_asked_answered_published_and_read_anonymously(
         assert identifying not in nota
     assert page(asker, f"/aanbestedingen/{tender.id}/vragen").count("nota van inlichtingen 1") == 1
 
-    # The PDF: the same bytes for everyone, with question, answer and the new deadline.
+    # The PDF: the same bytes for everyone, with question and answer.
     pdf_url = f"/aanbestedingen/{tender.id}/nota-van-inlichtingen/1.pdf"
     download = other.get(pdf_url)
     assert download.status_code == 200
@@ -166,17 +146,9 @@ def test_question_is_asked_answered_published_and_read_anonymously(
     assert asker.get(pdf_url).data == download.data
     text = pdf_text(download.data)
     assert QUESTION in text and ANSWER in text
-    assert timefmt.format_datetime(new_deadline) in text
     assert organisation_a.name not in text
 
-    # Moving the deadline is in the audit trail, old and new.
-    moved = session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "tender.deadline_moved")
-    ).one()
-    assert moved.actor_id == people.officer.id
-    assert moved.details["inschrijven_tot_oud"] == old_deadline.isoformat()
-    assert moved.details["inschrijven_tot_nieuw"] == new_deadline.isoformat()
-    # ... and the audit trail does not name the asker either.
+    # The audit trail does not name the asker either.
     asked = session.scalars(select(AuditEvent).where(AuditEvent.action == "question.ask")).one()
     assert asked.actor_id is None and people.provider_a.email not in asked.actor_label
 
@@ -191,7 +163,6 @@ def test_question_is_asked_answered_published_and_read_anonymously(
     assert all(tender.reference in message["Subject"] for message in messages)
     body = messages[0].get_body(preferencelist=("plain",)).get_content()
     assert f"/aanbestedingen/{tender.id}/nota-van-inlichtingen" in body
-    assert timefmt.format_datetime(new_deadline) in body
 
 
 def test_question_accepted_one_second_before_the_deadline_refused_at_it(
@@ -294,48 +265,6 @@ def _answered(session: Session, tender: Tender, people: People, now: datetime) -
     qa.answer_question(session, question=question, answer=ANSWER, actor=people.officer, now=now)
     session.commit()
     return question
-
-
-@pytest.mark.parametrize(
-    ("shift", "message"),
-    [
-        (timedelta(hours=-1), "Moet in de toekomst liggen"),
-        (timedelta(days=5), "Moet na de uiterste datum voor vragen"),  # question deadline: +10
-    ],
-)
-def test_moving_the_deadline_into_the_past_or_before_the_questions_is_refused(
-    app: Flask,
-    session: Session,
-    people: People,
-    tender: Tender,
-    now: datetime,
-    shift: timedelta,
-    message: str,
-) -> None:
-    _answered(session, tender, people, now)
-    before = tender.submission_deadline
-    with pytest.raises(qa.QaError, match=message):
-        qa.publish_round(
-            session,
-            tender=tender,
-            actor=people.officer,
-            now=now,
-            storage_dir=documents_dir(app.instance_path),
-            new_submission_deadline=now + shift,
-        )
-    session.rollback()
-    session.refresh(tender)
-    assert tender.submission_deadline == before
-    assert session.scalar(select(QaRound)) is None
-
-    day, moment = local_form_values(now + shift)
-    response = client_for(app, people.officer).post(
-        f"/aanbestedingen/{tender.id}/vragen/publiceren",
-        data={"new_submission_deadline_date": day, "new_submission_deadline_time": moment},
-    )
-    html = response.get_data(as_text=True)
-    assert message in html and 'aria-invalid="true"' in html
-    assert session.scalar(select(QaRound)) is None
 
 
 def test_rounds_are_numbered_and_publishing_without_moving_keeps_the_dates(

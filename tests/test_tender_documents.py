@@ -36,6 +36,7 @@ from tender.documents import framework_contract, leidraad
 from tender.documents.models import Document
 from tender.documents.service import documents_dir, read_document
 from tender.qa import service as qa
+from tender.tenders import schedule as schedule_changes
 from tender.tenders.models import Tender
 from tender.timefmt import format_datetime, format_eur
 
@@ -268,28 +269,28 @@ def test_a_concept_tender_has_no_tender_documents(
     assert _documents(session, tender) == {}
 
 
-def test_nota_that_moves_dates_adds_a_planning_annex_and_states_the_new_deadline(
+def test_schedule_change_adds_a_planning_annex_and_its_nota_states_the_new_deadline(
     app: Flask, session: Session, now: datetime
 ) -> None:
     tender = _published(app, session, now, LEKSTROOM)
     officer = make_user(session, Role.PROCUREMENT_OFFICER, now=now)
     provider = make_user(session, Role.PROVIDER, now=now)
-    question = ask_question(session, tender, asker=provider, now=now)
-    qa.answer_question(session, question=question, answer="Ja.", actor=officer, now=now)
     old_deadline, old_opening = tender.submission_deadline, tender.planned_opening
     assert old_deadline is not None and old_opening is not None
     later = now + timedelta(days=1)
     new_deadline = old_deadline + timedelta(days=7)
     new_opening = old_opening + timedelta(days=7)
-    qa_round = qa.publish_round(
+    change = schedule_changes.change_schedule(
         session,
         tender=tender,
         actor=officer,
         now=later,
         storage_dir=documents_dir(app.instance_path),
-        new_submission_deadline=new_deadline,
-        new_planned_opening=new_opening,
+        reason="Meer tijd voor de inschrijvers.",
+        submission_deadline=new_deadline,
+        planned_opening=new_opening,
     )
+    qa_round = change.qa_round
     session.commit()
 
     planning = _documents(session, tender)["planning"]
@@ -314,7 +315,7 @@ def test_nota_that_moves_dates_adds_a_planning_annex_and_states_the_new_deadline
         f"{format_datetime(new_deadline)}." in nota
     )
     moved = session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "tender.deadline_moved")
+        select(AuditEvent).where(AuditEvent.action == "tender.schedule_changed")
     ).one()
     assert moved.details["planning_sha256"] == planning.sha256
 

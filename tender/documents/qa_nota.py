@@ -47,6 +47,47 @@ class QaNotaData:
     items: tuple[QaNotaItem, ...]
     previous_submission_deadline: datetime | None
     new_submission_deadline: datetime | None
+    # A schedule change published with this nota (tender.tenders.schedule), if any.
+    schedule_change: ScheduleNotice | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleNotice:
+    """The dates after a schedule change, the earlier ones, and why they moved."""
+
+    reason: str
+    question_deadline: datetime
+    submission_deadline: datetime
+    planned_opening: datetime
+    previous_question_deadline: datetime
+    previous_submission_deadline: datetime
+    previous_planned_opening: datetime
+
+
+def _schedule(notice: ScheduleNotice) -> list[Flowable]:
+    rows = (
+        ("Uiterste datum voor vragen", notice.previous_question_deadline, notice.question_deadline),
+        (
+            "Uiterste inschrijfdatum",
+            notice.previous_submission_deadline,
+            notice.submission_deadline,
+        ),
+        ("Opening van de inschrijvingen", notice.previous_planned_opening, notice.planned_opening),
+    )
+    lines = []
+    for label, previous, new in rows:
+        when = format_datetime(new).replace(" ", NO_BREAK_SPACE)
+        if previous == new:
+            lines.append(f"{label}: {when} (ongewijzigd)")
+        else:
+            before = format_datetime(previous).replace(" ", NO_BREAK_SPACE)
+            lines.append(f"{label}: {when} (was {before})")
+    return [
+        *section_heading("Wijziging van de planning"),
+        Paragraph("De planning van de aanbesteding is gewijzigd. De nieuwe data zijn:", BODY),
+        *(Paragraph(escape(line), BODY) for line in lines),
+        *user_paragraphs(notice.reason, label="Reden van de wijziging"),
+    ]
 
 
 def deadline_notice(previous: datetime | None, new: datetime | None) -> str | None:
@@ -87,19 +128,25 @@ def build_qa_nota(data: QaNotaData) -> bytes:
     notice = deadline_notice(data.previous_submission_deadline, data.new_submission_deadline)
     if notice is not None:
         story.append(Paragraph(escape(notice), NOTICE))
+    contents = (
+        "Deze nota maakt een wijziging van de planning bekend."
+        if data.schedule_change is not None and not data.items
+        else "Deze nota bevat de vragen die aanbieders over de aanbesteding hebben gesteld, "
+        "met de antwoorden van de aanbestedende dienst. De vragen zijn geanonimiseerd."
+    )
     story.append(
         Paragraph(
-            "Deze nota bevat de vragen die aanbieders over de aanbesteding hebben gesteld, "
-            "met de antwoorden van de aanbestedende dienst. De vragen zijn geanonimiseerd. "
-            "De nota maakt onderdeel uit van de aanbestedingsdocumenten en is voor alle "
-            "aanbieders gelijk.",
+            f"{contents} De nota maakt onderdeel uit van de aanbestedingsdocumenten en is "
+            "voor alle aanbieders gelijk.",
             BODY,
         )
     )
+    if data.schedule_change is not None:
+        story.extend(_schedule(data.schedule_change))
     if data.items:
         for item in data.items:
             story.extend(_item(item))
-    else:
+    elif data.schedule_change is None:
         story.append(Paragraph("In deze ronde zijn geen vragen gesteld.", BODY))
     story.append(
         Paragraph(

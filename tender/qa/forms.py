@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, SelectField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
-from tender.forms import DutchForm, MomentsForm
+from tender.forms import DutchForm
 from tender.qa.service import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS
 
 REQUIRED = "Dit veld is verplicht."
@@ -49,14 +49,5 @@ class AnswerForm(DutchForm):
     )
 
 
-class PublishRoundForm(MomentsForm):
-    new_submission_deadline_date = DateField(
-        "Nieuwe uiterste inschrijfdatum", validators=[Optional()], format="%Y-%m-%d"
-    )
-    new_submission_deadline_time = TimeField("Tijd", validators=[Optional()])
-    new_planned_opening_date = DateField(
-        "Nieuwe geplande opening", validators=[Optional()], format="%Y-%m-%d"
-    )
-    new_planned_opening_time = TimeField("Tijd", validators=[Optional()])
-
-    MOMENTS = ("new_submission_deadline", "new_planned_opening")
+class PublishRoundForm(DutchForm):
+    """Publishing answers moves no date: that is ``tender.tenders.schedule``'s own action."""

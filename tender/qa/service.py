@@ -2,8 +2,8 @@
 
 Providers ask until the question deadline; the inkoper drafts answers and
 publishes them as a numbered round, anonymised, to every provider at the same
-moment. A round may move the submission deadline (and the planned opening);
-that is the only way the dates of a published tender change.
+moment. Publishing answers never moves a date: the dates of a published tender
+move only through ``tender.tenders.schedule``, which publishes its own nota.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from tender.documents.qa_nota import QaNotaData, QaNotaItem, build_qa_nota
 from tender.documents.service import QA_NOTA, store_document
 from tender.errors import DomainError
 from tender.qa.models import QaRound, Question
-from tender.tenders import dates, publication
 from tender.tenders.models import Tender, TenderState
-from tender.timefmt import format_datetime, format_datetime_seconds
+from tender.timefmt import format_datetime_seconds
 
 MAX_QUESTION_CHARS = 5000
 MAX_ANSWER_CHARS = 10000
@@ -189,60 +188,6 @@ def pending_questions(session: Session, tender: Tender) -> list[Question]:
     )
 
 
-def deadline_move_problems(
-    tender: Tender,
-    *,
-    new_submission_deadline: datetime | None,
-    new_planned_opening: datetime | None,
-    now: datetime,
-) -> dict[str, str]:
-    """Field name -> Dutch message for every problem with moving the dates in a round."""
-    problems: dict[str, str] = {}
-    in_future = f"Moet in de toekomst liggen (nu is het {format_datetime(now)})."
-    deadline = new_submission_deadline or tender.submission_deadline
-    if new_submission_deadline is not None:
-        if new_submission_deadline <= now:
-            problems["new_submission_deadline"] = in_future
-        elif tender.question_deadline and new_submission_deadline <= tender.question_deadline:
-            problems["new_submission_deadline"] = (
-                "Moet na de uiterste datum voor vragen "
-                f"({format_datetime(tender.question_deadline)}) liggen."
-            )
-        elif new_submission_deadline == tender.submission_deadline:
-            problems["new_submission_deadline"] = (
-                "Is gelijk aan de huidige uiterste inschrijfdatum; laat de velden leeg "
-                "als de datum niet verandert."
-            )
-        elif tender.contract_terms is not None and (
-            # The earliest decision after the new deadline must still leave its standstill
-            # before the contract start, as at publication.
-            standstill := dates.standstill_problems(
-                tender.contract_terms.start_date,
-                dates.earliest_sent_on(new_submission_deadline),
-                tender.standstill_days,
-            )
-        ):
-            problems["new_submission_deadline"] = " ".join(standstill)
-    if new_planned_opening is not None:
-        if new_planned_opening <= now:
-            problems["new_planned_opening"] = in_future
-        elif deadline is not None and new_planned_opening < deadline:
-            problems["new_planned_opening"] = (
-                f"Mag niet vóór de uiterste inschrijfdatum ({format_datetime(deadline)}) liggen."
-            )
-    elif (
-        new_submission_deadline is not None
-        and tender.planned_opening is not None
-        and new_submission_deadline > tender.planned_opening
-    ):
-        problems["new_planned_opening"] = (
-            "De nieuwe uiterste inschrijfdatum ligt na de geplande opening "
-            f"({format_datetime(tender.planned_opening)}). Vul een nieuwe geplande opening "
-            "in, op of na de nieuwe uiterste inschrijfdatum."
-        )
-    return problems
-
-
 def nota_filename(tender: Tender, number: int) -> str:
     reference = re.sub(r"[^A-Za-z0-9-]+", "-", tender.reference).strip("-") or "aanbesteding"
     return f"nota-van-inlichtingen-{reference}-{number}.pdf"
@@ -272,10 +217,6 @@ def nota_data(qa_round: QaRound) -> QaNotaData:
     )
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
 def publish_round(
     session: Session,
     *,
@@ -283,13 +224,11 @@ def publish_round(
     actor: User,
     now: datetime,
     storage_dir: Path,
-    new_submission_deadline: datetime | None = None,
-    new_planned_opening: datetime | None = None,
 ) -> QaRound:
     """Publish every answered, unpublished question as the next nota van inlichtingen.
 
     The PDF is generated once and stored, so that every provider downloads the
-    same document. Moving the dates is recorded on the round and in the audit trail.
+    same document.
     """
     # One publication at a time per tender (PostgreSQL; SQLite locks the whole file).
     session.execute(select(Tender.id).where(Tender.id == tender.id).with_for_update()).all()
@@ -308,15 +247,6 @@ def publish_round(
             "Er zijn geen beantwoorde vragen die nog niet zijn gepubliceerd. "
             "Beantwoord eerst ten minste één vraag."
         )
-    problems = deadline_move_problems(
-        tender,
-        new_submission_deadline=new_submission_deadline,
-        new_planned_opening=new_planned_opening,
-        now=now,
-    )
-    if problems:
-        raise QaError(" ".join(problems.values()))
-
     number = (
         session.scalar(select(func.max(QaRound.number)).where(QaRound.tender_id == tender.id)) or 0
     ) + 1
@@ -325,18 +255,9 @@ def publish_round(
         number=number,
         published_at=now,
         published_by_id=actor.id,
-        previous_submission_deadline=tender.submission_deadline
-        if new_submission_deadline
-        else None,
-        new_submission_deadline=new_submission_deadline,
     )
     session.add(qa_round)
     qa_round.questions = questions
-    old_deadline, old_opening = tender.submission_deadline, tender.planned_opening
-    if new_submission_deadline is not None:
-        tender.submission_deadline = new_submission_deadline
-    if new_planned_opening is not None:
-        tender.planned_opening = new_planned_opening
     session.flush()
 
     filename = nota_filename(tender, number)
@@ -353,36 +274,6 @@ def publish_round(
     qa_round.document = document
     session.flush()
 
-    if new_submission_deadline is not None or new_planned_opening is not None:
-        assert old_deadline is not None and old_opening is not None
-        planning = publication.store_planning_annex(
-            session,
-            tender=tender,
-            round_number=number,
-            previous_submission_deadline=old_deadline,
-            previous_planned_opening=old_opening,
-            storage_dir=storage_dir,
-            actor=actor,
-            now=now,
-        )
-        audit.record(
-            session,
-            actor=actor,
-            action="tender.deadline_moved" if new_submission_deadline else "tender.opening_moved",
-            object_type="tender",
-            object_id=tender.id,
-            tender_id=tender.id,
-            now=now,
-            details={
-                "nota": number,
-                "inschrijven_tot_oud": _iso(old_deadline),
-                "inschrijven_tot_nieuw": _iso(tender.submission_deadline),
-                "opening_oud": _iso(old_opening),
-                "opening_nieuw": _iso(tender.planned_opening),
-                "planning": planning.filename,
-                "planning_sha256": planning.sha256,
-            },
-        )
     audit.record(
         session,
         actor=actor,
@@ -430,15 +321,6 @@ def round_notification(tender: Tender, qa_round: QaRound, *, nota_url: str) -> t
         f"nota van inlichtingen {qa_round.number} gepubliceerd, met de antwoorden op "
         f"{count} {'vraag' if count == 1 else 'vragen'}.",
     ]
-    previous, new = qa_round.previous_submission_deadline, qa_round.new_submission_deadline
-    if previous is not None and new is not None:
-        lines += [
-            "",
-            f"De uiterste inschrijfdatum is gewijzigd van {format_datetime(previous)} "
-            f"naar {format_datetime(new)}.",
-        ]
-        if tender.planned_opening is not None:
-            lines += [f"De geplande opening is {format_datetime(tender.planned_opening)}."]
     lines += [
         "",
         "U leest de nota (en downloadt de pdf) na inloggen op:",

@@ -242,33 +242,26 @@ def publish(tender_id: int):  # type: ignore[no-untyped-def]
     session = db_session()
     form = PublishRoundForm()
     if form.validate_on_submit():
-        moments = {moment: form.moment(moment) for moment in PublishRoundForm.MOMENTS}
-        now = clock.now()
-        problems = service.deadline_move_problems(tender, **moments, now=now)
-        for field, message in problems.items():
-            getattr(form, f"{field}_date").errors = [message]
-        if not problems:
-            try:
-                qa_round = service.publish_round(
-                    session,
-                    tender=tender,
-                    actor=current_user,
-                    now=now,
-                    storage_dir=documents_dir(current_app.instance_path),
-                    **moments,
-                )
-            except DomainError as error:
-                session.rollback()
-                flash(str(error), "error")
-            else:
-                session.commit()
-                flash(
-                    f"Nota van inlichtingen {qa_round.number} is gepubliceerd en voor alle "
-                    "aanbieders zichtbaar.",
-                    "success",
-                )
-                _notify_providers(tender, qa_round)
-                return redirect(url_for("qa.nota", tender_id=tender.id))
+        try:
+            qa_round = service.publish_round(
+                session,
+                tender=tender,
+                actor=current_user,
+                now=clock.now(),
+                storage_dir=documents_dir(current_app.instance_path),
+            )
+        except DomainError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(
+                f"Nota van inlichtingen {qa_round.number} is gepubliceerd en voor alle "
+                "aanbieders zichtbaar.",
+                "success",
+            )
+            _notify_providers(tender, qa_round)
+            return redirect(url_for("qa.nota", tender_id=tender.id))
     pending = service.pending_questions(session, tender)
     unanswered = session.scalars(
         select(Question.id).where(Question.tender_id == tender.id, Question.answer.is_(None))

@@ -34,6 +34,7 @@ from tender.downloads import download
 from tender.errors import DomainError
 from tender.permissions import Permission, bids_sealed, can
 from tender.tenders import publication, service
+from tender.tenders import schedule as schedule_changes
 from tender.tenders.forms import (
     MAX_CRITERIA_BYTES,
     AuditFilterForm,
@@ -140,6 +141,8 @@ def show(tender_id: int):  # type: ignore[no-untyped-def]
         if can(current_user, Permission.BID_COUNT)
         else None,
         tender_documents=publication.tender_documents(db_session(), tender),
+        schedule_changes=schedule_changes.schedule_changes(db_session(), tender),
+        schedule_change_allowed=schedule_changes.change_allowed(tender, now),
     )
 
 

@@ -1,31 +1,23 @@
-"""The Q&A round: a provider asks, the inkoper answers and publishes (moving the deadline),
-another provider reads the anonymised nota and downloads it. Every page is scanned by axe."""
+"""The Q&A round: a provider asks, the inkoper answers and publishes, another provider
+reads the anonymised nota and downloads it. Every page is scanned by axe. (Moving the
+dates is its own action: test_schedule_journey.)"""
 
 from __future__ import annotations
 
 import io
 import re
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tender import clock, timefmt
-
 if TYPE_CHECKING:
     from tests.browser.conftest import DemoData, LogIn
 
 QUESTION = "Mag de begeleiding in Lopik deels door een vrijwilligersorganisatie worden gegeven?"
 ANSWER = "Nee, de begeleiding wordt gegeven door beroepskrachten; vrijwilligers mogen ondersteunen."
-
-
-def _fill_moment(page: Page, legend: str, day: str, moment: str) -> None:
-    group = page.get_by_role("group", name=legend)
-    group.get_by_label(re.compile("^Nieuwe")).fill(day)
-    group.get_by_label("Tijd").fill(moment)
 
 
 def test_question_answered_published_and_read_by_another_provider(
@@ -55,7 +47,7 @@ def test_question_answered_published_and_read_by_another_provider(
     expect(own.get_by_role("row").filter(has_text=QUESTION)).to_contain_text("In behandeling")
     log_out()
 
-    # The inkoper answers without seeing who asked, then publishes and moves the deadline.
+    # The inkoper answers without seeing who asked, then publishes.
     log_in(*demo.login("inkoper"))
     page.get_by_role("link", name=demo.reference).click()
     check_a11y()
@@ -74,21 +66,9 @@ def test_question_answered_published_and_read_by_another_provider(
     check_a11y()
     expect(page.get_by_text(ANSWER)).to_be_visible()
 
-    later = timefmt.to_local(clock.now()).date() + timedelta(days=35)
-    _fill_moment(page, "Nieuwe uiterste inschrijfdatum", str(later), "12:00")
-    page.get_by_role("button", name="Nota van inlichtingen publiceren").click()
-    check_a11y()
-    # The new deadline falls after the planned opening: a new opening is needed.
-    expect(page.get_by_text(re.compile("Vul een nieuwe geplande opening in"))).to_be_visible()
-    expect(
-        page.get_by_role("group", name="Nieuwe uiterste inschrijfdatum").get_by_label("Tijd")
-    ).to_have_value("12:00")
-    _fill_moment(page, "Nieuwe geplande opening", str(later), "14:00")
     page.get_by_role("button", name="Nota van inlichtingen publiceren").click()
     check_a11y()
     expect(page.get_by_role("status")).to_contain_text("Nota van inlichtingen 1 is gepubliceerd")
-    new_deadline = f"{later:%d-%m-%Y} 12:00"
-    expect(page.get_by_text(re.compile(f"gewijzigd van .* naar {new_deadline}"))).to_be_visible()
 
     # Without an SMTP server the messages wait in the outbox.
     page.get_by_role("link", name=demo.reference).click()
@@ -124,5 +104,5 @@ def test_question_answered_published_and_read_by_another_provider(
     text = re.sub(
         r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
     )
-    assert QUESTION in text and ANSWER in text and new_deadline in text
+    assert QUESTION in text and ANSWER in text
     assert "Zorg aan de Lek" not in text
