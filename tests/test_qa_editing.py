@@ -295,6 +295,9 @@ def test_own_question_with_answer_is_published_and_audited(
     with pytest.raises(qa.QaError, match="eigen vraag"):
         qa.reveal_asker(session, question=question, actor=people.officer, now=now)
     session.rollback()
+    reveal = officer.post(f"{base(tender)}/vragen/{question.id}/aanbieder-tonen")
+    assert reveal.status_code == 302
+    assert events(session, "question.reveal_asker") == []
 
     publish(officer, tender)
     provider = client_for(app, people.provider_a)

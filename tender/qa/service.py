@@ -246,6 +246,12 @@ def _check_editable(question: Question) -> None:
         )
 
 
+def _lock_tender(session: Session, tender_id: int) -> None:
+    """Take the lock ``publish_round`` takes, so that an edit or merge never interleaves
+    with a publication (PostgreSQL; SQLite locks the whole file)."""
+    session.execute(select(Tender.id).where(Tender.id == tender_id).with_for_update()).all()
+
+
 def _lock(session: Session, question: Question) -> None:
     session.execute(select(Question.id).where(Question.id == question.id).with_for_update()).all()
     session.refresh(question)
@@ -288,6 +294,7 @@ def edit_question(
     The provider's wording stays in ``asked_text``; the audit trail records the old
     and the new wording of every edit, and every change of topic or order.
     """
+    _lock_tender(session, question.tender_id)
     _lock(session, question)
     _check_editable(question)
     text = _clean_text(text, what="de vraag", limit=MAX_QUESTION_CHARS)
@@ -341,6 +348,7 @@ def merge_questions(
     The duplicates keep their own rows (and draft answers), marked as merged; each
     asker later reads under which number its question was answered.
     """
+    _lock_tender(session, tender.id)
     for question in sorted([into, *duplicates], key=lambda q: q.id):
         _lock(session, question)
     duplicates = [q for q in duplicates if q.id != into.id]

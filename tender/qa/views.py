@@ -178,9 +178,14 @@ def reveal_asker(tender_id: int, question_id: int):  # type: ignore[no-untyped-d
     tender = load_tender(tender_id, Permission.QA_MANAGE)
     question = _load_question(tender, question_id)
     session = db_session()
-    organisation = service.reveal_asker(
-        session, question=question, actor=current_user, now=clock.now()
-    )
+    try:
+        organisation = service.reveal_asker(
+            session, question=question, actor=current_user, now=clock.now()
+        )
+    except DomainError as error:  # the inkoper's own question: nobody to reveal
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("qa.manage", tender_id=tender.id))
     session.commit()
     return _manage_page(tender, (question.id, organisation))
 
