@@ -102,8 +102,9 @@ EVERY_PHASE = {
     "bids.plan", "bids.remove_partner", "bids.remove_subcontractor", "bids.requirements",
     "bids.subcontractors", "bids.submit", "evaluation.committee_setup", "evaluation.make_chair",
     "evaluation.remove_member", "evaluation.requirement_check", "qa.answer", "qa.questions",
-    "qa.reveal_asker", "schedule.change", "tenders.create", "tenders.publish",
-    "tenders.replace_configuration", "tenders.schedule", "tenders.signatory", "tenders.withdraw",
+    "qa.reveal_asker", "qa.edit_question", "qa.own_question", "schedule.change",
+    "tenders.create", "tenders.publish", "tenders.replace_configuration", "tenders.schedule",
+    "tenders.signatory", "tenders.withdraw",
 }  # fmt: skip
 # Forms no page of these worlds shows (a link from a mail, a state the worlds do not
 # reach): posted with unknown fields only, which must still answer without a 500.
@@ -123,6 +124,7 @@ NOT_SHOWN = {
     "evaluation.start_opening": "een gesloten, nog niet geopende aanbesteding",
     "evaluation.confirm_opening": "een gesloten, nog niet geopende aanbesteding",
     "qa.publish": "een beantwoorde vraag",
+    "qa.merge": "twee ongepubliceerde vragen",
 }
 ROLES = {**ACCOUNTS, "tweede inkoper": "inkoper2@demo.example"}
 EXAMPLES_ALLOWED = 3

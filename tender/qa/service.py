@@ -4,6 +4,12 @@ Providers ask until the question deadline; the inkoper drafts answers and
 publishes them as a numbered round, anonymised, to every provider at the same
 moment. Publishing answers never moves a date: the dates of a published tender
 move only through ``tender.tenders.schedule``, which publishes its own nota.
+
+Before publication the inkoper may edit a question's wording (the provider's own
+wording stays in ``asked_text`` and in the audit trail, and is never shown to other
+providers), merge duplicates into one question, add questions of its own, and give
+each question a topic (section) and an order. The published numbering follows
+topic and order only (``publication_order``), never the asking order or the asker.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from tender.timefmt import format_datetime_seconds
 MAX_QUESTION_CHARS = 5000
 MAX_ANSWER_CHARS = 10000
 MAX_SECTION_CHARS = 200  # the column's length
+MAX_POSITION = 9999
 
 GENERAL = "Algemeen"
 PROCEDURE = "Planning en procedure"
@@ -99,6 +106,7 @@ def ask_question(
         asked_by_id=actor.id,
         section=section,
         text=text,
+        asked_text=text,
         asked_at=now,
     )
     session.add(question)
@@ -128,6 +136,10 @@ def answer_question(
         raise QaError(
             "Deze vraag is al gepubliceerd in een nota van inlichtingen; "
             "het antwoord kan niet meer worden gewijzigd."
+        )
+    if question.merged_into_id is not None:
+        raise QaError(
+            f"Deze vraag is samengevoegd met vraag {question.merged_into_id}; beantwoord die vraag."
         )
     if question.tender.state != TenderState.PUBLISHED:
         raise QaError(
@@ -160,6 +172,8 @@ def reveal_asker(
     session: Session, *, question: Question, actor: User, now: datetime
 ) -> Organisation:
     """The organisation that asked ``question``; every reveal is written to the audit trail."""
+    if question.organisation is None:
+        raise QaError("Dit is een eigen vraag van de aanbestedende dienst.")
     audit.record(
         session,
         actor=actor,
@@ -180,12 +194,244 @@ def pending_questions(session: Session, tender: Tender) -> list[Question]:
             .where(
                 Question.tender_id == tender.id,
                 Question.qa_round_id.is_(None),
+                Question.merged_into_id.is_(None),
                 Question.answer.is_not(None),
             )
             .order_by(Question.id)
             .execution_options(populate_existing=True)
         )
     )
+
+
+def publication_order(tender: Tender, questions: list[Question]) -> list[Question]:
+    """``questions`` in published order: by topic (in the order of the tender's
+    sections; any other section after them, no section last), then by the inkoper's
+    order, then by wording. Neither the asking order nor the asker plays a part."""
+    sections = section_choices(tender)
+
+    def key(question: Question) -> tuple[int, str, int, int, str]:
+        section = question.section.strip()
+        if section in sections:
+            rank = sections.index(section)
+        elif section:
+            rank = len(sections)
+        else:
+            rank = len(sections) + 1
+        position = question.position
+        return (
+            rank,
+            section.casefold(),
+            0 if position is not None else 1,
+            position or 0,
+            question.text.casefold(),
+        )
+
+    return sorted(questions, key=key)
+
+
+def _check_editable(question: Question) -> None:
+    if question.qa_round_id is not None:
+        raise QaError(
+            "Deze vraag is al gepubliceerd in een nota van inlichtingen en kan niet meer "
+            "worden gewijzigd."
+        )
+    if question.merged_into_id is not None:
+        raise QaError(
+            f"Deze vraag is samengevoegd met vraag {question.merged_into_id}; wijzig die vraag."
+        )
+    if question.tender.state != TenderState.PUBLISHED:
+        raise QaError(
+            "Vragen kunnen alleen worden gewijzigd zolang de aanbesteding gepubliceerd is."
+        )
+
+
+def _lock_tender(session: Session, tender_id: int) -> None:
+    """Take the lock ``publish_round`` takes, so that an edit or merge never interleaves
+    with a publication (PostgreSQL; SQLite locks the whole file)."""
+    session.execute(select(Tender.id).where(Tender.id == tender_id).with_for_update()).all()
+
+
+def _lock(session: Session, question: Question) -> None:
+    session.execute(select(Question.id).where(Question.id == question.id).with_for_update()).all()
+    session.refresh(question)
+
+
+def _clean_text(text: str, *, what: str, limit: int) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise QaError(f"Vul {what} in.")
+    if len(text) > limit:
+        raise QaError(f"{what.capitalize()} is {len(text)} tekens lang; het maximum is {limit}.")
+    return text
+
+
+def _clean_section(tender: Tender, section: str) -> str:
+    section = (section or "").strip()
+    if section and section not in section_choices(tender):
+        raise QaError("Kies een onderdeel uit de lijst, of geen onderdeel.")
+    return section
+
+
+def _clean_position(position: int | None) -> int | None:
+    if position is not None and not 1 <= position <= MAX_POSITION:
+        raise QaError(f"De volgorde is een geheel getal van 1 tot en met {MAX_POSITION}.")
+    return position
+
+
+def edit_question(
+    session: Session,
+    *,
+    question: Question,
+    text: str,
+    section: str,
+    position: int | None,
+    actor: User,
+    now: datetime,
+) -> None:
+    """Change the wording, topic and order of an unpublished question.
+
+    The provider's wording stays in ``asked_text``; the audit trail records the old
+    and the new wording of every edit, and every change of topic or order.
+    """
+    _lock_tender(session, question.tender_id)
+    _lock(session, question)
+    _check_editable(question)
+    text = _clean_text(text, what="de vraag", limit=MAX_QUESTION_CHARS)
+    section = _clean_section(question.tender, section)
+    position = _clean_position(position)
+    old_text, old_section, old_position = question.text, question.section, question.position
+    question.text = text
+    question.section = section
+    question.position = position
+    session.flush()
+    if text != old_text:
+        audit.record(
+            session,
+            actor=actor,
+            action="question.edit",
+            object_type="question",
+            object_id=question.id,
+            tender_id=question.tender_id,
+            now=now,
+            details={"oud": old_text, "nieuw": text},
+        )
+    if (section, position) != (old_section, old_position):
+        audit.record(
+            session,
+            actor=actor,
+            action="question.reorder",
+            object_type="question",
+            object_id=question.id,
+            tender_id=question.tender_id,
+            now=now,
+            details={
+                "onderdeel_oud": old_section,
+                "onderdeel_nieuw": section,
+                "volgorde_oud": old_position,
+                "volgorde_nieuw": position,
+            },
+        )
+
+
+def merge_questions(
+    session: Session,
+    *,
+    tender: Tender,
+    into: Question,
+    duplicates: list[Question],
+    actor: User,
+    now: datetime,
+) -> None:
+    """Merge ``duplicates`` into ``into``: one published question with one answer.
+
+    The duplicates keep their own rows (and draft answers), marked as merged; each
+    asker later reads under which number its question was answered.
+    """
+    _lock_tender(session, tender.id)
+    for question in sorted([into, *duplicates], key=lambda q: q.id):
+        _lock(session, question)
+    duplicates = [q for q in duplicates if q.id != into.id]
+    if not duplicates:
+        raise QaError("Kies ten minste één andere vraag om samen te voegen.")
+    for question in [into, *duplicates]:
+        if question.tender_id != tender.id:
+            raise QaError("Deze vraag hoort niet bij deze aanbesteding.")
+        _check_editable(question)
+    merged_ids = [q.id for q in duplicates]
+    for duplicate in duplicates:
+        duplicate.merged_into_id = into.id
+    # Questions merged earlier into a duplicate follow it, so a merge is never two deep.
+    for earlier in session.scalars(
+        select(Question).where(Question.merged_into_id.in_(merged_ids))
+    ).all():
+        earlier.merged_into_id = into.id
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="question.merge",
+        object_type="question",
+        object_id=into.id,
+        tender_id=tender.id,
+        now=now,
+        details={"in": into.id, "samengevoegd": merged_ids},
+    )
+
+
+def add_own_question(
+    session: Session,
+    *,
+    tender: Tender,
+    section: str,
+    position: int | None,
+    text: str,
+    answer: str,
+    actor: User,
+    now: datetime,
+) -> Question:
+    """A question the inkoper raises itself, with its answer, for the next nota."""
+    if tender.state != TenderState.PUBLISHED:
+        raise QaError(
+            "Eigen vragen kunnen alleen worden toegevoegd zolang de aanbesteding gepubliceerd is."
+        )
+    text = _clean_text(text, what="de vraag", limit=MAX_QUESTION_CHARS)
+    answer = _clean_text(answer, what="het antwoord", limit=MAX_ANSWER_CHARS)
+    section = _clean_section(tender, section)
+    position = _clean_position(position)
+    question = Question(
+        tender_id=tender.id,
+        organisation_id=None,
+        asked_by_id=actor.id,
+        section=section,
+        position=position,
+        text=text,
+        asked_text=text,
+        asked_at=now,
+        answer=answer,
+        answered_by_id=actor.id,
+        answered_at=now,
+    )
+    session.add(question)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="question.add_own",
+        object_type="question",
+        object_id=question.id,
+        tender_id=tender.id,
+        now=now,
+        details={"onderdeel": section, "volgorde": position},
+    )
+    return question
+
+
+def published_as(question: Question) -> tuple[QaRound, int] | None:
+    """(round, number) under which ``question`` was answered, also when it was merged."""
+    shown = question.merged_into or question
+    if shown.qa_round is None or shown.published_number is None:
+        return None
+    return shown.qa_round, shown.published_number
 
 
 def nota_filename(tender: Tender, number: int) -> str:
@@ -205,8 +451,9 @@ def nota_data(qa_round: QaRound) -> QaNotaData:
         published_at=qa_round.published_at,
         items=tuple(
             QaNotaItem(
-                number=number,
+                number=question.published_number or number,
                 section=question.section,
+                # The published wording, never the asker's own (asked_text).
                 question=question.text,
                 answer=question.answer or "",
             )
@@ -257,6 +504,9 @@ def publish_round(
         published_by_id=actor.id,
     )
     session.add(qa_round)
+    questions = publication_order(tender, questions)
+    for published_number, question in enumerate(questions, start=1):
+        question.published_number = published_number
     qa_round.questions = questions
     session.flush()
 

@@ -32,7 +32,14 @@ from tender.downloads import download
 from tender.errors import DomainError
 from tender.permissions import Permission
 from tender.qa import service
-from tender.qa.forms import AnswerForm, PublishRoundForm, QuestionForm
+from tender.qa.forms import (
+    AnswerForm,
+    EditQuestionForm,
+    MergeForm,
+    OwnQuestionForm,
+    PublishRoundForm,
+    QuestionForm,
+)
 from tender.qa.models import QaRound, Question
 from tender.tenders.models import Tender
 
@@ -91,9 +98,11 @@ def questions(tender_id: int):  # type: ignore[no-untyped-def]
             select(Question)
             .where(
                 Question.tender_id == tender.id,
+                # Never "IS NULL": that would list the inkoper's own questions.
                 Question.organisation_id == current_user.organisation_id,
+                Question.organisation_id.is_not(None),
             )
-            .options(selectinload(Question.qa_round))
+            .options(selectinload(Question.qa_round), selectinload(Question.merged_into))
             .order_by(Question.id)
         )
         .all()
@@ -103,6 +112,7 @@ def questions(tender_id: int):  # type: ignore[no-untyped-def]
         tender=tender,
         form=form,
         questions=own,
+        published_as=service.published_as,
         questions_open=service.questions_open(tender, now),
     )
 
@@ -138,12 +148,17 @@ def _manage_page(tender: Tender, revealed: tuple[int, Organisation] | None = Non
         )
         .all()
     )
+    open_questions = service.publication_order(
+        tender, [q for q in all_questions if q.qa_round_id is None and q.merged_into_id is None]
+    )
     return render_template(
         "qa/manage.html",
         tender=tender,
-        questions=all_questions,
+        open_questions=open_questions,
+        merged=[q for q in all_questions if q.merged_into_id is not None],
+        published=[q for q in all_questions if q.qa_round_id is not None],
         revealed=revealed,
-        pending=sum(1 for q in all_questions if q.answer is not None and q.qa_round_id is None),
+        pending=sum(1 for q in open_questions if q.answer is not None),
     )
 
 
@@ -163,9 +178,14 @@ def reveal_asker(tender_id: int, question_id: int):  # type: ignore[no-untyped-d
     tender = load_tender(tender_id, Permission.QA_MANAGE)
     question = _load_question(tender, question_id)
     session = db_session()
-    organisation = service.reveal_asker(
-        session, question=question, actor=current_user, now=clock.now()
-    )
+    try:
+        organisation = service.reveal_asker(
+            session, question=question, actor=current_user, now=clock.now()
+        )
+    except DomainError as error:  # the inkoper's own question: nobody to reveal
+        session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("qa.manage", tender_id=tender.id))
     session.commit()
     return _manage_page(tender, (question.id, organisation))
 
@@ -197,6 +217,123 @@ def answer(tender_id: int, question_id: int):  # type: ignore[no-untyped-def]
             flash("Het antwoord is opgeslagen als concept.", "success")
             return redirect(url_for("qa.manage", tender_id=tender.id))
     return render_template("qa/answer.html", tender=tender, question=question, form=form)
+
+
+@bp.route(
+    "/aanbestedingen/<int:tender_id>/vragen/<int:question_id>/bewerken", methods=["GET", "POST"]
+)
+def edit_question(tender_id: int, question_id: int):  # type: ignore[no-untyped-def]
+    """Edit the wording (e.g. to anonymise it), topic and order of an unpublished question."""
+    tender = load_tender(tender_id, Permission.QA_MANAGE)
+    question = _load_question(tender, question_id)
+    form = EditQuestionForm()
+    form.set_sections(service.section_choices(tender))
+    if request.method == "GET":
+        form.text.data = question.text
+        form.section.data = question.section
+        form.position.data = question.position
+    if form.validate_on_submit():
+        session = db_session()
+        try:
+            service.edit_question(
+                session,
+                question=question,
+                text=form.text.data,
+                section=form.section.data,
+                position=form.position.data,
+                actor=current_user,
+                now=clock.now(),
+            )
+        except DomainError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(f"Vraag {question.id} is bijgewerkt.", "success")
+            return redirect(url_for("qa.manage", tender_id=tender.id))
+    return render_template("qa/edit.html", tender=tender, question=question, form=form)
+
+
+def _mergeable(tender: Tender) -> list[Question]:
+    return service.publication_order(
+        tender,
+        list(
+            db_session().scalars(
+                select(Question).where(
+                    Question.tender_id == tender.id,
+                    Question.qa_round_id.is_(None),
+                    Question.merged_into_id.is_(None),
+                )
+            )
+        ),
+    )
+
+
+@bp.route("/aanbestedingen/<int:tender_id>/vragen/samenvoegen", methods=["GET", "POST"])
+def merge(tender_id: int):  # type: ignore[no-untyped-def]
+    """Merge duplicate questions into one published question with one answer."""
+    tender = load_tender(tender_id, Permission.QA_MANAGE)
+    candidates = _mergeable(tender)
+    form = MergeForm()
+    form.set_questions([q.id for q in candidates])
+    if form.validate_on_submit():
+        session = db_session()
+        by_id = {q.id: q for q in candidates}
+        try:
+            service.merge_questions(
+                session,
+                tender=tender,
+                into=by_id[form.into.data],
+                duplicates=[by_id[i] for i in form.duplicates.data],
+                actor=current_user,
+                now=clock.now(),
+            )
+        except DomainError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(
+                f"De vragen zijn samengevoegd met vraag {form.into.data}. Beantwoord die vraag; "
+                "wie een samengevoegde vraag stelde, leest na publicatie onder welk nummer "
+                "de vraag is beantwoord.",
+                "success",
+            )
+            return redirect(url_for("qa.manage", tender_id=tender.id))
+    return render_template("qa/merge.html", tender=tender, form=form, candidates=candidates)
+
+
+@bp.route("/aanbestedingen/<int:tender_id>/vragen/eigen-vraag", methods=["GET", "POST"])
+def own_question(tender_id: int):  # type: ignore[no-untyped-def]
+    """A question the inkoper raises itself, with its answer, for the next nota."""
+    tender = load_tender(tender_id, Permission.QA_MANAGE)
+    form = OwnQuestionForm()
+    form.set_sections(service.section_choices(tender))
+    if form.validate_on_submit():
+        session = db_session()
+        try:
+            question = service.add_own_question(
+                session,
+                tender=tender,
+                section=form.section.data,
+                position=form.position.data,
+                text=form.text.data,
+                answer=form.answer.data,
+                actor=current_user,
+                now=clock.now(),
+            )
+        except DomainError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            session.commit()
+            flash(
+                f"Eigen vraag {question.id} is toegevoegd; hij gaat mee in de volgende nota "
+                "van inlichtingen.",
+                "success",
+            )
+            return redirect(url_for("qa.manage", tender_id=tender.id))
+    return render_template("qa/own_question.html", tender=tender, form=form)
 
 
 def _notify_providers(tender: Tender, qa_round: QaRound) -> None:
@@ -264,13 +401,18 @@ def publish(tender_id: int):  # type: ignore[no-untyped-def]
             return redirect(url_for("qa.nota", tender_id=tender.id))
     pending = service.pending_questions(session, tender)
     unanswered = session.scalars(
-        select(Question.id).where(Question.tender_id == tender.id, Question.answer.is_(None))
+        select(Question.id).where(
+            Question.tender_id == tender.id,
+            Question.answer.is_(None),
+            Question.merged_into_id.is_(None),
+        )
     ).all()
     return render_template(
         "qa/publish.html",
         tender=tender,
         form=form,
-        pending=pending,
+        # Numbered as they will be in the nota.
+        pending=service.publication_order(tender, pending),
         unanswered=len(unanswered),
     )
 

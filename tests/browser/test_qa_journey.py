@@ -53,7 +53,9 @@ def test_question_answered_published_and_read_by_another_provider(
     check_a11y()
     page.get_by_role("link", name="Vragen en nota van inlichtingen").click()
     check_a11y()
-    questions = page.get_by_role("table", name="Alle vragen over deze aanbesteding")
+    questions = page.get_by_role(
+        "table", name="Vragen die nog niet zijn gepubliceerd, in de volgorde van de nota"
+    )
     expect(questions).to_contain_text(QUESTION)
     expect(page.get_by_text(asker_organisation)).to_have_count(0)
     questions.get_by_role("link", name=re.compile("^Beantwoorden")).click()
