@@ -37,7 +37,7 @@ from tender.documents.models import Document
 from tender.documents.service import documents_dir, read_document
 from tender.qa import service as qa
 from tender.tenders.models import Tender
-from tender.timefmt import format_datetime, format_eur
+from tender.timefmt import format_datetime, format_eur, format_number
 
 THREE_LOTS = ROOT / "tests" / "criteria" / "files" / "three-lots-ranked.toml"
 
@@ -103,9 +103,8 @@ def test_leidraad_states_the_frozen_configuration(
     for criterion in tender.criteria:
         weight = f"{criterion.weight.normalize():f}".replace(".", ",")
         assert criterion.title in text
-        assert f"weging {weight} minimaal {criterion.minimum} {criterion.max_words} woorden" in (
-            text
-        )
+        words = format_number(criterion.max_words)
+        assert f"weging {weight} minimaal {criterion.minimum} {words} woorden" in text
         assert criterion.question.split("\n")[0].strip()[:40] in text
     assert not re.search(r"weging \d+\.\d", text)
     # Scale from the file, every level.

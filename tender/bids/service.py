@@ -40,7 +40,7 @@ from tender.config import DEFAULTS
 from tender.errors import DomainError
 from tender.evaluation.identity import IdentityMatcher, identity_of
 from tender.tenders.models import Criterion, Lot, Municipality, Requirement, Tender, TenderState
-from tender.timefmt import format_datetime
+from tender.timefmt import count_of, format_datetime, format_number
 
 ORGANISATION_FIELDS = (
     "organisation_name",
@@ -363,8 +363,9 @@ def save_plan(
     words = word_count(text)
     if words > criterion.max_words:
         raise WordLimitExceeded(
-            f"Het plan voor {criterion.code} telt {words} woorden; het maximum is "
-            f"{criterion.max_words}. Kort de tekst met {words - criterion.max_words} woorden in."
+            f"Het plan voor {criterion.code} telt {count_of(words, 'woord', 'woorden')}; het "
+            f"maximum is {format_number(criterion.max_words)}. Kort de tekst met "
+            f"{count_of(words - criterion.max_words, 'woord', 'woorden')} in."
         )
     plan = plan_for(bid, criterion)
     if plan is None:
@@ -463,7 +464,8 @@ def completeness(bid: Bid) -> list[Missing]:
             missing.append(
                 Missing(
                     "plan",
-                    f"Het plan voor {criterion.code} is langer dan {criterion.max_words} woorden.",
+                    f"Het plan voor {criterion.code} is langer dan "
+                    f"{count_of(criterion.max_words, 'woord', 'woorden')}.",
                     criterion.id,
                 )
             )

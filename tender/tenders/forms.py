@@ -15,7 +15,7 @@ from tender.audit_trail import LogFilter
 from tender.bids.uploads import checked_filename
 from tender.errors import DomainError
 from tender.forms import DutchForm, MomentsForm
-from tender.timefmt import local_to_utc
+from tender.timefmt import format_size, local_to_utc
 
 REQUIRED = "Dit veld is verplicht."
 MAX_CRITERIA_BYTES = 1024 * 1024
@@ -40,7 +40,7 @@ def criteria_upload(filename: str | None, raw: bytes) -> tuple[str, str]:
         raise CriteriaUploadRefused(str(error)) from None
     if len(raw) > MAX_CRITERIA_BYTES:
         raise CriteriaUploadRefused(
-            f"Het criteriabestand '{name}' is groter dan {MAX_CRITERIA_BYTES // 1024 // 1024} MB. "
+            f"Het criteriabestand '{name}' is groter dan {format_size(MAX_CRITERIA_BYTES)}. "
             "Een criteriabestand is tekst van enkele tientallen KB; kies het juiste bestand."
         )
     try:
