@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -126,3 +126,27 @@ def format_size(size: int) -> str:
     if size < 1_048_576:
         return f"{format_number(max(round(size / 1024), 1 if size else 0))} KB"
     return f"{format_number(round(Decimal(size) / 1_048_576, 1))} MB"
+
+
+def time_left(until: datetime | None, now: datetime) -> str:
+    """What is left until a deadline: 'nog 3 dagen en 4 uur' while more than a day is
+    left, 'nog 5 uur en 12 minuten' or 'nog 12 minuten' in the last 24 hours.
+
+    Rounded down, so that it never promises more time than there is.
+    """
+    if until is None:
+        return ""
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    left = until - now
+    if left <= timedelta(0):
+        return "de termijn is verstreken"
+    minutes = int(left.total_seconds() // 60)
+    days, hours = minutes // 1440, minutes % 1440 // 60
+    if days:
+        spoken_days = count_of(days, "dag", "dagen")
+        return f"nog {spoken_days} en {hours} uur" if hours else f"nog {spoken_days}"
+    if minutes == 0:
+        return "nog minder dan een minuut"
+    spoken = count_of(minutes % 60, "minuut", "minuten")
+    return f"nog {hours} uur en {spoken}" if hours else f"nog {spoken}"

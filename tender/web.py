@@ -78,6 +78,7 @@ def init_app(app: Flask) -> None:
     from tender.award.draw_views import bp as award_draw_bp
     from tender.award.views import bp as award_bp
     from tender.award.views import provider_bp as award_documents_bp
+    from tender.bids import service as bids_service
     from tender.bids.views import bp as bids_bp
     from tender.evaluation.attachment_views import bp as attachments_bp
     from tender.evaluation.views import committee_bp, officer_bp
@@ -99,6 +100,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["euro"] = timefmt.format_eur
     app.jinja_env.filters["getal"] = timefmt.format_number
     app.jinja_env.filters["aantal"] = timefmt.count_of
+    app.jinja_env.filters["resterend"] = timefmt.time_left
+    app.jinja_env.filters["inschrijvingsstatus"] = bids_service.shown_status
     app.jinja_env.filters["grootte"] = timefmt.format_size
     app.jinja_env.filters["totaal"] = lambda total: scoring.format_total(Decimal(str(total)))
     app.jinja_env.globals.update(can=can, Permission=Permission)

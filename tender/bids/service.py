@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,18 @@ class WordLimitExceeded(BidError):
 def word_count(text: str) -> int:
     """Words as the provider sees them: runs of non-space characters."""
     return len(text.split())
+
+
+def shown_status(bid: Bid, now: datetime) -> str:
+    """The status a person reads: 'concept' until the deadline, 'niet ingediend' for a
+    bid never submitted once the deadline has passed; 'ingediend', 'ingetrokken'."""
+    deadline = bid.tender.submission_deadline
+    if deadline is not None and deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=UTC)
+    passed = deadline is not None and now >= deadline
+    if bid.status == BidStatus.DRAFT and passed:
+        return "niet ingediend"
+    return str(bid.status)
 
 
 def ensure_changes_allowed(tender: Tender, now: datetime) -> None:
