@@ -153,7 +153,7 @@ def test_full_web_submission_and_receipt_pdf(setup, now: datetime) -> None:  # t
     overview = client.get(f"/inschrijvingen/{bid.id}").get_data(as_text=True)
     assert "Alle onderdelen zijn ingevuld." in overview
     clock.set_clock(lambda: now + timedelta(seconds=7))
-    response = client.post(f"/inschrijvingen/{bid.id}/indienen")
+    response = client.post(f"/inschrijvingen/{bid.id}/indienen", data={"understood": "y"})
     assert response.headers["Location"].endswith(f"/inschrijvingen/{bid.id}/ontvangstbevestiging/1")
     db.expire_all()
     bid = db.get(Bid, bid.id)

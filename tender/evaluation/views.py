@@ -56,7 +56,7 @@ from tender.evaluation.forms import (
     posted_answers,
 )
 from tender.evaluation.models import CommitteeMember, Score
-from tender.forms import TEXT_AREA_MAX, text_problem
+from tender.forms import TEXT_AREA_MAX, ConfirmForm, text_problem
 from tender.permissions import (
     CommitteeContext,
     MembershipContext,
@@ -125,7 +125,10 @@ def start_opening(tender_id: int) -> WerkzeugResponse:
 def confirm_opening(tender_id: int) -> WerkzeugResponse:
     tender = load_tender(tender_id, Permission.OPENING_MANAGE)
     session = db_session()
-    if EmptyForm().validate_on_submit():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(form.refusal(), "error")
+    else:
         try:
             service.confirm_opening(
                 session,

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from tender.audit_trail import LogFilter
 from tender.bids.uploads import checked_filename
 from tender.errors import DomainError
-from tender.forms import DutchForm, MomentsForm
+from tender.forms import ConfirmForm, DutchForm, MomentsForm
 from tender.timefmt import format_size, local_to_utc
 
 REQUIRED = "Dit veld is verplicht."
@@ -97,7 +97,7 @@ class ScheduleForm(MomentsForm):
     MOMENTS = ("question_deadline", "submission_deadline", "planned_opening")
 
 
-class WithdrawForm(DutchForm):
+class WithdrawForm(ConfirmForm):
     reason = TextAreaField(
         "Reden van intrekking",
         description="Deze reden wordt vastgelegd in het logboek.",
