@@ -21,6 +21,7 @@ from tender.db import db_session
 from tender.errors import DomainError
 from tender.tenders import service as tenders
 from tender.tenders.models import Tender
+from tender.timefmt import count_of
 
 db_cli = AppGroup("db", help="Database: schema aanmaken en bijwerken.")
 criteria_cli = AppGroup("criteria", help="Criteriabestanden controleren.")
@@ -58,12 +59,13 @@ def criteria_check(file: Path) -> None:
     try:
         spec = load_criteria(file)
     except CriteriaError as error:
-        click.echo(f"{file}: {len(error.errors)} fout(en):", err=True)
+        click.echo(f"{file}: {count_of(len(error.errors), 'fout', 'fouten')}:", err=True)
         for message in error.numbered():
             click.echo(f"  - {message}", err=True)
         sys.exit(1)
     click.echo(
-        f"{file}: in orde ({spec.tender.reference}: {len(spec.lots)} perce(e)l(en), "
+        f"{file}: in orde ({spec.tender.reference}: "
+        f"{count_of(len(spec.lots), 'perceel', 'percelen')}, "
         f"{len(spec.criteria)} gunningscriteria, {len(spec.requirements)} eisen)."
     )
     if spec.contract.clauses is not None:
@@ -135,7 +137,8 @@ def tender_verify(reference: str) -> None:
     session.commit()
     if not check.ok:
         click.echo(
-            f"{reference}: {len(check.problems)} afwijking(en) van de ontvangstbewijzen "
+            f"{reference}: {count_of(len(check.problems), 'afwijking', 'afwijkingen')} "
+            "van de ontvangstbewijzen "
             "(vastgelegd in het logboek):",
             err=True,
         )

@@ -33,6 +33,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from tender.timefmt import count_of
+
 
 @dataclass(frozen=True)
 class LotGrid:
@@ -241,7 +243,7 @@ class Gap:
             )
         return (
             f"Perceel {self.lot}, {self.municipality_name}, {self.target_group_name}: "
-            f"{self.count} van minimaal {self.minimum} aanbieder(s)"
+            f"{self.count} van minimaal {count_of(self.minimum, 'aanbieder', 'aanbieders')}"
         )
 
 
@@ -450,7 +452,8 @@ def to_text(report: CoverageReport, reference: str) -> str:
     for lot in report.lots:
         lines += [
             "",
-            f"Perceel {lot.code}: {lot.name} (minimaal {lot.minimum} aanbieder(s) per gemeente "
+            f"Perceel {lot.code}: {lot.name} "
+            f"(minimaal {count_of(lot.minimum, 'aanbieder', 'aanbieders')} per gemeente "
             "en doelgroep)",
             "",
             *_grid_lines(lot),

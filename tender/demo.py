@@ -644,7 +644,8 @@ def describe(result: DemoResult) -> str:
     """The text the demo command prints."""
     lines = [
         f"Demo klaar: aanbesteding {result.tender.reference} ({result.tender.state}), "
-        f"{result.bids} demo-inschrijving(en); alle gegevens zijn gemarkeerd als demo.",
+        f"{timefmt.count_of(result.bids, 'demo-inschrijving', 'demo-inschrijvingen')}; "
+        "alle gegevens zijn gemarkeerd als demo.",
         "",
         "Inloggegevens (wachtwoorden zijn bij elke demo-run nieuw):",
     ]

@@ -11,8 +11,15 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField
-from wtforms.fields import DecimalField, FloatField, IntegerField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms.fields import (
+    BooleanField,
+    DecimalField,
+    FloatField,
+    IntegerField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length
 
 from tender.timefmt import local_to_utc, wall_clock_problem
 
@@ -131,3 +138,20 @@ class MomentsForm(DutchForm):
         if day is None or time is None:
             return None
         return local_to_utc(day, time)
+
+
+NOT_UNDERSTOOD = (
+    "Vink eerst aan dat u begrijpt wat deze stap tot gevolg heeft. Er is niets gewijzigd."
+)
+
+
+class ConfirmForm(DutchForm):
+    """The button of an irreversible step (publish, submit, withdraw, open, send): the
+    box 'Ik begrijp dat ...', naming the consequence, must be ticked. Checked by the
+    server, so it works without JavaScript; the macro ``understood`` renders the box."""
+
+    understood = BooleanField(validators=[DataRequired(NOT_UNDERSTOOD)])
+
+    def refusal(self) -> str:
+        """Why the step was not taken, in Dutch (for a flash message)."""
+        return " ".join(message for errors in self.errors.values() for message in errors)

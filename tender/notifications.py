@@ -21,6 +21,8 @@ from email.utils import format_datetime, make_msgid, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from tender.timefmt import count_of
+
 OUTBOX = "outbox"
 SMTP_TIMEOUT_SECONDS = 30
 # A message for its recipient's eyes only (an activation link): the outbox pages
@@ -36,7 +38,7 @@ class MailNotSent(Exception):
     """The SMTP server refused or failed; the unsent messages are in the outbox."""
 
     def __init__(self, unsent: int, cause: Exception) -> None:
-        super().__init__(f"{unsent} bericht(en) niet verzonden: {cause}")
+        super().__init__(f"{count_of(unsent, 'bericht', 'berichten')} niet verzonden: {cause}")
         self.unsent = unsent
         self.cause = cause
 

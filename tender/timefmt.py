@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from babel.numbers import format_decimal
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -96,15 +98,55 @@ def wall_clock_problem(day: date, clock_time: time) -> str | None:
 
 def format_eur(amount) -> str:  # type: ignore[no-untyped-def]
     """'€ 1.234.567,89' in Dutch notation."""
-    text = f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    text = format_decimal(Decimal(str(amount)), format="#,##0.00", locale="nl_NL")
     return f"€ {text}"
 
 
 def format_number(value) -> str:  # type: ignore[no-untyped-def]
-    """A weight, minimum or score in Dutch notation, without trailing zeros ('40', '12,5')."""
+    """A count, weight, minimum or score in Dutch notation, without trailing zeros
+    ('40', '12,5', '1.234'); '' for no value. The one number format of the app."""
     if value is None:
         return ""
     number = Decimal(str(value)).normalize()
     if number == number.to_integral_value():
         number = number.quantize(Decimal(1))
-    return f"{number:,f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return format_decimal(number, locale="nl_NL", decimal_quantization=False)
+
+
+def count_of(count: int, singular: str, plural: str) -> str:
+    """'1 woord', '3 woorden', '1.200 woorden': a count with the noun in the right form.
+
+    Dutch has one singular (exactly 1) and one plural form (0 and 2 or more).
+    """
+    return f"{format_number(count)} {singular if count == 1 else plural}"
+
+
+def format_size(size: int) -> str:
+    """A file size as people read it: '10 MB', '2,5 MB', '340 KB' (below 1 MB)."""
+    if size < 1_048_576:
+        return f"{format_number(max(round(size / 1024), 1 if size else 0))} KB"
+    return f"{format_number(round(Decimal(size) / 1_048_576, 1))} MB"
+
+
+def time_left(until: datetime | None, now: datetime) -> str:
+    """What is left until a deadline: 'nog 3 dagen en 4 uur' while more than a day is
+    left, 'nog 5 uur en 12 minuten' or 'nog 12 minuten' in the last 24 hours.
+
+    Rounded down, so that it never promises more time than there is.
+    """
+    if until is None:
+        return ""
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    left = until - now
+    if left <= timedelta(0):
+        return "de termijn is verstreken"
+    minutes = int(left.total_seconds() // 60)
+    days, hours = minutes // 1440, minutes % 1440 // 60
+    if days:
+        spoken_days = count_of(days, "dag", "dagen")
+        return f"nog {spoken_days} en {hours} uur" if hours else f"nog {spoken_days}"
+    if minutes == 0:
+        return "nog minder dan een minuut"
+    spoken = count_of(minutes % 60, "minuut", "minuten")
+    return f"nog {hours} uur en {spoken}" if hours else f"nog {spoken}"

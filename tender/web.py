@@ -78,6 +78,7 @@ def init_app(app: Flask) -> None:
     from tender.award.draw_views import bp as award_draw_bp
     from tender.award.views import bp as award_bp
     from tender.award.views import provider_bp as award_documents_bp
+    from tender.bids import service as bids_service
     from tender.bids.views import bp as bids_bp
     from tender.evaluation.attachment_views import bp as attachments_bp
     from tender.evaluation.views import committee_bp, officer_bp
@@ -99,6 +100,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datum"] = timefmt.format_date
     app.jinja_env.filters["euro"] = timefmt.format_eur
     app.jinja_env.filters["getal"] = timefmt.format_number
+    app.jinja_env.filters["aantal"] = timefmt.count_of
+    app.jinja_env.filters["resterend"] = timefmt.time_left
+    app.jinja_env.filters["inschrijvingsstatus"] = bids_service.shown_status
+    app.jinja_env.filters["grootte"] = timefmt.format_size
     app.jinja_env.filters["totaal"] = lambda total: scoring.format_total(Decimal(str(total)))
     app.jinja_env.globals.update(can=can, Permission=Permission)
     app.jinja_env.trim_blocks = True
@@ -153,7 +158,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
         return render_template(
-            "errors/413.html", limit_mb=app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
+            "errors/413.html", limit=timefmt.format_size(int(app.config["MAX_UPLOAD_BYTES"]))
         ), 413
 
     # A stored file that is missing or changed: Dutch page and audit event (not 500).

@@ -16,6 +16,7 @@ from tender import clock
 from tender.accounts.models import Role
 from tender.bids.models import Attachment, Bid
 from tender.bids.uploads import uploads_dir
+from tender.timefmt import format_number
 
 
 @pytest.fixture
@@ -50,7 +51,8 @@ def test_word_limit_enforced_server_side_and_text_kept(setup) -> None:  # type: 
     response = _post_plan(setup["client"], _plan_url(setup), text)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert f"het maximum is {criterion.max_words}" in html
+    assert f"het maximum is {format_number(criterion.max_words)}" in html
+    assert "Kort de tekst met 1 woord in." in html  # not "1 woorden"
     assert text in html  # nothing typed is lost
     setup["db"].expire_all()
     assert setup["db"].get(Bid, setup["bid_id"]).plans == []
@@ -151,7 +153,7 @@ def test_full_web_submission_and_receipt_pdf(setup, now: datetime) -> None:  # t
     overview = client.get(f"/inschrijvingen/{bid.id}").get_data(as_text=True)
     assert "Alle onderdelen zijn ingevuld." in overview
     clock.set_clock(lambda: now + timedelta(seconds=7))
-    response = client.post(f"/inschrijvingen/{bid.id}/indienen")
+    response = client.post(f"/inschrijvingen/{bid.id}/indienen", data={"understood": "y"})
     assert response.headers["Location"].endswith(f"/inschrijvingen/{bid.id}/ontvangstbevestiging/1")
     db.expire_all()
     bid = db.get(Bid, bid.id)

@@ -13,6 +13,7 @@ from tender.accounts.models import Role
 from tender.bids import service as bids
 from tender.bids.models import BidStatus
 from tender.tenders.models import TenderState
+from tender.timefmt import format_number
 
 
 @pytest.fixture
@@ -168,7 +169,8 @@ def test_word_limit_enforced_by_the_service(session, tender, provider, now) -> N
     bids.save_plan(
         session, bid=bid, criterion=criterion, text=exact, attachment=None, actor=provider, now=now
     )
-    with pytest.raises(bids.WordLimitExceeded, match=f"het maximum is {criterion.max_words}"):
+    maximum = format_number(criterion.max_words)
+    with pytest.raises(bids.WordLimitExceeded, match=f"het maximum is {maximum}"):
         bids.save_plan(
             session,
             bid=bid,

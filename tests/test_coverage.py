@@ -90,7 +90,7 @@ def test_a_cell_below_the_minimum_is_a_gap() -> None:
     assert (cell_gaps[0].count, cell_gaps[0].minimum) == (1, 2)
     assert (
         cell_gaps[0].text
-        == "Perceel IB, Lopik, Licht verstandelijke beperking: 1 van minimaal 2 aanbieder(s)"
+        == "Perceel IB, Lopik, Licht verstandelijke beperking: 1 van minimaal 2 aanbieders"
     )
 
 

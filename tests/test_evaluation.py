@@ -380,7 +380,7 @@ def test_exports_contain_every_score(opened, app: Flask) -> None:  # type: ignor
     consensus = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert consensus[1][4] == "8" and consensus[1][5].startswith("'=HYPERLINK")
     workbook = load_workbook(io.BytesIO(client.get(f"{base}/xlsx").data))
-    assert workbook.sheetnames == ["Individuele scores", "Consensusscores"]
+    assert workbook.sheetnames == ["Uitslag per perceel", "Individuele scores", "Consensusscores"]
     assert workbook["Individuele scores"].max_row == 1 + 3 * len(tender.criteria)
     assert workbook["Consensusscores"]["E2"].value == 8
 

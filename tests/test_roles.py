@@ -228,7 +228,9 @@ def test_opening_refused_when_one_officer_made_the_other_inkoper(
     session.commit()
     clock.set_clock(lambda: after)
     response = _client(app, first).post(
-        f"/aanbestedingen/{tender.id}/opening/bevestigen", follow_redirects=True
+        f"/aanbestedingen/{tender.id}/opening/bevestigen",
+        data={"understood": "y"},
+        follow_redirects=True,
     )
     assert "telt niet als tweede paar ogen" in response.get_data(as_text=True)
     session.expire_all()

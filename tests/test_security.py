@@ -239,7 +239,8 @@ def test_csrf_refused_without_a_valid_token(
         r'name="csrf_token"[^>]*value="([^"]+)"', client.get(withdraw).get_data(as_text=True)
     )
     assert own is not None
-    response = client.post(withdraw, data={**reason, "csrf_token": own.group(1)})
+    own_token = {"csrf_token": own.group(1), "understood": "y"}
+    response = client.post(withdraw, data={**reason, **own_token})
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Tender, tender_id).state == TenderState.WITHDRAWN

@@ -38,7 +38,7 @@ from tender.documents.service import documents_dir, read_document
 from tender.qa import service as qa
 from tender.tenders import schedule as schedule_changes
 from tender.tenders.models import Tender
-from tender.timefmt import format_datetime, format_eur
+from tender.timefmt import format_datetime, format_eur, format_number
 
 THREE_LOTS = ROOT / "tests" / "criteria" / "files" / "three-lots-ranked.toml"
 
@@ -104,9 +104,8 @@ def test_leidraad_states_the_frozen_configuration(
     for criterion in tender.criteria:
         weight = f"{criterion.weight.normalize():f}".replace(".", ",")
         assert criterion.title in text
-        assert f"weging {weight} minimaal {criterion.minimum} {criterion.max_words} woorden" in (
-            text
-        )
+        words = format_number(criterion.max_words)
+        assert f"weging {weight} minimaal {criterion.minimum} {words} woorden" in text
         assert criterion.question.split("\n")[0].strip()[:40] in text
     assert not re.search(r"weging \d+\.\d", text)
     # Scale from the file, every level.

@@ -16,6 +16,8 @@ from tender.accounts.models import Role
 from tender.audit import AuditEvent
 from tender.tenders.models import Tender, TenderState
 
+UNDERSTOOD = {"understood": "y"}  # the box "Ik begrijp dat ..." of an irreversible step
+
 
 @pytest.fixture
 def officer_client(client: FlaskClient, session: Session, now: datetime) -> FlaskClient:
@@ -125,11 +127,15 @@ def test_publish_through_the_web_and_then_frozen(
 ) -> None:
     tender = make_tender(session, now=now)
     session.commit()
-    refused = officer_client.post(f"/aanbestedingen/{tender.id}/publiceren", follow_redirects=True)
+    refused = officer_client.post(
+        f"/aanbestedingen/{tender.id}/publiceren", data=UNDERSTOOD, follow_redirects=True
+    )
     assert "Publiceren kan nog niet." in refused.get_data(as_text=True)
     schedule(session, tender, now=now)
     session.commit()
-    done = officer_client.post(f"/aanbestedingen/{tender.id}/publiceren", follow_redirects=True)
+    done = officer_client.post(
+        f"/aanbestedingen/{tender.id}/publiceren", data=UNDERSTOOD, follow_redirects=True
+    )
     assert "is gepubliceerd" in done.get_data(as_text=True)
     session.refresh(tender)
     assert tender.state == TenderState.PUBLISHED
@@ -140,7 +146,9 @@ def test_publish_through_the_web_and_then_frozen(
         follow_redirects=True,
     )
     assert "alleen worden vervangen zolang" in replace.get_data(as_text=True)
-    again = officer_client.post(f"/aanbestedingen/{tender.id}/publiceren", follow_redirects=True)
+    again = officer_client.post(
+        f"/aanbestedingen/{tender.id}/publiceren", data=UNDERSTOOD, follow_redirects=True
+    )
     assert "kan niet naar status" in again.get_data(as_text=True)
 
 
@@ -187,7 +195,8 @@ def test_withdraw_needs_a_reason_and_is_audited(
     empty = officer_client.post(f"/aanbestedingen/{tender.id}/intrekken", data={"reason": ""})
     assert "Dit veld is verplicht." in empty.get_data(as_text=True)
     done = officer_client.post(
-        f"/aanbestedingen/{tender.id}/intrekken", data={"reason": "Onvoldoende budget"}
+        f"/aanbestedingen/{tender.id}/intrekken",
+        data={"reason": "Onvoldoende budget", **UNDERSTOOD},
     )
     assert done.status_code == 302
     session.refresh(tender)

@@ -34,6 +34,7 @@ from tender.bids import service as bids
 from tender.bids import uploads
 from tender.bids.models import Attachment, Bid
 from tender.tenders.forms import CriteriaUploadRefused, criteria_upload
+from tender.timefmt import format_size
 
 # -- crafted PDFs -----------------------------------------------------------------------------
 
@@ -439,7 +440,7 @@ def test_the_bid_quota_counts_every_upload_and_says_what_is_used_and_left(
     refused = _post_plan(draft, content, "derde.pdf")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 200
-    used, limit, left = (uploads.megabytes(n) for n in (2 * size, 2 * size + size // 2, size // 2))
+    used, limit, left = (format_size(n) for n in (2 * size, 2 * size + size // 2, size // 2))
     assert f"{used} van {limit} is al gebruikt" in html
     assert f"er is nog {left} over" in html
     assert "vervangen bestanden tellen mee" in html

@@ -254,7 +254,9 @@ def test_the_opening_view_keeps_the_record_of_the_failed_check(
     client = app.test_client()
     login(client, closed.officers[1])
     response = client.post(
-        f"/aanbestedingen/{closed.tender.id}/opening/bevestigen", follow_redirects=True
+        f"/aanbestedingen/{closed.tender.id}/opening/bevestigen",
+        data={"understood": "y"},
+        follow_redirects=True,
     )
     page = response.get_data(as_text=True)
     assert "De opening is gestopt" in page

@@ -56,8 +56,14 @@ class SendForm(DutchForm):
     letters = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
     standstill = HiddenField(validators=[InputRequired()])
     confirm = BooleanField(
-        "Ik heb de brieven bekeken en verzend ze nu",
-        validators=[DataRequired("Bevestig dat de brieven verzonden mogen worden.")],
+        "Ik begrijp dat alle inschrijvers de brieven nu ontvangen, dat de opschortende "
+        "termijn dan begint en dat verzenden niet terug te draaien is",
+        validators=[
+            DataRequired(
+                "Vink eerst aan dat u begrijpt wat verzenden tot gevolg heeft. "
+                "Er is niets verzonden."
+            )
+        ],
     )
 
 

@@ -33,7 +33,7 @@ from tender.evaluation.models import CommitteeMember, ConsensusScore, Score
 from tender.qa.models import QaRound
 from tender.tenders import lifecycle
 from tender.tenders.models import Tender, TenderState
-from tender.timefmt import to_local
+from tender.timefmt import count_of, to_local
 
 DECIDABLE_STATES = (TenderState.OPENED, TenderState.EVALUATED)
 
@@ -411,7 +411,8 @@ def decision_problems(session: Session, tender: Tender, data: TenderOutcome) -> 
         problems.append(f"Een gunningsbeslissing kan niet in status '{tender.state}'.")
     if data.outcome.pending:
         problems.append(
-            f"{len(data.outcome.pending)} inschrijving(en) hebben nog geen volledige consensus."
+            count_of(len(data.outcome.pending), "inschrijving heeft", "inschrijvingen hebben")
+            + " nog geen volledige consensus."
         )
     for lot, bid_ids in data.outcome.unresolved_ties.items():
         codes = ", ".join(data.bid(b).blind_code for b in bid_ids)
@@ -424,7 +425,8 @@ def decision_problems(session: Session, tender: Tender, data: TenderOutcome) -> 
     gaps = undecided_gaps(session, tender, data) if not problems else []
     if gaps:
         problems.append(
-            f"Leg eerst een besluit vast voor {len(gaps)} tekort(en) in het dekkend aanbod."
+            f"Leg eerst een besluit vast voor {count_of(len(gaps), 'tekort', 'tekorten')} "
+            "in het dekkend aanbod."
         )
     return problems
 

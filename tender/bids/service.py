@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ from tender.config import DEFAULTS
 from tender.errors import DomainError
 from tender.evaluation.identity import IdentityMatcher, identity_of
 from tender.tenders.models import Criterion, Lot, Municipality, Requirement, Tender, TenderState
-from tender.timefmt import format_datetime
+from tender.timefmt import count_of, format_datetime, format_number
 
 ORGANISATION_FIELDS = (
     "organisation_name",
@@ -80,6 +80,18 @@ class WordLimitExceeded(BidError):
 def word_count(text: str) -> int:
     """Words as the provider sees them: runs of non-space characters."""
     return len(text.split())
+
+
+def shown_status(bid: Bid, now: datetime) -> str:
+    """The status a person reads: 'concept' until the deadline, 'niet ingediend' for a
+    bid never submitted once the deadline has passed; 'ingediend', 'ingetrokken'."""
+    deadline = bid.tender.submission_deadline
+    if deadline is not None and deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=UTC)
+    passed = deadline is not None and now >= deadline
+    if bid.status == BidStatus.DRAFT and passed:
+        return "niet ingediend"
+    return str(bid.status)
 
 
 def ensure_changes_allowed(tender: Tender, now: datetime) -> None:
@@ -363,8 +375,9 @@ def save_plan(
     words = word_count(text)
     if words > criterion.max_words:
         raise WordLimitExceeded(
-            f"Het plan voor {criterion.code} telt {words} woorden; het maximum is "
-            f"{criterion.max_words}. Kort de tekst met {words - criterion.max_words} woorden in."
+            f"Het plan voor {criterion.code} telt {count_of(words, 'woord', 'woorden')}; het "
+            f"maximum is {format_number(criterion.max_words)}. Kort de tekst met "
+            f"{count_of(words - criterion.max_words, 'woord', 'woorden')} in."
         )
     plan = plan_for(bid, criterion)
     if plan is None:
@@ -463,7 +476,8 @@ def completeness(bid: Bid) -> list[Missing]:
             missing.append(
                 Missing(
                     "plan",
-                    f"Het plan voor {criterion.code} is langer dan {criterion.max_words} woorden.",
+                    f"Het plan voor {criterion.code} is langer dan "
+                    f"{count_of(criterion.max_words, 'woord', 'woorden')}.",
                     criterion.id,
                 )
             )

@@ -40,6 +40,7 @@ import pikepdf
 from tender.errors import DomainError
 from tender.stored_files import StoredFile as StoredLocation
 from tender.stored_files import read_verified
+from tender.timefmt import format_size
 
 PDF_MAGIC = b"%PDF-"
 EOF_MARKER = b"%%EOF"
@@ -98,21 +99,13 @@ def checked_filename(filename: str) -> str:
     return name
 
 
-def megabytes(size: int) -> str:
-    """A size as people read it: '2,5 MB', '10 MB', '340 KB' (below 1 MB)."""
-    if size < 1_048_576:
-        return f"{max(round(size / 1024), 1 if size else 0)} KB"
-    shown = f"{size / 1_048_576:.1f}".removesuffix(".0").replace(".", ",")
-    return f"{shown} MB"
-
-
 def check_pdf(filename: str, content: bytes, *, max_bytes: int) -> str:
     """Validate an upload; return the label to store. Dutch refusal otherwise."""
     name = checked_filename(filename)
     if len(content) > max_bytes:
         raise UploadRefused(
-            f"'{name}' is {megabytes(len(content))}; een bijlage mag maximaal "
-            f"{megabytes(max_bytes)} zijn. Verklein het bestand (bijvoorbeeld met "
+            f"'{name}' is {format_size(len(content))}; een bijlage mag maximaal "
+            f"{format_size(max_bytes)} zijn. Verklein het bestand (bijvoorbeeld met "
             "‘Opslaan als PDF’ voor internet of kleinere afbeeldingen) en upload het opnieuw."
         )
     if not content:
@@ -128,10 +121,10 @@ def check_quota(name: str, size: int, *, used: int, limit: int) -> None:
     if used + size > limit:
         left = max(limit - used, 0)
         raise UploadRefused(
-            f"'{name}' ({megabytes(size)}) past niet meer binnen de ruimte voor bijlagen van "
-            f"deze inschrijving: {megabytes(used)} van {megabytes(limit)} is al gebruikt "
+            f"'{name}' ({format_size(size)}) past niet meer binnen de ruimte voor bijlagen van "
+            f"deze inschrijving: {format_size(used)} van {format_size(limit)} is al gebruikt "
             f"(vervangen bestanden tellen mee, ze worden bewaard), er is nog "
-            f"{megabytes(left)} over. Verklein het bestand en upload het opnieuw, of neem "
+            f"{format_size(left)} over. Verklein het bestand en upload het opnieuw, of neem "
             "contact op met de inkoper."
         )
 

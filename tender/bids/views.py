@@ -37,6 +37,7 @@ from tender.documents.pdf import audit_footer
 from tender.documents.receipt import ReceiptData, build_receipt
 from tender.downloads import download
 from tender.errors import DomainError
+from tender.forms import ConfirmForm
 from tender.permissions import Permission
 from tender.tenders.forms import EmptyForm
 from tender.tenders.models import Criterion, Lot, Municipality, Tender
@@ -434,8 +435,10 @@ def plan(bid_id: int, criterion_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/inschrijvingen/<int:bid_id>/indienen", methods=["POST"])
 def submit(bid_id: int) -> WerkzeugResponse:
     bid = load_bid(bid_id, Permission.BID_WRITE)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(form.refusal(), "error")
+        return redirect(url_for("bids.overview", bid_id=bid.id))
     session = db_session()
     try:
         submission = service.submit(session, bid=bid, actor=current_user, now=clock.now())
@@ -451,8 +454,10 @@ def submit(bid_id: int) -> WerkzeugResponse:
 @bp.route("/inschrijvingen/<int:bid_id>/intrekken", methods=["POST"])
 def withdraw(bid_id: int) -> WerkzeugResponse:
     bid = load_bid(bid_id, Permission.BID_WRITE)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(form.refusal(), "error")
+        return redirect(url_for("bids.overview", bid_id=bid.id))
     session = db_session()
     try:
         service.withdraw(session, bid=bid, actor=current_user, now=clock.now())

@@ -63,7 +63,7 @@ from tender.criteria.spec import (
 )
 from tender.tenders import models
 from tender.tenders.dates import MAX_TERM_YEARS, term_problems
-from tender.timefmt import format_date
+from tender.timefmt import count_of, format_date
 
 FORMAT_VERSION = 1
 MIN_STANDSTILL_DAYS = 20  # Aanbestedingswet 2012 art. 2.127: at least 20 calendar days
@@ -475,7 +475,9 @@ class _Reader:
             return []
         if len(value) < at_least:
             self.error(
-                key, f"moet minimaal {at_least} element(en) bevatten (gevonden: {len(value)})"
+                key,
+                f"moet minimaal {count_of(at_least, 'element', 'elementen')} bevatten "
+                f"(gevonden: {len(value)})",
             )
         readers = []
         for index, item in enumerate(value, 1):

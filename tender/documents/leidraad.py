@@ -32,7 +32,7 @@ from tender.documents.pdf import (
     render,
     section_heading,
 )
-from tender.timefmt import format_date, format_datetime, format_eur, format_number
+from tender.timefmt import count_of, format_date, format_datetime, format_eur, format_number
 
 DOCUMENT_TITLE = "Aanbestedingsleidraad"
 PLANNING_TITLE = "Planning (bijlage bij de aanbestedingsleidraad)"
@@ -304,7 +304,7 @@ def _criteria(data: LeidraadData) -> list[Flowable]:
             Paragraph(markup(criterion.title), TABLE_TEXT),
             Paragraph(f"weging {format_number(criterion.weight)}", TABLE_TEXT),
             Paragraph(f"minimaal {criterion.minimum}", TABLE_TEXT),
-            Paragraph(f"{criterion.max_words} woorden", TABLE_TEXT),
+            Paragraph(count_of(criterion.max_words, "woord", "woorden"), TABLE_TEXT),
         ]
         for criterion in data.criteria
     ]

@@ -1,13 +1,28 @@
-"""Score tables for the procurement officer: CSV and XLSX, with motivations."""
+"""Score tables for the procurement officer: CSV and XLSX, with motivations and results.
+
+A row holds typed values: ``datetime`` (UTC) for moments, ``Decimal`` and ``int`` for
+numbers, ``None`` for an empty cell. The CSV writes them as Dutch text (dates in
+Europe/Amsterdam, decimal comma); the XLSX keeps them as real dates and numbers with a
+Dutch number format, so sorting and filtering in a spreadsheet work.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Sequence
+from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+
+from tender import scoring
+from tender.timefmt import format_datetime, format_number, to_local
+
+if TYPE_CHECKING:
+    from tender.award.outcome import TenderOutcome
 
 INDIVIDUAL_HEADER = (
     "Inschrijving",
@@ -31,7 +46,84 @@ CONSENSUS_HEADER = (
     "Versie",
 )
 
-Row = Sequence[str | int]
+Value = str | int | Decimal | datetime | None
+Row = Sequence[Value]
+
+# Excel's own number formats; Excel shows them with the reader's separators.
+DATE_FORMAT = "dd-mm-yyyy hh:mm"
+TOTAL_FORMAT = "0.00"
+_CENT = Decimal("0.01")
+
+OUTCOME_LABELS = {
+    scoring.LotStatus.AWARDED: "gegund",
+    scoring.LotStatus.NOT_AWARDED: "niet gegund",
+    scoring.LotStatus.UNDECIDED: "nog open",
+}
+EXCLUDED = "uitgesloten"
+
+
+def result_header(criteria_codes: Sequence[str]) -> tuple[str, ...]:
+    """The header of the result table: one consensus column per criterion."""
+    return (
+        "Perceel",
+        "Inschrijving",
+        "Organisatie",
+        "KvK",
+        *(f"Consensus {code}" for code in criteria_codes),
+        "Gewogen totaal",
+        "Rang",
+        "Uitkomst",
+        "Redenen",
+    )
+
+
+def result_rows(data: TenderOutcome) -> list[list[Value]]:
+    """One row per bid and lot it bid on, by lot and then rank, unranked bids last.
+
+    Excluded bids (a requirement not met) are in the table with outcome 'uitgesloten'
+    and their reasons; so are bids below a minimum ('niet gegund', with the reason).
+    The weighted total is rounded down to cents, as the letters print it.
+    """
+    codes = [criterion.code for criterion in data.rules.criteria]
+    rows: list[tuple[tuple[str, int, int], list[Value]]] = []
+    for bid in data.bids:
+        result = data.outcome.for_bid(bid.bid_id)
+        evaluation = result.evaluation
+        excluded = any(r.kind == scoring.ReasonKind.REQUIREMENT for r in evaluation.reasons)
+        scores = data.results[bid.bid_id].scores
+        total = (
+            evaluation.total.quantize(_CENT, rounding=ROUND_DOWN)
+            if evaluation.total is not None
+            else None
+        )
+        for decision in result.lots:
+            reasons = [r.text for r in evaluation.reasons]
+            reasons += [r.text for r in decision.reasons if r.text not in reasons]
+            outcome = EXCLUDED if excluded else OUTCOME_LABELS[decision.status]
+            row: list[Value] = [
+                decision.lot,
+                bid.blind_code,
+                bid.organisation.name,
+                bid.organisation.kvk_number,
+                *(scores.get(code) for code in codes),
+                total,
+                decision.rank,
+                outcome,
+                "; ".join(reasons),
+            ]
+            key = (decision.lot, decision.rank or 1_000_000, bid.blind_number or 0)
+            rows.append((key, row))
+    return [row for _, row in sorted(rows, key=lambda item: item[0])]
+
+
+def _csv_text(value: Value) -> str | int:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, Decimal):
+        return format_number(value)
+    return _safe_cell(value)
 
 
 def to_csv(header: Row, rows: Sequence[Row]) -> bytes:
@@ -39,12 +131,20 @@ def to_csv(header: Row, rows: Sequence[Row]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([_csv_text(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def _xlsx_value(value: Value) -> Value:
+    if isinstance(value, datetime):
+        # Excel has no time zones: the wall-clock time in Amsterdam, as the pages show it.
+        return to_local(value).replace(tzinfo=None, microsecond=0)
+    return _safe_cell(value)
+
+
 def to_xlsx(sheets: Sequence[tuple[str, Row, Sequence[Row]]]) -> bytes:
-    """One worksheet per (title, header, rows), header bold and frozen."""
+    """One worksheet per (title, header, rows): header bold and frozen, a filter on
+    every column, real dates and numbers."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, header, rows in sheets:
@@ -53,8 +153,9 @@ def to_xlsx(sheets: Sequence[tuple[str, Row, Sequence[Row]]]) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([_safe_cell(value) for value in row])
+            sheet.append([_xlsx_value(value) for value in row])
         sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
         for column in sheet.columns:
             letter = column[0].column_letter
             sheet.column_dimensions[letter].width = min(
@@ -62,17 +163,17 @@ def to_xlsx(sheets: Sequence[tuple[str, Row, Sequence[Row]]]) -> bytes:
             )
             for cell in column[1:]:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+                if isinstance(cell.value, datetime):
+                    cell.number_format = DATE_FORMAT
+                elif isinstance(cell.value, Decimal):
+                    cell.number_format = TOTAL_FORMAT
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _safe_cell(value: str | int) -> str | int:
+def _safe_cell(value: Value) -> Value:
     """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return value
-
-
-def safe_csv_rows(rows: Sequence[Row]) -> list[list[str | int]]:
-    return [[_safe_cell(value) for value in row] for row in rows]

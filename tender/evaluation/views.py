@@ -33,6 +33,7 @@ from tender.access import (
 )
 from tender.accounts.models import Role, User
 from tender.actions import attempt
+from tender.award.outcome import tender_outcome
 from tender.bids import submitted, uploads
 from tender.bids.models import Bid
 from tender.bids.verification import ReceiptMismatch
@@ -55,7 +56,7 @@ from tender.evaluation.forms import (
     posted_answers,
 )
 from tender.evaluation.models import CommitteeMember, Score
-from tender.forms import TEXT_AREA_MAX, text_problem
+from tender.forms import TEXT_AREA_MAX, ConfirmForm, text_problem
 from tender.permissions import (
     CommitteeContext,
     MembershipContext,
@@ -65,7 +66,6 @@ from tender.permissions import (
 )
 from tender.tenders.forms import EmptyForm
 from tender.tenders.models import Criterion, Tender, TenderState
-from tender.timefmt import format_datetime
 
 officer_bp = Blueprint("evaluation", __name__, url_prefix="/aanbestedingen/<int:tender_id>")
 committee_bp = Blueprint("committee", __name__, url_prefix="/beoordelen/<int:tender_id>")
@@ -125,7 +125,10 @@ def start_opening(tender_id: int) -> WerkzeugResponse:
 def confirm_opening(tender_id: int) -> WerkzeugResponse:
     tender = load_tender(tender_id, Permission.OPENING_MANAGE)
     session = db_session()
-    if EmptyForm().validate_on_submit():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(form.refusal(), "error")
+    else:
         try:
             service.confirm_opening(
                 session,
@@ -452,7 +455,7 @@ def _export_rows(session, tender: Tender) -> tuple[list[list[Any]], list[list[An
             users[s.evaluator_id].name,
             s.score,
             s.motivation,
-            format_datetime(s.updated_at),
+            s.updated_at,
         ]
         for s in session.scalars(
             select(Score)
@@ -470,7 +473,7 @@ def _export_rows(session, tender: Tender) -> tuple[list[list[Any]], list[list[An
             c.score,
             c.motivation,
             users[c.recorded_by_id].name,
-            format_datetime(c.recorded_at),
+            c.recorded_at,
             c.version,
         ]
         for c in service.agreed_consensus(session, tender)
@@ -496,15 +499,20 @@ def _export(tender: Tender, kind: str) -> Response:
     session.commit()
     base = f"scores-{tender.reference}"
     if kind == "individueel":
-        rows = exports.safe_csv_rows(individual)
-        content = exports.to_csv(exports.INDIVIDUAL_HEADER, rows)
+        content = exports.to_csv(exports.INDIVIDUAL_HEADER, individual)
         return download(content, f"{base}-individueel.csv", "text/csv; charset=utf-8")
     if kind == "consensus":
-        rows = exports.safe_csv_rows(consensus)
-        content = exports.to_csv(exports.CONSENSUS_HEADER, rows)
+        content = exports.to_csv(exports.CONSENSUS_HEADER, consensus)
         return download(content, f"{base}-consensus.csv", "text/csv; charset=utf-8")
+    outcome = tender_outcome(session, tender)
+    result_header = exports.result_header([c.code for c in outcome.rules.criteria])
+    results = exports.result_rows(outcome)
+    if kind == "uitslag":
+        content = exports.to_csv(result_header, results)
+        return download(content, f"{base}-uitslag.csv", "text/csv; charset=utf-8")
     content = exports.to_xlsx(
         [
+            ("Uitslag per perceel", result_header, results),
             ("Individuele scores", exports.INDIVIDUAL_HEADER, individual),
             ("Consensusscores", exports.CONSENSUS_HEADER, consensus),
         ]
@@ -513,7 +521,7 @@ def _export(tender: Tender, kind: str) -> Response:
     return download(content, f"{base}.xlsx", mimetype)
 
 
-@officer_bp.route("/export/<any(individueel, consensus, xlsx):kind>")
+@officer_bp.route("/export/<any(individueel, consensus, uitslag, xlsx):kind>")
 def export(tender_id: int, kind: str) -> Response:
     tender = load_tender(tender_id, Permission.SCORES_EXPORT)
     _require_opened(tender)

@@ -42,6 +42,7 @@ from tender.qa.forms import (
 )
 from tender.qa.models import QaRound, Question
 from tender.tenders.models import Tender
+from tender.timefmt import count_of
 
 bp = Blueprint("qa", __name__)
 
@@ -356,7 +357,8 @@ def _notify_providers(tender: Tender, qa_round: QaRound) -> None:
             "notification of nota %s of tender %s failed: %s", qa_round.number, tender.id, error
         )
         flash(
-            f"De e-mail aan {error.unsent} aanbieder(s) kon niet worden verzonden "
+            f"De e-mail aan {count_of(error.unsent, 'aanbieder', 'aanbieders')} "
+            "kon niet worden verzonden "
             f"({error.cause}). De berichten staan in de uitgaande berichten; "
             "laat de beheerder van de server ze opnieuw verzenden.",
             "warning",

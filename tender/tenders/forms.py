@@ -14,8 +14,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from tender.audit_trail import LogFilter
 from tender.bids.uploads import checked_filename
 from tender.errors import DomainError
-from tender.forms import DutchForm, MomentsForm
-from tender.timefmt import local_to_utc
+from tender.forms import ConfirmForm, DutchForm, MomentsForm
+from tender.timefmt import format_size, local_to_utc
 
 REQUIRED = "Dit veld is verplicht."
 MAX_CRITERIA_BYTES = 1024 * 1024
@@ -40,7 +40,7 @@ def criteria_upload(filename: str | None, raw: bytes) -> tuple[str, str]:
         raise CriteriaUploadRefused(str(error)) from None
     if len(raw) > MAX_CRITERIA_BYTES:
         raise CriteriaUploadRefused(
-            f"Het criteriabestand '{name}' is groter dan {MAX_CRITERIA_BYTES // 1024 // 1024} MB. "
+            f"Het criteriabestand '{name}' is groter dan {format_size(MAX_CRITERIA_BYTES)}. "
             "Een criteriabestand is tekst van enkele tientallen KB; kies het juiste bestand."
         )
     try:
@@ -97,7 +97,7 @@ class ScheduleForm(MomentsForm):
     MOMENTS = ("question_deadline", "submission_deadline", "planned_opening")
 
 
-class WithdrawForm(DutchForm):
+class WithdrawForm(ConfirmForm):
     reason = TextAreaField(
         "Reden van intrekking",
         description="Deze reden wordt vastgelegd in het logboek.",

@@ -32,6 +32,7 @@ from tender.documents import service as documents
 from tender.documents.models import Document
 from tender.downloads import download
 from tender.errors import DomainError
+from tender.forms import ConfirmForm
 from tender.permissions import Permission, bids_sealed, can
 from tender.tenders import publication, service
 from tender.tenders import schedule as schedule_changes
@@ -279,7 +280,10 @@ def signatory(tender_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:tender_id>/publiceren", methods=["POST"])
 def publish(tender_id: int):  # type: ignore[no-untyped-def]
     tender = load_tender(tender_id, Permission.TENDER_PUBLISH)
-    if EmptyForm().validate_on_submit():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(form.refusal(), "error")
+    else:
         session = db_session()
         try:
             service.publish(

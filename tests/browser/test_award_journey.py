@@ -230,7 +230,7 @@ def test_inkoper_decides_gaps_and_award_adviesraad_reads_the_report_and_changes_
     # held back until axe has scanned the page, so that the reload cannot cut the scan short.
     held: list[Route] = []
     page.route("**/gunning/voortgang.json", lambda route: held.append(route))
-    page.get_by_label("Ik heb de brieven bekeken en verzend ze nu").check()
+    page.get_by_label("Ik begrijp dat alle inschrijvers de brieven nu ontvangen").check()
     page.get_by_role("button", name=f"{BIDS} brieven verzenden").click()
     check_a11y()
     expect(page.locator(".flashes")).to_contain_text("De brieven worden gemaakt.")

@@ -196,6 +196,7 @@ def test_two_inkopers_open_a_committee_scores_blind_and_the_chair_records_consen
     open_tender()
     page.get_by_role("link", name="Opening", exact=True).click()
     check_a11y()
+    page.get_by_label("Ik begrijp dat de inschrijvingen dan worden geopend").check()
     page.get_by_role("button", name="Opening bevestigen").click()
     check_a11y()
     expect(page.get_by_role("status")).to_contain_text("De inschrijvingen zijn geopend")

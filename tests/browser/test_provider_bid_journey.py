@@ -138,6 +138,7 @@ def test_provider_registers_bids_submits_and_resubmits(
         check_a11y()
 
     expect(page.get_by_text("Alle onderdelen zijn ingevuld.")).to_be_visible()
+    page.get_by_label("Ik begrijp dat deze versie mijn inschrijving is").check()
     page.get_by_role("button", name="Inschrijving indienen").click()
     check_a11y()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ontvangstbevestiging")
@@ -154,6 +155,7 @@ def test_provider_registers_bids_submits_and_resubmits(
     page.get_by_role("button", name="Plan opslaan").click()
     check_a11y()
     expect(page.get_by_text("wijzigingen die nog niet zijn ingediend")).to_be_visible()
+    page.get_by_label("Ik begrijp dat deze versie mijn inschrijving is").check()
     page.get_by_role("button", name="Opnieuw indienen").click()
     check_a11y()
     second_digest = _digest_on_page(page)

@@ -95,6 +95,7 @@ def test_inkoper_sets_up_and_publishes_a_tender_from_an_uploaded_file(
     expect(page.get_by_role("status")).to_have_text("De planning is opgeslagen.")
     expect(page.get_by_text("Nog niet klaar voor publicatie")).to_have_count(0)
 
+    page.get_by_label("Ik begrijp dat alle aanbieders de aanbesteding dan zien").check()
     page.get_by_role("button", name="Publiceren").click()
     check_a11y()
     expect(page.get_by_role("status")).to_contain_text("RV-WMO-2023 is gepubliceerd")
