@@ -185,7 +185,6 @@ def set_member_rights(
     before = member.member_role_label
     member.organisation_admin = organisation_admin
     member.may_submit = may_submit and not organisation_admin
-    member.end_sessions()  # its rights changed: a fresh session shows the new ones
     session.flush()
     _record(
         session,

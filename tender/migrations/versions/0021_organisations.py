@@ -37,7 +37,7 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("kvk_checked_at", tender.db.UTCDateTime(), nullable=True))
         batch_op.create_check_constraint(
-            "kvk_status_known",
+            op.f("ck_organisation_kvk_status_known"),
             "kvk_status IN ('niet gecontroleerd', 'geverifieerd', 'niet geverifieerd')",
         )
     with op.batch_alter_table("user_account") as batch_op:
@@ -48,7 +48,7 @@ def upgrade() -> None:
             sa.Column("may_submit", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
         batch_op.create_check_constraint(
-            "member_rights_need_organisation",
+            op.f("ck_user_account_member_rights_need_organisation"),
             "organisation_id IS NOT NULL OR (NOT organisation_admin AND NOT may_submit)",
         )
     op.execute(
@@ -110,11 +110,13 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_join_request_organisation_id"), table_name="join_request")
     op.drop_table("join_request")
     with op.batch_alter_table("user_account") as batch_op:
-        batch_op.drop_constraint("member_rights_need_organisation", type_="check")
+        batch_op.drop_constraint(
+            op.f("ck_user_account_member_rights_need_organisation"), type_="check"
+        )
         batch_op.drop_column("may_submit")
         batch_op.drop_column("organisation_admin")
     with op.batch_alter_table("organisation") as batch_op:
-        batch_op.drop_constraint("kvk_status_known", type_="check")
+        batch_op.drop_constraint(op.f("ck_organisation_kvk_status_known"), type_="check")
         batch_op.drop_column("kvk_checked_at")
         batch_op.drop_column("kvk_note")
         batch_op.drop_column("kvk_status")
