@@ -52,6 +52,13 @@ DEFAULTS: dict[str, Any] = {
     # PAdES signatures on the final award documents (tender.documents.signing).
     "SIGNING_PKCS12": None,
     "SIGNING_PASSWORD": None,
+    # KvK numbers checked in the Handelsregister (tender.accounts.kvk): the KvK API
+    # endpoint (e.g. https://api.kvk.nl/api/v1/basisprofielen) and its key. Without a
+    # URL nothing is checked. KVK_VERIFIER: an object with verify() instead (tests).
+    "KVK_API_URL": None,
+    "KVK_API_KEY": None,
+    "KVK_API_TIMEOUT": 5.0,
+    "KVK_VERIFIER": None,
 }
 
 ENVIRONMENT_KEYS = (
@@ -67,6 +74,8 @@ ENVIRONMENT_KEYS = (
     "SIGNING_PASSWORD",
     "RATELIMIT_STORAGE_URI",
     "PROXY_COUNT",
+    "KVK_API_URL",
+    "KVK_API_KEY",
 )
 
 

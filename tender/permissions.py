@@ -20,7 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from tender.accounts.models import Role, User
+from tender.accounts.models import Organisation, Role, User
 from tender.bids.models import Bid
 from tender.evaluation import service as evaluation
 from tender.evaluation.models import CommitteeMember
@@ -41,6 +41,10 @@ class Permission(StrEnum):
     EVALUATOR_PORTAL = "evaluator:portal"
     BID_START = "bid:start"
     BID_WRITE = "bid:write"
+    # Submit and withdraw the organisation's bid: its beheerder, or members it allows.
+    BID_SUBMIT = "bid:submit"
+    # The organisation's own log of its bid: who of its members did what, when.
+    BID_LOG_READ = "bid:log"
     BID_READ = "bid:read"
     BID_COUNT = "bid:count"
     QUESTION_ASK = "question:ask"
@@ -69,6 +73,10 @@ class Permission(StrEnum):
     ROLE_CONFIRM = "role:confirm"
     # The events of staff accounts and roles: who made whom what, and when.
     ACCOUNT_LOG_READ = "account_log:read"
+    # A provider organisation's page (members, rights, invitations, join requests)...
+    ORGANISATION_READ = "organisation:read"
+    # ... and managing it: its beheerder only.
+    ORGANISATION_MANAGE = "organisation:manage"
 
 
 ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
@@ -118,10 +126,14 @@ ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.TENDER_READ,
             Permission.BID_START,
             Permission.BID_WRITE,
+            Permission.BID_SUBMIT,
+            Permission.BID_LOG_READ,
             Permission.BID_READ,
             Permission.QUESTION_ASK,
             Permission.QA_READ,
             Permission.AWARD_LETTER_READ,
+            Permission.ORGANISATION_READ,
+            Permission.ORGANISATION_MANAGE,
         }
     ),
     Role.EVALUATOR: frozenset(
@@ -177,6 +189,19 @@ def _award_report_read(user: User, tender: Tender, now: datetime | None) -> bool
 
 def _own_bid(user: User, bid: Bid, now: datetime | None) -> bool:
     return user.role == Role.PROVIDER and bid.organisation_id == user.organisation_id
+
+
+def _bid_submit(user: User, bid: Bid, now: datetime | None) -> bool:
+    """Submitting and withdrawing bind the organisation: its beheerder decides who may."""
+    return _own_bid(user, bid, now) and user.submits_for_organisation
+
+
+def _organisation_member(user: User, organisation: Organisation, now: datetime | None) -> bool:
+    return user.role == Role.PROVIDER and user.organisation_id == organisation.id
+
+
+def _organisation_admin(user: User, organisation: Organisation, now: datetime | None) -> bool:
+    return _organisation_member(user, organisation, now) and user.organisation_admin
 
 
 def _bid_read(user: User, bid: Bid, now: datetime | None) -> bool:
@@ -235,6 +260,10 @@ OBJECT_RULES: dict[Permission, Callable[[User, Any, datetime | None], bool]] = {
     Permission.QUESTION_ASK: _tender_read,
     Permission.BID_START: _tender_read,
     Permission.BID_WRITE: _own_bid,
+    Permission.BID_SUBMIT: _bid_submit,
+    Permission.BID_LOG_READ: _own_bid,
+    Permission.ORGANISATION_READ: _organisation_member,
+    Permission.ORGANISATION_MANAGE: _organisation_admin,
     Permission.BID_READ: _bid_read,
 }
 

@@ -72,6 +72,7 @@ def _echoed_fields() -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
+    from tender.accounts.organisation_views import bp as organisations_bp
     from tender.accounts.views import admin_bp
     from tender.accounts.views import bp as accounts_bp
     from tender.award.coverage_views import bp as coverage_bp
@@ -169,6 +170,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(portal_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(organisations_bp)
     app.register_blueprint(tenders_bp)
     app.register_blueprint(qa_bp)
     app.register_blueprint(schedule_bp)

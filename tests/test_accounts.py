@@ -171,12 +171,17 @@ def test_confirmation_link_expires_after_72_hours(
     assert client.get("/registreren/bevestigen/bestaat-niet").status_code == 404
 
 
-def test_registration_refuses_a_known_kvk_number(client, session: Session, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def test_registration_with_a_known_kvk_number_answers_like_any_other(
+    client, session: Session, now: datetime
+) -> None:  # type: ignore[no-untyped-def]
+    """A known KvK number is not revealed: it becomes a join request once the address is
+    confirmed (tests/test_organisations.py)."""
     make_user(session, Role.PROVIDER, now=now)
     session.commit()
     kvk = session.scalar(select(Organisation.kvk_number))
     response = client.post("/registreren", data={**REGISTRATION, "kvk_number": kvk})
-    assert f"KvK-nummer {kvk} is al geregistreerd" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Controleer uw e-mail" in html and "al geregistreerd" not in html
     assert session.scalar(select(Organisation).where(Organisation.name == "Zorg & Co")) is None
 
 

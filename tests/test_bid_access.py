@@ -25,6 +25,7 @@ from tender.tenders.models import TenderState
 # (endpoint, method) -> which URL arguments it takes besides bid_id
 BID_ROUTES: dict[tuple[str, str], tuple[str, ...]] = {
     ("bids.overview", "GET"): (),
+    ("bids.log", "GET"): (),
     ("bids.organisation", "GET"): (),
     ("bids.organisation", "POST"): (),
     ("bids.lots", "GET"): (),

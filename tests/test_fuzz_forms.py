@@ -101,6 +101,7 @@ EVERY_PHASE = {
     "admin.reset_user", "bids.coverage", "bids.lots", "bids.network", "bids.organisation",
     "bids.plan", "bids.remove_partner", "bids.remove_subcontractor", "bids.requirements",
     "bids.subcontractors", "bids.submit", "evaluation.committee_setup", "evaluation.make_chair",
+    "organisations.invite", "organisations.member_rights",
     "evaluation.remove_member", "evaluation.requirement_check", "qa.answer", "qa.questions",
     "qa.reveal_asker", "qa.edit_question", "qa.own_question", "schedule.change",
     "tenders.create", "tenders.publish", "tenders.replace_configuration", "tenders.schedule",
@@ -125,6 +126,9 @@ NOT_SHOWN = {
     "evaluation.confirm_opening": "een gesloten, nog niet geopende aanbesteding",
     "qa.publish": "een beantwoorde vraag",
     "qa.merge": "twee ongepubliceerde vragen",
+    "organisations.accept_join": "een aanmelding bij de organisatie",
+    "organisations.refuse_join": "een aanmelding bij de organisatie",
+    "organisations.remove": "een tweede lid van de organisatie",
 }
 ROLES = {**ACCOUNTS, "tweede inkoper": "inkoper2@demo.example"}
 EXAMPLES_ALLOWED = 3
@@ -368,6 +372,8 @@ def build_world(app: Flask, now: datetime, phase: str) -> World:
                     "tender_id": tender.id,
                     "bid_id": bid.id if rule.endpoint.startswith("bids.") else evaluated_bid.id,
                 }
+                if rule.endpoint.startswith("organisations."):  # a member of its organisation
+                    values["user_id"] = provider.id
                 missing = set(rule.arguments) - set(values)
                 assert not missing, f"{rule.endpoint}: no value for {missing}"
                 urls[rule.endpoint] = url_for(
@@ -380,6 +386,7 @@ def build_world(app: Flask, now: datetime, phase: str) -> World:
                 url_for("accounts.account_events"),
                 url_for("admin.user_detail", user_id=other_user.id),
                 url_for("bids.overview", bid_id=bid.id),
+                url_for("organisations.show"),
                 url_for("qa.manage", tender_id=published.id),
                 *(
                     url_for(endpoint, tender_id=tender_id)

@@ -39,3 +39,51 @@ def test_upgrade_head_then_check_finds_no_difference(empty_database_url: str) ->
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
     assert set(Base.metadata.tables) <= tables
+
+
+def test_existing_provider_accounts_become_their_organisations_beheerder(
+    empty_database_url: str,
+) -> None:
+    """Issue 14: before 0021 an organisation had one account; it keeps submitting."""
+    migrate.upgrade(empty_database_url, "0020_refused_hits")
+    engine = create_engine(empty_database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO organisation (id, name, kvk_number, street_address, postcode, city, "
+                "contact_person, email, phone, website, is_demo, created_at) VALUES (1, 'Zorg', "
+                "'12345678', 'Dorpsstraat 1', '3995 AA', 'Houten', 'P', 'p@example.org', '', '', "
+                ":no, '2026-11-24 13:00:00')"
+            ),
+            {"no": False},
+        )
+        for user_id, role, organisation in ((1, "aanbieder", 1), (2, "inkoper", None)):
+            connection.execute(
+                text(
+                    "INSERT INTO user_account (id, email, name, password_hash, role, "
+                    "organisation_id, active, is_demo, created_at, must_change_password) VALUES "
+                    "(:id, :email, 'N', 'x', :role, :organisation, :yes, :no, "
+                    "'2026-11-24 13:00:00', :no)"
+                ),
+                {
+                    "id": user_id,
+                    "email": f"u{user_id}@example.org",
+                    "role": role,
+                    "organisation": organisation,
+                    "yes": True,
+                    "no": False,
+                },
+            )
+    engine.dispose()
+    migrate.upgrade(empty_database_url)
+    engine = create_engine(empty_database_url)
+    with engine.connect() as connection:
+        rows = dict(
+            connection.execute(
+                text("SELECT id, organisation_admin FROM user_account ORDER BY id")
+            ).all()
+        )
+        status = connection.execute(text("SELECT kvk_status FROM organisation")).scalar_one()
+    engine.dispose()
+    assert rows == {1: True, 2: False}
+    assert status == "niet gecontroleerd"

@@ -101,6 +101,15 @@ CASES = [
     Case("accounts.account_events", "GET", "-", only({"inkoper": 200, "beheerder": 200})),
     Case("accounts.confirm_role", "POST", "missing request", only({"inkoper": 404})),
     Case("accounts.reject_role", "POST", "missing request", only({"inkoper": 404})),
+    # A provider organisation's page: its members; managed by its beheerder (every
+    # provider made here registered its organisation, so is its beheerder). The members'
+    # own flows: test_organisations.
+    Case("organisations.show", "GET", "-", only({"aanbieder": 200})),
+    Case("organisations.invite", "POST", "-", only({"aanbieder": 400})),  # empty form
+    Case("organisations.member_rights", "POST", "missing user", only({"aanbieder": 404})),
+    Case("organisations.remove", "POST", "missing user", only({"aanbieder": 404})),
+    Case("organisations.accept_join", "POST", "missing request", only({"aanbieder": 404})),
+    Case("organisations.refuse_join", "POST", "missing request", only({"aanbieder": 404})),
     Case("tenders.index", "GET", "-", only({"inkoper": 200, "adviesraad": 200})),
     Case("tenders.create", "GET", "-", only(OFFICER)),
     Case("tenders.create", "POST", "-", only(OFFICER)),

@@ -126,3 +126,28 @@ class RoleForm(DutchForm):
         choices=STAFF_ROLE_CHOICES,
         validators=[DataRequired(REQUIRED)],
     )
+
+
+MEMBER_RIGHTS = [
+    SelectChoice("lid", "Lid: bewerkt inschrijvingen"),
+    SelectChoice("indienen", "Lid dat ook mag indienen en intrekken"),
+    SelectChoice("beheerder", "Beheerder van de organisatie"),
+]
+
+
+class MemberInviteForm(DutchForm):
+    name = StringField("Naam", validators=[DataRequired(REQUIRED), Length(max=200)])
+    email = EmailField(
+        "E-mailadres",
+        description="De uitnodiging met de activeringslink gaat naar dit adres.",
+        validators=[
+            DataRequired(REQUIRED),
+            Email(message="Vul een geldig e-mailadres in."),
+            Length(max=254),
+        ],
+    )
+    rights = SelectField("Rechten", choices=MEMBER_RIGHTS[:2], default="lid")
+
+
+class MemberRightsForm(DutchForm):
+    rights = SelectField("Rechten", choices=MEMBER_RIGHTS)

@@ -42,6 +42,17 @@ NO_ROLE_LABEL = "Geen rol"
 _ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)
 
 
+class KvkStatus(StrEnum):
+    """What the KvK verifier (``tender.accounts.kvk``) said about an organisation's number."""
+
+    UNCHECKED = "niet gecontroleerd"
+    VERIFIED = "geverifieerd"
+    UNVERIFIED = "niet geverifieerd"
+
+
+_KVK_STATUS_VALUES = ", ".join(f"'{status.value}'" for status in KvkStatus)
+
+
 class Organisation(Base):
     """A care provider (aanbieder), identified by its KvK number."""
 
@@ -59,10 +70,23 @@ class Organisation(Base):
     website: Mapped[str] = mapped_column(String(200), default="")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kvk_status: Mapped[KvkStatus] = mapped_column(
+        String(20), default=KvkStatus.UNCHECKED, server_default=KvkStatus.UNCHECKED.value
+    )
+    # Why the verifier said so, in Dutch ("niet gevonden", "KvK niet bereikbaar").
+    kvk_note: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    kvk_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
 
-    __table_args__ = (CheckConstraint("length(kvk_number) = 8", name="kvk_length"),)
+    __table_args__ = (
+        CheckConstraint("length(kvk_number) = 8", name="kvk_length"),
+        CheckConstraint(f"kvk_status IN ({_KVK_STATUS_VALUES})", name="kvk_status_known"),
+    )
+
+    @property
+    def kvk_verified(self) -> bool:
+        return self.kvk_status == KvkStatus.VERIFIED
 
 
 class User(UserMixin, Base):
@@ -89,6 +113,11 @@ class User(UserMixin, Base):
     # Stored in the session at login (``get_id``); raising it ends every session of
     # the account: password, role or status changed, or "Overal uitloggen".
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    # Within a provider organisation: its beheerder (manages members, may submit and
+    # withdraw), or a member the beheerder allowed to submit and withdraw. Not the
+    # application's role beheerder.
+    organisation_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    may_submit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 
@@ -98,7 +127,24 @@ class User(UserMixin, Base):
             "(role = 'aanbieder') = (organisation_id IS NOT NULL)",
             name="provider_has_organisation",
         ),
+        CheckConstraint(
+            "organisation_id IS NOT NULL OR (NOT organisation_admin AND NOT may_submit)",
+            name="member_rights_need_organisation",
+        ),
     )
+
+    @property
+    def submits_for_organisation(self) -> bool:
+        """May submit and withdraw its organisation's bids (its beheerder, or allowed)."""
+        return self.organisation_id is not None and (self.organisation_admin or self.may_submit)
+
+    @property
+    def member_role_label(self) -> str:
+        if self.organisation_admin:
+            return "Beheerder van de organisatie"
+        if self.may_submit:
+            return "Lid, mag indienen en intrekken"
+        return "Lid"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
@@ -157,6 +203,54 @@ class PendingRegistration(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class JoinOutcome(StrEnum):
+    ACCEPTED = "geaccepteerd"
+    REFUSED = "geweigerd"
+
+
+_JOIN_OUTCOME_VALUES = ", ".join(f"'{outcome.value}'" for outcome in JoinOutcome)
+
+
+class JoinRequest(Base):
+    """A confirmed registration for a KvK number that already has an organisation.
+
+    Nobody gets an account, let alone bids, under a known KvK number without the
+    organisation's beheerder: it accepts (the account is made with the password the
+    registrant chose) or refuses. The password hash is cleared once decided.
+    """
+
+    __tablename__ = "join_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    outcome: Mapped[JoinOutcome | None] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    organisation: Mapped[Organisation] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        CheckConstraint(
+            f"outcome IS NULL OR outcome IN ({_JOIN_OUTCOME_VALUES})", name="outcome_known"
+        ),
+        # One open request per address and organisation.
+        Index(
+            "uq_join_request_open",
+            "organisation_id",
+            "email",
+            unique=True,
+            sqlite_where=text("outcome IS NULL"),
+            postgresql_where=text("outcome IS NULL"),
+        ),
+    )
 
 
 class RoleRequestOutcome(StrEnum):

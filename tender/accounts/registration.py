@@ -18,9 +18,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tender import audit
-from tender.accounts import service
+from tender.accounts import organisations, service
 from tender.accounts.activation import VALIDITY, token_hash
-from tender.accounts.models import PendingRegistration, User
+from tender.accounts.kvk import KvkVerifier, verify_organisation
+from tender.accounts.models import JoinRequest, Organisation, PendingRegistration, User
 from tender.timefmt import format_datetime
 
 
@@ -65,11 +66,9 @@ def request_registration(
     kvk = service.normalise_kvk(organisation_fields["kvk_number"])
     if (problem := service.kvk_problem(kvk)) is not None:
         raise service.AccountError(problem)
-    if service.kvk_taken(session, kvk):
-        raise service.AccountError(
-            f"KvK-nummer {kvk} is al geregistreerd. Vraag een collega met een account "
-            "of de beheerder om toegang."
-        )
+    # A known KvK number is not refused here: the answer would tell anyone which
+    # numbers are registered. Once the address is confirmed it becomes a request to
+    # join, which the organisation's beheerder decides (``confirm_registration``).
     service.check_password_policy(
         password, name=name, email=email, organisation=organisation_fields["name"]
     )
@@ -139,8 +138,21 @@ def usable_registration(session: Session, *, token: str, now: datetime) -> Pendi
     return pending
 
 
-def confirm_registration(session: Session, *, token: str, now: datetime) -> User:
-    """The address is confirmed: the organisation and the provider account are made."""
+@dataclass(frozen=True)
+class ConfirmedRegistration:
+    """A confirmed registration made an organisation with its first account (``user``),
+    or, for a KvK number that already has one, a request to join it (``join``)."""
+
+    user: User | None
+    join: JoinRequest | None
+
+
+def confirm_registration(
+    session: Session, *, token: str, now: datetime, verifier: KvkVerifier | None = None
+) -> ConfirmedRegistration:
+    """The address is confirmed: the organisation and its beheerder's account are made,
+    its KvK number checked by ``verifier``; or, when the KvK number is known, a request
+    to join that organisation waits for its beheerder."""
     pending = usable_registration(session, token=token, now=now)
     password_hash = pending.password_hash
     # Conditional, so that two requests with the same link cannot both use it.
@@ -155,9 +167,25 @@ def confirm_registration(session: Session, *, token: str, now: datetime) -> User
         raise RegistrationLinkError(
             f"Er bestaat al een account met e-mailadres {pending.email}. Log in met dat account."
         )
+    fields = dict(pending.organisation_fields)
+    existing = session.scalar(
+        select(Organisation).where(
+            Organisation.kvk_number == service.normalise_kvk(fields["kvk_number"])
+        )
+    )
+    if existing is not None:
+        join = organisations.request_join(
+            session,
+            organisation=existing,
+            email=pending.email,
+            name=pending.name,
+            password_hash=password_hash,
+            now=now,
+        )
+        return ConfirmedRegistration(user=None, join=join)
     user = service.register_provider(
         session,
-        organisation_fields=dict(pending.organisation_fields),
+        organisation_fields=fields,
         email=pending.email,
         name=pending.name,
         password=None,
@@ -173,7 +201,9 @@ def confirm_registration(session: Session, *, token: str, now: datetime) -> User
     service.record_account_event(
         session, user=user, action="user.email_confirmed", actor=user, now=now
     )
-    return user
+    assert user.organisation is not None
+    verify_organisation(session, organisation=user.organisation, verifier=verifier, now=now)
+    return ConfirmedRegistration(user=user, join=None)
 
 
 def registration_mail(

@@ -200,6 +200,9 @@ def register_provider(
         is_demo=is_demo,
         password_hash=password_hash,
     )
+    # The first registrant of an organisation is its beheerder.
+    user.organisation_admin = True
+    session.flush()
     audit.record(
         session,
         actor=user,

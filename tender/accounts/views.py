@@ -13,7 +13,7 @@ from werkzeug.wrappers.response import Response as WerkzeugResponse
 
 from tender import audit, clock, notifications, redirects
 from tender.access import get_or_404, require
-from tender.accounts import activation, registration, roles, service, staff
+from tender.accounts import activation, kvk, organisations, registration, roles, service, staff
 from tender.accounts.forms import (
     LoginForm,
     NewPasswordForm,
@@ -22,7 +22,7 @@ from tender.accounts.forms import (
     RoleForm,
     UserForm,
 )
-from tender.accounts.models import Role, RoleRequest, User
+from tender.accounts.models import JoinRequest, Role, RoleRequest, User
 from tender.actions import attempt
 from tender.db import db_session
 from tender.extensions import limiter
@@ -176,7 +176,7 @@ def _send_registration_mail(mail: registration.RegistrationMail) -> None:
     subject, body = registration.registration_mail(
         mail, confirm_url=confirm_url, login_url=url_for("accounts.login", _external=True)
     )
-    _send_confidential(mail.email, subject, body)
+    send_confidential(mail.email, subject, body)
 
 
 @bp.route("/registreren/bevestigen/<token>", methods=["GET", "POST"])
@@ -190,11 +190,19 @@ def confirm_registration(token: str):  # type: ignore[no-untyped-def]
         return render_template("accounts/registration_invalid.html", message=str(error)), status
     if request.method == "POST":
         try:
-            registration.confirm_registration(session, token=token, now=clock.now())
+            confirmed = registration.confirm_registration(
+                session,
+                token=token,
+                now=clock.now(),
+                verifier=kvk.configured_verifier(current_app.config),
+            )
         except service.AccountError as error:
             session.rollback()
             return render_template("accounts/registration_invalid.html", message=str(error)), 409
         session.commit()
+        if confirmed.join is not None:
+            _announce_join_request(confirmed.join)
+            return render_template("accounts/join_requested.html", join=confirmed.join)
         flash(
             "Uw e-mailadres is bevestigd en uw organisatie is geregistreerd. Log in met uw "
             "e-mailadres en het wachtwoord dat u bij de registratie koos.",
@@ -202,6 +210,24 @@ def confirm_registration(token: str):  # type: ignore[no-untyped-def]
         )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/registration_confirm.html", pending=pending)
+
+
+def _announce_join_request(join: JoinRequest) -> None:
+    """Tell the organisation's beheerders that someone asks to join."""
+    organisation = join.organisation
+    for member in organisations.members(db_session(), organisation):
+        if member.organisation_admin and member.active:
+            send_confidential(
+                member.email,
+                f"Aanmelding voor {organisation.name}: accepteren of weigeren",
+                f"Beste {member.name},\n\n"
+                f"{join.name} ({join.email}) heeft zich geregistreerd met het KvK-nummer van "
+                f"{organisation.name} ({organisation.kvk_number}) en vraagt om lid te worden. "
+                "Zonder uw besluit krijgt deze persoon geen toegang. Accepteer of weiger de "
+                f"aanmelding op de pagina van uw organisatie:\n\n"
+                f"{url_for('organisations.show', _external=True)}\n\n"
+                "Kent u deze persoon niet? Weiger de aanmelding dan.\n",
+            )
 
 
 @bp.route("/account/wachtwoord", methods=["GET", "POST"])
@@ -317,10 +343,10 @@ def _send_activation(link: activation.ActivationLink) -> None:
     """Mail the link to the user alone; the outbox pages do not show its text."""
     url = url_for("accounts.activate", token=link.token, _external=True)
     subject, body = activation.activation_mail(link, url)
-    _send_confidential(link.user.email, subject, body)
+    send_confidential(link.user.email, subject, body)
 
 
-def _send_confidential(to: str, subject: str, body: str) -> None:
+def send_confidential(to: str, subject: str, body: str) -> None:
     """A message for ``to``'s eyes only (it carries a link): the outbox pages hide its text."""
     try:
         notifications.send_mail(

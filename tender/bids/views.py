@@ -22,7 +22,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tender import clock
-from tender.access import get_or_404, load_attachment, load_bid, load_tender
+from tender.access import get_or_404, load_attachment, load_bid, load_tender, require
+from tender.accounts import organisations
 from tender.actions import attempt
 from tender.bids import service, uploads, verification
 from tender.bids.forms import (
@@ -38,7 +39,7 @@ from tender.documents.receipt import ReceiptData, build_receipt
 from tender.downloads import download
 from tender.errors import DomainError
 from tender.forms import ConfirmForm
-from tender.permissions import Permission
+from tender.permissions import Permission, can
 from tender.tenders.forms import EmptyForm
 from tender.tenders.models import Criterion, Lot, Municipality, Tender
 
@@ -136,6 +137,19 @@ def overview(bid_id: int) -> str:
         warnings=service.anonymity_warnings(bid),
         unsubmitted=service.has_unsubmitted_changes(bid),
         button_form=EmptyForm(),
+        may_submit=can(current_user, Permission.BID_SUBMIT, bid, clock.now()),
+    )
+
+
+@bp.route("/inschrijvingen/<int:bid_id>/logboek")
+def log(bid_id: int) -> str:
+    """Who of the organisation did what on its bid, and when."""
+    bid = load_bid(bid_id, Permission.BID_LOG_READ)
+    return _render(
+        "bids/log.html",
+        bid,
+        events=organisations.bid_events(db_session(), bid),
+        labels=organisations.BID_ACTION_LABELS,
     )
 
 
@@ -435,6 +449,7 @@ def plan(bid_id: int, criterion_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/inschrijvingen/<int:bid_id>/indienen", methods=["POST"])
 def submit(bid_id: int) -> WerkzeugResponse:
     bid = load_bid(bid_id, Permission.BID_WRITE)
+    require(Permission.BID_SUBMIT, bid)
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(form.refusal(), "error")
@@ -454,6 +469,7 @@ def submit(bid_id: int) -> WerkzeugResponse:
 @bp.route("/inschrijvingen/<int:bid_id>/intrekken", methods=["POST"])
 def withdraw(bid_id: int) -> WerkzeugResponse:
     bid = load_bid(bid_id, Permission.BID_WRITE)
+    require(Permission.BID_SUBMIT, bid)
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(form.refusal(), "error")

@@ -31,6 +31,7 @@ from tender.access import (
     require,
     submitted_version,
 )
+from tender.accounts import kvk
 from tender.accounts.models import Role, User
 from tender.actions import attempt
 from tender.award.outcome import tender_outcome
@@ -102,6 +103,8 @@ def opening(tender_id: int) -> str:
         record=_opening_record(session, tender),
         button_form=EmptyForm(),
         now=clock.now(),
+        # Names bidders, so only once the bids are opened (the seal, DOMAIN 5.2).
+        unverified=[] if bids_sealed(tender) else kvk.unverified_bidders(session, tender),
     )
 
 
