@@ -108,7 +108,10 @@ def test_a_colleague_edits_the_bid_but_may_not_submit_until_allowed(app: Flask, 
     )
     assert allowed.status_code == 302
     client.post("/inloggen", data={"email": COLLEAGUE["email"], "password": KAREL_PASSWORD})
-    assert client.post(f"/inschrijvingen/{bid_id}/indienen").status_code == 302
+    assert (
+        client.post(f"/inschrijvingen/{bid_id}/indienen", data={"understood": "y"}).status_code
+        == 302
+    )
     org["db"].expire_all()
     assert org["db"].get(Bid, bid_id).status == BidStatus.SUBMITTED
 
@@ -200,7 +203,12 @@ def test_the_organisation_sees_who_did_what_on_its_bid(app: Flask, org, now: dat
         data={"text": "Karel schreef dit plan."},
         content_type="multipart/form-data",
     )
-    assert org["client"].post(f"/inschrijvingen/{bid_id}/indienen").status_code == 302
+    assert (
+        org["client"]
+        .post(f"/inschrijvingen/{bid_id}/indienen", data={"understood": "y"})
+        .status_code
+        == 302
+    )
     log = client.get(f"/inschrijvingen/{bid_id}/logboek")
     assert log.status_code == 200
     rows = re.findall(r"<tr>(.*?)</tr>", log.get_data(as_text=True), re.S)
