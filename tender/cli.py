@@ -21,7 +21,7 @@ from tender.db import db_session
 from tender.errors import DomainError
 from tender.tenders import service as tenders
 from tender.tenders.models import Tender
-from tender.timefmt import count_of
+from tender.timefmt import count_of, format_number
 
 db_cli = AppGroup("db", help="Database: schema aanmaken en bijwerken.")
 criteria_cli = AppGroup("criteria", help="Criteriabestanden controleren.")
@@ -66,7 +66,8 @@ def criteria_check(file: Path) -> None:
     click.echo(
         f"{file}: in orde ({spec.tender.reference}: "
         f"{count_of(len(spec.lots), 'perceel', 'percelen')}, "
-        f"{len(spec.criteria)} gunningscriteria, {len(spec.requirements)} eisen)."
+        f"{count_of(len(spec.criteria), 'gunningscriterium', 'gunningscriteria')}, "
+        f"{count_of(len(spec.requirements), 'eis', 'eisen')})."
     )
     if spec.contract.clauses is not None:
         click.echo(
@@ -146,8 +147,10 @@ def tender_verify(reference: str) -> None:
             click.echo(f"  - {problem}", err=True)
     if not stored.ok:
         click.echo(
-            f"{reference}: {len(stored.problems)} van {stored.files} opgeslagen bestanden "
-            "ontbreken of zijn gewijzigd (vastgelegd in het logboek):",
+            f"{reference}: {format_number(len(stored.problems))} van "
+            f"{count_of(stored.files, 'opgeslagen bestand', 'opgeslagen bestanden')} "
+            f"{'ontbreekt of is' if len(stored.problems) == 1 else 'ontbreken of zijn'} "
+            "gewijzigd (vastgelegd in het logboek):",
             err=True,
         )
         for problem in stored.problems:
@@ -226,8 +229,9 @@ def audit_verify() -> None:
         sys.exit(1)
     count = session.scalar(select(func.count(audit.AuditEvent.id)))
     click.echo(
-        f"Logboek in orde: {count} gebeurtenissen, keten ongebroken; "
-        f"{len(anchors)} documenten verwijzen naar gebeurtenissen die er ongewijzigd zijn."
+        f"Logboek in orde: {count_of(count or 0, 'gebeurtenis', 'gebeurtenissen')}, keten "
+        f"ongebroken; {count_of(len(anchors), 'document verwijst', 'documenten verwijzen')} "
+        "naar gebeurtenissen die er ongewijzigd zijn."
     )
 
 
@@ -364,7 +368,10 @@ def documents_command(reference: str, out: Path) -> None:
             snapshot, out, sent_at=sent_at, contracts=True, concept=concept
         )
     seconds = time.perf_counter() - started
-    click.echo(f"{len(written)} documenten geschreven naar {out} in {seconds:.1f} s.")
+    click.echo(
+        f"{count_of(len(written), 'document', 'documenten')} geschreven naar {out} "
+        f"in {format_number(round(seconds, 1))} s."
+    )
 
 
 def init_app(app: Flask) -> None:
