@@ -42,7 +42,8 @@ def _notify_providers(change: ScheduleChange) -> None:
             error,
         )
         flash(
-            f"De e-mail aan {error.unsent} aanbieder(s) kon niet worden verzonden "
+            f"De e-mail aan {timefmt.count_of(error.unsent, 'aanbieder', 'aanbieders')} "
+            "kon niet worden verzonden "
             f"({error.cause}). De berichten staan in de uitgaande berichten; "
             "laat de beheerder van de server ze opnieuw verzenden.",
             "warning",

@@ -696,7 +696,7 @@ def test_format_rule_is_enforced(replacements: list[tuple[str, str]], message: s
     [
         pytest.param(
             "levels = [{ score = 0, label = 'nee' }]",
-            "scale.levels: moet minimaal 2 element(en) bevatten (gevonden: 1)",
+            "scale.levels: moet minimaal 2 elementen bevatten (gevonden: 1)",
             id="scale-two-levels",
         ),
         pytest.param(
@@ -729,7 +729,7 @@ def test_sections_need_at_least_one_item(section: str, message: str) -> None:
 
     errors = refusal(text)
 
-    assert f"{section}: moet minimaal 1 element(en) bevatten (gevonden: 0)" in errors
+    assert f"{section}: moet minimaal 1 element bevatten (gevonden: 0)" in errors
     without = refusal(text.replace(f"{section} = []\n", ""))
     assert message in without
 
