@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 from tender import clock, notifications
 from tender.access import get_or_404, load_tender, require
 from tender.accounts.models import Organisation
+from tender.actions import attempt
 from tender.db import db_session
 from tender.documents.service import documents_dir, read_document
 from tender.downloads import download
@@ -233,25 +234,19 @@ def edit_question(tender_id: int, question_id: int):  # type: ignore[no-untyped-
         form.text.data = question.text
         form.section.data = question.section
         form.position.data = question.position
-    if form.validate_on_submit():
-        session = db_session()
-        try:
-            service.edit_question(
-                session,
-                question=question,
-                text=form.text.data,
-                section=form.section.data,
-                position=form.position.data,
-                actor=current_user,
-                now=clock.now(),
-            )
-        except DomainError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
-            flash(f"Vraag {question.id} is bijgewerkt.", "success")
-            return redirect(url_for("qa.manage", tender_id=tender.id))
+    if form.validate_on_submit() and attempt(
+        lambda: service.edit_question(
+            db_session(),
+            question=question,
+            text=form.text.data,
+            section=form.section.data,
+            position=form.position.data,
+            actor=current_user,
+            now=clock.now(),
+        ),
+        success=f"Vraag {question.id} is bijgewerkt.",
+    ):
+        return redirect(url_for("qa.manage", tender_id=tender.id))
     return render_template("qa/edit.html", tender=tender, question=question, form=form)
 
 
@@ -277,30 +272,23 @@ def merge(tender_id: int):  # type: ignore[no-untyped-def]
     candidates = _mergeable(tender)
     form = MergeForm()
     form.set_questions([q.id for q in candidates])
-    if form.validate_on_submit():
-        session = db_session()
-        by_id = {q.id: q for q in candidates}
-        try:
-            service.merge_questions(
-                session,
-                tender=tender,
-                into=by_id[form.into.data],
-                duplicates=[by_id[i] for i in form.duplicates.data],
-                actor=current_user,
-                now=clock.now(),
-            )
-        except DomainError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            session.commit()
-            flash(
-                f"De vragen zijn samengevoegd met vraag {form.into.data}. Beantwoord die vraag; "
-                "wie een samengevoegde vraag stelde, leest na publicatie onder welk nummer "
-                "de vraag is beantwoord.",
-                "success",
-            )
-            return redirect(url_for("qa.manage", tender_id=tender.id))
+    by_id = {q.id: q for q in candidates}
+    if form.validate_on_submit() and attempt(
+        lambda: service.merge_questions(
+            db_session(),
+            tender=tender,
+            into=by_id[form.into.data],
+            duplicates=[by_id[i] for i in form.duplicates.data],
+            actor=current_user,
+            now=clock.now(),
+        ),
+        success=(
+            f"De vragen zijn samengevoegd met vraag {form.into.data}. Beantwoord die vraag; "
+            "wie een samengevoegde vraag stelde, leest na publicatie onder welk nummer "
+            "de vraag is beantwoord."
+        ),
+    ):
+        return redirect(url_for("qa.manage", tender_id=tender.id))
     return render_template("qa/merge.html", tender=tender, form=form, candidates=candidates)
 
 
