@@ -1,0 +1,1 @@
+"""The evaluation dossier: one reproducible ZIP per tender ("volledig") or per bidder ("inzage")."""
