@@ -559,10 +559,15 @@ def canonical_form(bid: Bid) -> dict[str, Any]:
     }
 
 
-def digest_of(canonical: dict[str, Any]) -> str:
-    """SHA-256 over the canonical JSON (sorted keys, no spaces, UTF-8)."""
+def canonical_json(canonical: dict[str, Any]) -> bytes:
+    """The canonical form as the bytes its digest covers (sorted keys, no spaces, UTF-8)."""
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return text.encode("utf-8")
+
+
+def digest_of(canonical: dict[str, Any]) -> str:
+    """SHA-256 over the canonical JSON (``canonical_json``)."""
+    return hashlib.sha256(canonical_json(canonical)).hexdigest()
 
 
 def has_unsubmitted_changes(bid: Bid) -> bool:

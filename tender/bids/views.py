@@ -25,7 +25,7 @@ from tender import clock
 from tender.access import get_or_404, load_attachment, load_bid, load_tender, require
 from tender.accounts import organisations
 from tender.actions import attempt
-from tender.bids import service, uploads, verification
+from tender.bids import receipts, service, uploads
 from tender.bids.forms import (
     NetworkPartnerForm,
     OrganisationDetailsForm,
@@ -34,8 +34,6 @@ from tender.bids.forms import (
 )
 from tender.bids.models import Attachment, Bid, NetworkPartner, Subcontractor
 from tender.db import db_session
-from tender.documents.pdf import audit_footer
-from tender.documents.receipt import ReceiptData, build_receipt
 from tender.downloads import download
 from tender.errors import DomainError
 from tender.forms import ConfirmForm
@@ -497,41 +495,18 @@ def _submission(bid: Bid, number: int):  # type: ignore[no-untyped-def]
     return submission
 
 
-def receipt_data(bid: Bid, number: int) -> ReceiptData:
-    """What the receipt of one submission states, from that submission's record."""
-    submission = _submission(bid, number)
-    canonical = submission.canonical
-    names = {lot.code: lot.name for lot in bid.tender.lots}
-    attachments = [r["bewijs"] for r in canonical["eisen"] if r["bewijs"]] + [
-        p["bijlage"] for p in canonical["plannen"] if p["bijlage"]
-    ]
-    return ReceiptData(
-        tender_reference=bid.tender.reference,
-        tender_title=bid.tender.title,
-        contracting_authority=bid.tender.contracting_authority,
-        region=bid.tender.region,
-        organisation_name=canonical["organisatie"]["organisation_name"],
-        kvk_number=canonical["organisatie"]["kvk_number"],
-        submission_number=submission.number,
-        received_at=submission.received_at,
-        digest=submission.digest,
-        lots=tuple(f"{code} – {names.get(code, code)}" for code in canonical["percelen"]),
-        attachments=tuple((a["bestand"], a["sha256"]) for a in attachments),
-    )
-
-
 @bp.route("/inschrijvingen/<int:bid_id>/ontvangstbevestiging/<int:number>")
 def receipt(bid_id: int, number: int) -> str:
     bid = load_bid(bid_id, Permission.BID_READ)
-    return _render("bids/receipt.html", bid, receipt=receipt_data(bid, number))
+    return _render(
+        "bids/receipt.html", bid, receipt=receipts.receipt_data(bid, _submission(bid, number))
+    )
 
 
 @bp.route("/inschrijvingen/<int:bid_id>/ontvangstbevestiging/<int:number>.pdf")
 def receipt_pdf(bid_id: int, number: int) -> Response:
     bid = load_bid(bid_id, Permission.BID_READ)
-    # The receipt prints the audit event that recorded this submission.
-    with audit_footer(verification.submission_anchor(db_session(), _submission(bid, number))):
-        content = build_receipt(receipt_data(bid, number))
+    content = receipts.receipt_pdf(db_session(), bid, _submission(bid, number))
     return download(content, f"ontvangstbevestiging-{bid.tender.reference}-{number}.pdf")
 
 
