@@ -165,7 +165,7 @@ def canary_tender(session: Session, *, now: datetime, instance_path: str) -> Can
                     bid=bid,
                     criterion=criterion,
                     score=6,
-                    motivation=f"Beoordelaar {number}: {marks['indiv']} goed onderbouwd.",
+                    motivation=f"Lid {number}: {marks['indiv']} goed onderbouwd.",
                     minimum_motivation=10,
                     excluded=excluded,
                     now=when + timedelta(hours=1),
