@@ -371,11 +371,10 @@ def _statement(tender: Tender, scope: Scope, rows: Sequence[LogRow], check: Chai
         anchors = "Geen opgeslagen document van deze aanbesteding legde de stand van de keten vast."
     elif not check.missing:
         anchors = (
-            f"Alle {count_of(check.anchors, 'opgeslagen document', 'opgeslagen documenten')} "
-            "van deze aanbesteding (tot en met deze gebeurtenis) legden de laatste gebeurtenis "
-            "van de keten op hun moment vast; elk van die gebeurtenissen staat nog met precies "
-            "die hash in het logboek. Er zijn dus geen gebeurtenissen tot de laatst vastgelegde "
-            "verwijderd of vervangen."
+            f"Opgeslagen documenten van deze aanbesteding die de laatste gebeurtenis van de "
+            f"keten op hun moment vastlegden (tot en met deze gebeurtenis): {check.anchors}. "
+            "Van elk staat die gebeurtenis nog met precies die hash in het logboek: er zijn "
+            "geen gebeurtenissen tot de laatst vastgelegde verwijderd of vervangen."
         )
     else:
         anchors = (

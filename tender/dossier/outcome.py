@@ -86,6 +86,18 @@ def _complete(session: Session, tender: Tender, scope: Scope) -> list[DossierFil
         Paragraph(FULL_TITLE, pdf.TITLE),
         Paragraph(pdf.markup(f"{tender.title} – kenmerk {tender.reference}"), pdf.SUBTITLE),
         Paragraph(pdf.markup(basis), pdf.NOTICE if decision is None else pdf.BODY),
+        pdf.facts_table(
+            [
+                (
+                    "Gunningswijze",
+                    "rangorde per perceel"
+                    if data.award_mode == "ranked"
+                    else "drempels (iedere inschrijving die voldoet)",
+                ),
+                ("Percelen", "\n".join(f"{lot.code} – {lot.name}" for lot in data.lots)),
+                ("Ontvangen inschrijvingen", str(len(data.bids))),
+            ]
+        ),
         Paragraph(
             "De hoofdstukken zijn genummerd als in het gunningsadvies. Hoofdstuk 4 daarvan, "
             "de toetsing aan de eisen, staat in map 03 van dit dossier; de consensusscores "
