@@ -182,7 +182,7 @@ def events_page(
     counted = (
         {}
         if sealed
-        else _counted_until(session, {e.object_id for e, _ in rows if e.object_type == "bid"})
+        else counted_until(session, {e.object_id for e, _ in rows if e.object_type == "bid"})
     )
     return EventPage(
         events=[
@@ -201,7 +201,7 @@ def events_page(
     )
 
 
-def _counted_until(session: Session, bid_ids: set[int | None]) -> dict[int, datetime]:
+def counted_until(session: Session, bid_ids: set[int | None]) -> dict[int, datetime]:
     """When the submission that counts was received, for each of the bids that has one."""
     if not bid_ids:
         return {}

@@ -867,7 +867,7 @@ def report_data(snapshot: Mapping[str, Any], *, sent_at: datetime | None) -> rep
             )
             for d in snapshot.get("draws", [])
         ),
-        history=tuple(_version_entry(v) for v in _context(snapshot).get("history", [])),
+        history=tuple(version_entry(v) for v in _context(snapshot).get("history", [])),
         signatory=_signatory(snapshot),
         decision=_decision_facts(snapshot),
         proceedings=_proceedings(snapshot),
@@ -928,7 +928,7 @@ def _proceedings(snapshot: Mapping[str, Any]) -> report.Proceedings | None:
     )
 
 
-def _version_entry(entry: Mapping[str, Any]) -> report.DecisionVersion:
+def version_entry(entry: Mapping[str, Any]) -> report.DecisionVersion:
     return report.DecisionVersion(
         version=entry["version"],
         prepared_by=entry["prepared_by"] or "onbekend",

@@ -631,7 +631,7 @@ def _ranked_lot(data: AwardLetterData, lot: LotAward) -> list[Flowable]:
     return [KeepTogether([heading, table]), Spacer(1, 3 * mm)]
 
 
-def _strengths(data: AwardLetterData) -> list[Flowable]:
+def strengths_section(data: AwardLetterData) -> list[Flowable]:
     """Each winner once, with the lots it won and the reviewed text on what distinguishes it."""
     winners: dict[str, tuple[AwardedParty, list[str]]] = {}
     for lot in data.tender.lots:
@@ -674,7 +674,7 @@ def _ranked_winners(data: AwardLetterData) -> list[Flowable]:
     ]
     for lot in data.tender.lots:
         story += _ranked_lot(data, lot)
-    return story + _strengths(data)
+    return story + strengths_section(data)
 
 
 def _score_range(values: list[int]) -> str:

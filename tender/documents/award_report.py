@@ -576,7 +576,7 @@ def _decided(day: date, body: str, mandate: str) -> str:
     return f"op {format_long_date(day)} door het {body}{mandate}"
 
 
-def _version_rows(version: DecisionVersion) -> list[tuple[str, str]]:
+def version_rows(version: DecisionVersion) -> list[tuple[str, str]]:
     rows = [
         (
             "Gunningsadvies",
@@ -1605,7 +1605,7 @@ def _decision(data: AwardReportData, number: int) -> list[Flowable]:
             KeepTogether(
                 [
                     *_subheading(f"Versie {version.version}"),
-                    facts_table(_version_rows(version), label_width=40 * mm),
+                    facts_table(version_rows(version), label_width=40 * mm),
                 ]
             )
         )
@@ -1645,4 +1645,31 @@ def _audit_head(data: AwardReportData, number: int) -> list[Flowable]:
                 ),
             ]
         ),
+    ]
+
+
+def outcome_chapters(data: AwardReportData) -> list[Flowable]:
+    """The report's chapters on the outcome alone, for landscape pages: the consensus
+    scores and totals (without motivations), the outcome and ranking per lot with the
+    reasons, the draws and the coverage with the gap decisions.
+
+    They keep the report's numbers (6 to 9), so that their references to other
+    chapters (the requirement check in 4, the draws in 8) read the same as in the
+    report; the evaluation dossier shows them so.
+    """
+    return [
+        *_heading(6, "Consensusscores en totaalscores"),
+        Paragraph(
+            f"Consensusscores op een schaal van {data.scale_min} tot en met {data.scale_max}: "
+            "de enige scores die tellen. De totaalscore is de naar weging gewogen som van de "
+            "scores, omgerekend naar 0 tot 100 en naar beneden afgerond op twee decimalen. "
+            f"Een score met {_BELOW} is lager dan het minimum van het criterium.",
+            BODY,
+        ),
+        _criteria(data),
+        Spacer(1, 4 * mm),
+        *_score_grid(data),
+        *_totals(data, 7),
+        *_draws(data, 8),
+        *_coverage(data, 9),
     ]
