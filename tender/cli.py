@@ -163,6 +163,42 @@ def tender_verify(reference: str) -> None:
     )
 
 
+@tender_cli.command("ocds")
+@click.argument("reference")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Bestand waarin het OCDS-releasepakket (JSON) wordt geschreven.",
+)
+@needs_schema
+def tender_ocds(reference: str, out: Path) -> None:
+    """Write the tender's OCDS 1.1 release package (open data) to a JSON file."""
+    from tender import ocds
+    from tender.permissions import open_data
+
+    session = db_session()
+    tender = session.scalar(select(Tender).where(Tender.reference == reference))
+    if tender is None:
+        click.echo(f"Onbekende aanbesteding: {reference}.", err=True)
+        sys.exit(1)
+    if not open_data(tender):
+        click.echo(
+            f"Aanbesteding {reference} is nog niet gepubliceerd: er zijn nog geen open data.",
+            err=True,
+        )
+        sys.exit(1)
+    prefix = current_app.config["OCDS_PREFIX"]
+    package = ocds.release_package(session, tender, published=clock.now(), prefix=prefix)
+    out.write_bytes(ocds.package_json(package))
+    releases = len(package["releases"])
+    click.echo(
+        f"{count_of(releases, 'release', 'releases')} van {reference} geschreven naar {out} "
+        f"(ocid {prefix}-{reference})."
+    )
+
+
 @user_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)

@@ -32,6 +32,6 @@ Where a reader of the data finds what (``mapping`` builds it, ``source`` reads i
   network partners, attachments, scores and motivations.
 """
 
-from tender.ocds.export import exportable, package_json, release_package
+from tender.ocds.export import filename, package_json, release_package
 
-__all__ = ["exportable", "package_json", "release_package"]
+__all__ = ["filename", "package_json", "release_package"]

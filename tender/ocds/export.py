@@ -11,12 +11,7 @@ from sqlalchemy.orm import Session
 from tender.config import DEFAULTS
 from tender.ocds import mapping
 from tender.ocds.source import read_source
-from tender.tenders.models import Tender, TenderState
-
-
-def exportable(tender: Tender) -> bool:
-    """Only a published tender is open data; a concept is the officers' work in progress."""
-    return tender.published_at is not None and tender.state != TenderState.CONCEPT
+from tender.tenders.models import Tender
 
 
 def release_package(

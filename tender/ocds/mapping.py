@@ -151,11 +151,11 @@ def _term_text(data: TenderSource) -> str:
     )
     if terms.extension_years:
         years = " en ".join(count_of(y, "jaar", "jaar") for y in terms.extension_years)
-        total = terms.initial_years + sum(terms.extension_years)
-        text += (
-            f", met {count_of(len(terms.extension_years), 'optionele verlenging', 'optionele verlengingen')} "  # noqa: E501
-            f"({years}) tot uiterlijk {format_date(period_end(terms.start, total))}"
+        latest = period_end(terms.start, terms.initial_years + sum(terms.extension_years))
+        options = count_of(
+            len(terms.extension_years), "optionele verlenging", "optionele verlengingen"
         )
+        text += f", met {options} ({years}) tot uiterlijk {format_date(latest)}"
     return f"{text}; opzegtermijn {count_of(terms.notice_months, 'maand', 'maanden')}."
 
 
