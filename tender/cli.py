@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tender import audit, clock, migrate
 from tender.accounts import staff
@@ -43,6 +44,15 @@ def needs_schema(command: Callable[..., Any]) -> Callable[..., Any]:
         return command(*args, **kwargs)
 
     return checked
+
+
+def _tender_or_exit(session: Session, reference: str) -> Tender:
+    """The tender with ``reference``, or a Dutch message and exit code 1."""
+    tender = session.scalar(select(Tender).where(Tender.reference == reference))
+    if tender is None:
+        click.echo(f"Onbekende aanbesteding: {reference}.", err=True)
+        sys.exit(1)
+    return tender
 
 
 @db_cli.command("upgrade")
@@ -116,10 +126,7 @@ def tender_verify(reference: str) -> None:
     from tender.documents.service import documents_dir
 
     session = db_session()
-    tender = session.scalar(select(Tender).where(Tender.reference == reference))
-    if tender is None:
-        click.echo(f"Onbekende aanbesteding: {reference}.", err=True)
-        sys.exit(1)
+    tender = _tender_or_exit(session, reference)
     check = verification.verify_received(
         session,
         tender=tender,
@@ -179,10 +186,7 @@ def tender_ocds(reference: str, out: Path) -> None:
     from tender.permissions import open_data
 
     session = db_session()
-    tender = session.scalar(select(Tender).where(Tender.reference == reference))
-    if tender is None:
-        click.echo(f"Onbekende aanbesteding: {reference}.", err=True)
-        sys.exit(1)
+    tender = _tender_or_exit(session, reference)
     if not open_data(tender):
         click.echo(
             f"Aanbesteding {reference} is nog niet gepubliceerd: er zijn nog geen open data.",
@@ -371,10 +375,7 @@ def documents_command(reference: str, out: Path) -> None:
     from tender.timefmt import to_local
 
     session = db_session()
-    tender = session.scalar(select(Tender).where(Tender.reference == reference))
-    if tender is None:
-        click.echo(f"Onbekende aanbesteding: {reference}.", err=True)
-        sys.exit(1)
+    tender = _tender_or_exit(session, reference)
     decision = versions.open_decision(session, tender)
     now = clock.now()
     if decision is not None:

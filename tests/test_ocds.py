@@ -94,6 +94,34 @@ def assert_valid(package: dict[str, Any]) -> None:
     assert report["count"] == len(package["releases"])
 
 
+def demo_tender(
+    app: Flask,
+    session: Session,
+    now: datetime,
+    *,
+    bids: int,
+    phase: str | None = None,
+    criteria_path: Path | None = None,
+) -> Tender:
+    """The demo tender in ``phase`` (committed)."""
+    tender = demo.build(
+        session,
+        criteria_path=criteria_path,
+        bids=bids,
+        now=now,
+        instance_path=app.instance_path,
+        phase=phase,
+    ).tender
+    session.commit()
+    return tender
+
+
+def named_bidders(session: Session, tender: Tender, package: dict[str, Any]) -> list[str]:
+    """What in the package tells who bid (names, KvK numbers, e-mails, blind codes)."""
+    text = package_json(package).decode()
+    return [found for found in bidder_identities(session, tender) if found in text]
+
+
 def export(session: Session, tender: Tender, published: datetime = LATER) -> dict[str, Any]:
     session.expire_all()
     return release_package(session, tender, published=published, prefix=PREFIX)
@@ -165,9 +193,7 @@ def test_open_data_from_publication_for_inkoper_and_adviesraad_only(state: Tende
 def test_published_tender_names_no_bidder_and_keeps_its_published_dates(
     app: Flask, session: Session, now: datetime, tmp_path: Path
 ) -> None:
-    tender = demo.build(
-        session, criteria_path=None, bids=3, now=now, instance_path=app.instance_path
-    ).tender
+    tender = demo_tender(app, session, now, bids=3)
     published_deadline = tender.submission_deadline
     assert published_deadline is not None
     officer = session.scalar(select(User).where(User.email == "inkoper@demo.example"))
@@ -204,9 +230,8 @@ def test_published_tender_names_no_bidder_and_keeps_its_published_dates(
         assert f"{criterion.code} {criterion.title}: weging " in published["awardCriteriaDetails"]
     assert published["procurementMethod"] == "open"
     # Sealed: not who bid, not even how many.
-    text = package_json(package).decode()
-    assert [s for s in bidder_identities(session, tender) if s in text] == []
-    assert "numberOfTenderers" not in text and roles(package) == {
+    assert named_bidders(session, tender, package) == []
+    assert "numberOfTenderers" not in package_json(package).decode() and roles(package) == {
         "buyer",
         "procuringEntity",
         "payer",
@@ -216,9 +241,7 @@ def test_published_tender_names_no_bidder_and_keeps_its_published_dates(
 def test_the_command_writes_the_package_and_refuses_a_concept(
     app: Flask, session: Session, now: datetime, tmp_path: Path
 ) -> None:
-    tender = demo.build(
-        session, criteria_path=None, bids=0, now=now, instance_path=app.instance_path
-    ).tender
+    tender = demo_tender(app, session, now, bids=0)
     concept = make_tender(session, now=now, path=THREE_LOTS)
     session.commit()
     out = tmp_path / "lekstroom.json"
@@ -240,18 +263,13 @@ def test_the_command_writes_the_package_and_refuses_a_concept(
 def test_opening_gives_the_number_of_bids_but_no_names(
     app: Flask, session: Session, now: datetime
 ) -> None:
-    tender = demo.build(
-        session, criteria_path=None, bids=4, now=now, instance_path=app.instance_path,
-        phase="opened",
-    ).tender  # fmt: skip
-    session.commit()
+    tender = demo_tender(app, session, now, bids=4, phase="opened")
     package = export(session, tender)
     assert_valid(package)
     opening = release(package, "opening")
     assert opening["tag"] == ["tenderUpdate"] and opening["tender"]["numberOfTenderers"] == 4
     assert opening["date"] == moment(tender.opened_at)
-    text = package_json(package).decode()
-    assert [s for s in bidder_identities(session, tender) if s in text] == []
+    assert named_bidders(session, tender, package) == []
     assert not roles(package) & {"tenderer", "supplier"}
 
 
@@ -271,17 +289,12 @@ def _plant_canaries(session: Session, tender: Tender) -> None:
 def test_lekstroom_from_scores_to_contracts_names_suppliers_only_after_the_letters(
     app: Flask, session: Session, now: datetime
 ) -> None:
-    tender = demo.build(
-        session, criteria_path=None, bids=4, now=now, instance_path=app.instance_path,
-        phase="scored",
-    ).tender  # fmt: skip
-    session.commit()
+    tender = demo_tender(app, session, now, bids=4, phase="scored")
     _plant_canaries(session, tender)
-    identities = bidder_identities(session, tender)
     scored = export(session, tender)
     assert_valid(scored)
     assert not roles(scored) & {"tenderer", "supplier"}
-    assert [s for s in identities if s in package_json(scored).decode()] == []
+    assert named_bidders(session, tender, scored) == []
 
     officer = session.scalar(select(User).where(User.email == "inkoper@demo.example"))
     decide_all_gaps(session, tender, officer, now)
@@ -323,11 +336,7 @@ def test_lekstroom_from_scores_to_contracts_names_suppliers_only_after_the_lette
 def test_ranked_award_on_three_lots_and_its_withdrawal(
     app: Flask, session: Session, now: datetime
 ) -> None:
-    tender = demo.build(
-        session, criteria_path=THREE_LOTS, bids=6, now=now, instance_path=app.instance_path,
-        phase="sent",
-    ).tender  # fmt: skip
-    session.commit()
+    tender = demo_tender(app, session, now, bids=6, phase="sent", criteria_path=THREE_LOTS)
     decision = versions.sent_decision(session, tender)
     assert decision is not None
     package = export(session, tender)
@@ -377,10 +386,7 @@ def test_ranked_award_on_three_lots_and_its_withdrawal(
 def test_download_for_inkoper_and_adviesraad_only(
     app: Flask, session: Session, now: datetime
 ) -> None:
-    tender = demo.build(
-        session, criteria_path=None, bids=0, now=now, instance_path=app.instance_path
-    ).tender
-    session.commit()
+    tender = demo_tender(app, session, now, bids=0)
     users = {
         local_part: session.scalar(select(User).where(User.email == f"{local_part}@demo.example"))
         for local_part in ("inkoper", "adviesraad", "aanbieder1", "beoordelaar1")
