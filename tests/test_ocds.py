@@ -39,6 +39,7 @@ from tender.ocds import package_json, release_package
 from tender.ocds.mapping import moment
 from tender.permissions import Permission, can
 from tender.tenders import schedule
+from tender.tenders import service as tenders
 from tender.tenders.models import Tender, TenderState
 
 THREE_LOTS = ROOT / "tests" / "criteria" / "files" / "three-lots-ranked.toml"
@@ -260,7 +261,7 @@ def test_the_command_writes_the_package_and_refuses_a_concept(
     assert unknown.exit_code == 1 and "Onbekende aanbesteding" in unknown.output
 
 
-def test_opening_gives_the_number_of_bids_but_no_names(
+def test_opening_gives_the_number_of_bids_but_no_names_and_withdrawal_cancels(
     app: Flask, session: Session, now: datetime
 ) -> None:
     tender = demo_tender(app, session, now, bids=4, phase="opened")
@@ -271,6 +272,21 @@ def test_opening_gives_the_number_of_bids_but_no_names(
     assert opening["date"] == moment(tender.opened_at)
     assert named_bidders(session, tender, package) == []
     assert not roles(package) & {"tenderer", "supplier"}
+
+    officer = session.scalar(select(User).where(User.email == "inkoper@demo.example"))
+    withdrawn_at = now + timedelta(days=1)
+    tenders.withdraw(
+        session, tender=tender, reason="Het budget is vervallen.", actor=officer, now=withdrawn_at
+    )
+    session.commit()
+    withdrawn = export(session, tender)
+    assert_valid(withdrawn)
+    assert withdrawn["releases"][:-1] == package["releases"]  # earlier releases never change
+    cancellation = withdrawn["releases"][-1]
+    assert cancellation["id"] == f"{LEKSTROOM_OCID}-tender-ingetrokken"
+    assert cancellation["tag"] == ["tenderCancellation"]
+    assert cancellation["tender"]["status"] == "cancelled"
+    assert cancellation["date"] == withdrawn["publishedDate"] == moment(withdrawn_at)
 
 
 def _plant_canaries(session: Session, tender: Tender) -> None:
@@ -373,6 +389,7 @@ def test_ranked_award_on_three_lots_and_its_withdrawal(
     session.commit()
     withdrawn = export(session, tender)
     assert_valid(withdrawn)
+    assert withdrawn["releases"][:-1] == package["releases"]
     cancellation = withdrawn["releases"][-1]
     assert cancellation["id"] == f"{PREFIX}-RV-WMO-2023-award-1-ingetrokken"
     assert cancellation["tag"] == ["awardCancellation"]
