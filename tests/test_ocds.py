@@ -343,6 +343,13 @@ def test_lekstroom_from_scores_to_contracts_names_suppliers_only_after_the_lette
     assert all(c["period"] == period and c["status"] == "active" for c in contracts)
     assert period["maxExtentDate"] > period["endDate"]  # 2 years + 1 + 1 optional
     assert "optionele verlengingen" in contracts[0]["description"]
+    # A contract's items: the target groups that bidder serves in the lot.
+    by_kvk = {b["organisation"]["kvk"]: b for b in snapshot_bids}
+    for contract in contracts:
+        served = by_kvk[contract["id"].rsplit("-", 1)[1]]["served"]["IB"]
+        assert sorted(item["id"] for item in contract["items"]) == sorted(
+            {f"IB-{group}" for _municipality, group in served}
+        )
 
     text = package_json(final).decode()
     assert PLAN_CANARY not in text and MOTIVATION_CANARY not in text

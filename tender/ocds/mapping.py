@@ -8,34 +8,32 @@ mapping as a reader of the data sees it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from tender.documents import service as documents
 from tender.ocds.source import BidResult, DecisionSource, LotSource, TenderSource
 from tender.tenders.dates import period_end
 from tender.timefmt import count_of, format_date, format_datetime, format_number, local_to_utc
 
 Json = dict[str, Any]
 
-# CPV 85312000 "Diensten voor maatschappelijk werk zonder huisvesting": the CPV code
-# under which Dutch municipalities publish Wmo begeleiding.
+# CPV 85312000 "Diensten voor maatschappelijk werk zonder huisvesting" (social work
+# without accommodation): the CPV code that describes Wmo begeleiding at home.
 CLASSIFICATION = {
     "scheme": "CPV",
     "id": "85312000",
     "description": "Diensten voor maatschappelijk werk zonder huisvesting",
 }
 BUYER_ID = "buyer"
-DOCUMENT_TYPES = {
-    "leidraad": "biddingDocuments",
-    "concept_contract": "contractDraft",
-    "planning": "clarifications",
-}
-DOCUMENT_TITLES = {
-    "leidraad": "Aanbestedingsleidraad",
-    "concept_contract": "Concept-raamovereenkomst",
-    "planning": "Planning (gewijzigd)",
+# The tender documents released at publication and with each schedule change, by kind:
+# (OCDS documentType, Dutch title).
+DOCUMENTS = {
+    documents.LEIDRAAD: ("biddingDocuments", "Aanbestedingsleidraad"),
+    documents.CONCEPT_CONTRACT: ("contractDraft", "Concept-raamovereenkomst"),
+    documents.PLANNING: ("clarifications", "Planning (gewijzigd)"),
 }
 
 
@@ -101,7 +99,7 @@ def _bidder(bid: BidResult, roles: list[str]) -> Json:
     party: Json = {
         "id": _organisation_id(bid.kvk),
         "name": bid.name,
-        "identifier": {"scheme": "NL-KVK", "id": bid.kvk, "legalName": bid.name},
+        "identifier": {"scheme": "NL-KVK", "id": bid.kvk},
         "roles": roles,
     }
     if bid.city.strip():
@@ -117,19 +115,27 @@ def _reference(party: Json) -> Json:
 # is "<lot code>-<target group code>"; each award covers one lot and lists its items.
 
 
-def _lot_items(lot: LotSource, groups: Iterable[str] | None = None) -> list[Json]:
-    wanted = set(groups) if groups is not None else None
-    places = ", ".join(name for _code, name in lot.municipalities)
-    return [
-        {
-            "id": f"{lot.code}-{code}",
-            "description": f"Perceel {lot.code} ({lot.name}), doelgroep {name}; "
-            f"gemeenten: {places}",
-            "classification": dict(CLASSIFICATION),
-        }
-        for code, name in lot.target_groups
-        if wanted is None or code in wanted
-    ]
+def _lot_items(lot: LotSource, served: Mapping[str, tuple[str, ...]] | None = None) -> list[Json]:
+    """The lot's items, one per target group; with ``served`` (target group code ->
+    municipality codes) only the groups served, each naming where."""
+    names = dict(lot.municipalities)
+    items = []
+    for code, name in lot.target_groups:
+        if served is None:
+            places = [place for _code, place in lot.municipalities]
+        elif code in served:
+            places = [names[m] for m, _name in lot.municipalities if m in served[code]]
+        else:
+            continue
+        items.append(
+            {
+                "id": f"{lot.code}-{code}",
+                "description": f"Perceel {lot.code} ({lot.name}), doelgroep {name}; "
+                f"gemeenten: {', '.join(places)}",
+                "classification": dict(CLASSIFICATION),
+            }
+        )
+    return items
 
 
 def _contract_period(data: TenderSource) -> Json:
@@ -193,15 +199,15 @@ def _documents(data: TenderSource, until: datetime) -> list[Json]:
     return [
         {
             "id": document.filename,
-            "documentType": DOCUMENT_TYPES[document.kind],
-            "title": DOCUMENT_TITLES[document.kind],
+            "documentType": DOCUMENTS[document.kind][0],
+            "title": DOCUMENTS[document.kind][1],
             "description": f"SHA-256 {document.sha256}",
             "datePublished": moment(document.released_at),
             "format": "application/pdf",
             "language": "nl",
         }
         for document in data.documents
-        if document.released_at <= until and document.kind in DOCUMENT_TYPES
+        if document.released_at <= until and document.kind in DOCUMENTS
     ]
 
 
@@ -248,9 +254,9 @@ def _tender_section(data: TenderSource, published_at: datetime) -> Json:
     }
     if _total_value(data) > 0:
         section["value"] = _amount(_total_value(data))
-    documents = _documents(data, published_at)
-    if documents:
-        section["documents"] = documents
+    released = _documents(data, published_at)
+    if released:
+        section["documents"] = released
     return section
 
 
@@ -326,9 +332,9 @@ def _amendment_releases(data: TenderSource, ocid: str, published_at: datetime) -
             **_periods(published_at, change.new_question_deadline, change.new_submission_deadline),
             "amendments": list(amendments),
         }
-        documents = _documents(data, change.changed_at)
-        if documents:
-            tender["documents"] = documents
+        released = _documents(data, change.changed_at)
+        if released:
+            tender["documents"] = released
         releases.append(
             _release(
                 ocid,
@@ -457,7 +463,7 @@ def _contracts(data: TenderSource, decision: DecisionSource) -> list[Json]:
                 "status": "active",
                 "period": _contract_period(data),
             }
-            items = _lot_items(lot, bid.served_groups.get(lot.code, ()))
+            items = _lot_items(lot, bid.served.get(lot.code, {}))
             if items:
                 contract["items"] = items
             contracts.append(contract)

@@ -91,8 +91,8 @@ class BidResult:
     city: str
     # lot code -> rank (None when not ranked) for the lots the bid was awarded
     awarded: dict[str, int | None]
-    # lot code -> target group codes the bid serves in that lot (any municipality)
-    served_groups: dict[str, tuple[str, ...]]
+    # lot code -> target group code -> the municipality codes where the bid serves it
+    served: dict[str, dict[str, tuple[str, ...]]]
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,14 @@ class TenderSource:
     decisions: tuple[DecisionSource, ...]
 
 
+def _by_group(cells: list[list[str]]) -> dict[str, tuple[str, ...]]:
+    """[[municipality, group], ...] -> group -> municipalities, each sorted."""
+    groups: dict[str, set[str]] = {}
+    for municipality, group in cells:
+        groups.setdefault(group, set()).add(municipality)
+    return {group: tuple(sorted(places)) for group, places in sorted(groups.items())}
+
+
 def _bid_result(entry: dict[str, Any]) -> BidResult:
     ranks = {item["lot"]: item.get("rank") for item in entry.get("lot_results", [])}
     organisation = entry["organisation"]
@@ -130,10 +138,7 @@ def _bid_result(entry: dict[str, Any]) -> BidResult:
         kvk=organisation["kvk"],
         city=organisation.get("city", ""),
         awarded={lot: ranks.get(lot) for lot in entry["awarded_lots"]},
-        served_groups={
-            lot: tuple(sorted({group for _municipality, group in cells}))
-            for lot, cells in entry.get("served", {}).items()
-        },
+        served={lot: _by_group(cells) for lot, cells in entry.get("served", {}).items()},
     )
 
 
