@@ -173,8 +173,9 @@ def _award_criteria_details(data: TenderSource) -> str:
     if data.award_mode == "ranked":
         places = ", ".join(f"perceel {lot.code}: {lot.max_awards}" for lot in data.lots)
         mode = (
-            "Per perceel worden de inschrijvingen met de hoogste totaalscore gegund "
-            f"(aantal per perceel: {places})."
+            "Per perceel worden, van de inschrijvingen die aan alle eisen voldoen en op elk "
+            "criterium ten minste de minimumscore halen, die met de hoogste totaalscore "
+            f"gegund (aantal per perceel: {places})."
         )
     else:
         mode = (
