@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tender import audit, clock, migrate
 from tender.accounts import staff
@@ -43,6 +44,15 @@ def needs_schema(command: Callable[..., Any]) -> Callable[..., Any]:
         return command(*args, **kwargs)
 
     return checked
+
+
+def _tender_or_exit(session: Session, reference: str) -> Tender:
+    """The tender with ``reference``, or a Dutch message and exit code 1."""
+    tender = session.scalar(select(Tender).where(Tender.reference == reference))
+    if tender is None:
+        click.echo(f"Onbekende aanbesteding: {reference}.", err=True)
+        sys.exit(1)
+    return tender
 
 
 @db_cli.command("upgrade")
@@ -116,10 +126,7 @@ def tender_verify(reference: str) -> None:
     from tender.documents.service import documents_dir
 
     session = db_session()
-    tender = session.scalar(select(Tender).where(Tender.reference == reference))
-    if tender is None:
-        click.echo(f"Onbekende aanbesteding: {reference}.", err=True)
-        sys.exit(1)
+    tender = _tender_or_exit(session, reference)
     check = verification.verify_received(
         session,
         tender=tender,
@@ -160,6 +167,39 @@ def tender_verify(reference: str) -> None:
     click.echo(
         f"{reference}: in orde, {check.summary()}; alle {stored.files} opgeslagen bestanden "
         "hebben hun vastgelegde SHA-256."
+    )
+
+
+@tender_cli.command("ocds")
+@click.argument("reference")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Bestand waarin het OCDS-releasepakket (JSON) wordt geschreven.",
+)
+@needs_schema
+def tender_ocds(reference: str, out: Path) -> None:
+    """Write the tender's OCDS 1.1 release package (open data) to a JSON file."""
+    from tender import ocds
+    from tender.permissions import open_data
+
+    session = db_session()
+    tender = _tender_or_exit(session, reference)
+    if not open_data(tender):
+        click.echo(
+            f"Aanbesteding {reference} is nog niet gepubliceerd: er zijn nog geen open data.",
+            err=True,
+        )
+        sys.exit(1)
+    prefix = current_app.config["OCDS_PREFIX"]
+    package = ocds.release_package(session, tender, published=clock.now(), prefix=prefix)
+    out.write_bytes(ocds.package_json(package))
+    releases = len(package["releases"])
+    click.echo(
+        f"{count_of(releases, 'release', 'releases')} van {reference} geschreven naar {out} "
+        f"(ocid {prefix}-{reference})."
     )
 
 
@@ -335,10 +375,7 @@ def documents_command(reference: str, out: Path) -> None:
     from tender.timefmt import to_local
 
     session = db_session()
-    tender = session.scalar(select(Tender).where(Tender.reference == reference))
-    if tender is None:
-        click.echo(f"Onbekende aanbesteding: {reference}.", err=True)
-        sys.exit(1)
+    tender = _tender_or_exit(session, reference)
     decision = versions.open_decision(session, tender)
     now = clock.now()
     if decision is not None:

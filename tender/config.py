@@ -59,6 +59,9 @@ DEFAULTS: dict[str, Any] = {
     "KVK_API_KEY": None,
     "KVK_API_TIMEOUT": 5.0,
     "KVK_VERIFIER": None,
+    # The publisher's registered OCDS ocid prefix (tender.ocds). A registered prefix is
+    # "ocds-" and six characters: this default is visibly not one and must be replaced.
+    "OCDS_PREFIX": "ocds-voorbeeld",
 }
 
 ENVIRONMENT_KEYS = (
@@ -76,6 +79,7 @@ ENVIRONMENT_KEYS = (
     "PROXY_COUNT",
     "KVK_API_URL",
     "KVK_API_KEY",
+    "OCDS_PREFIX",
 )
 
 

@@ -544,6 +544,15 @@ def _send(
     steps.review_advice(
         session, decision=decision, approve=True, reason="", actor=approver, now=now
     )
+    if not decision.tender.signatory_name:  # a criteria file without [signatory]
+        tenders.set_signatory(
+            session,
+            tender=decision.tender,
+            name="DEMO-ondertekenaar",
+            function="Manager inkoop sociaal domein (DEMO)",
+            actor=staff["inkoper"],
+            now=now,
+        )
     steps.record_decision(
         session,
         decision=decision,

@@ -69,6 +69,8 @@ class Permission(StrEnum):
     AWARD_MANAGE = "award:manage"
     AWARD_REPORT_READ = "award_report:read"
     AWARD_LETTER_READ = "award_letter:read"
+    # The tender's OCDS release package (open data), from publication on.
+    OCDS_READ = "ocds:read"
     # Confirm (or refuse) the inkoper role another account waits for.
     ROLE_CONFIRM = "role:confirm"
     # The events of staff accounts and roles: who made whom what, and when.
@@ -107,6 +109,7 @@ ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.GAP_DECIDE,
             Permission.AWARD_MANAGE,
             Permission.AWARD_REPORT_READ,
+            Permission.OCDS_READ,
             Permission.ROLE_CONFIRM,
             Permission.ACCOUNT_LOG_READ,
         }
@@ -118,6 +121,7 @@ ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.QA_READ,
             Permission.COVERAGE_READ,
             Permission.AWARD_REPORT_READ,
+            Permission.OCDS_READ,
         }
     ),
     Role.PROVIDER: frozenset(
@@ -185,6 +189,16 @@ def _award_report_read(user: User, tender: Tender, now: datetime | None) -> bool
     if user.role == Role.PROCUREMENT_OFFICER:
         return True
     return tender.state in ANNOUNCED_STATES
+
+
+def open_data(tender: Tender) -> bool:
+    """A tender is open data (OCDS) from its publication on; a concept is the officers'
+    work in progress. The export names no bidder before the letters (``tender.ocds``)."""
+    return tender.published_at is not None and tender.state != TenderState.CONCEPT
+
+
+def _ocds_read(user: User, tender: Tender, now: datetime | None) -> bool:
+    return open_data(tender)
 
 
 def _own_bid(user: User, bid: Bid, now: datetime | None) -> bool:
@@ -257,6 +271,7 @@ OBJECT_RULES: dict[Permission, Callable[[User, Any, datetime | None], bool]] = {
     Permission.QA_READ: _tender_read,
     Permission.COVERAGE_READ: _tender_read,
     Permission.AWARD_REPORT_READ: _award_report_read,
+    Permission.OCDS_READ: _ocds_read,
     Permission.QUESTION_ASK: _tender_read,
     Permission.BID_START: _tender_read,
     Permission.BID_WRITE: _own_bid,

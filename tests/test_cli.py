@@ -140,6 +140,7 @@ def _commands(out: Path) -> dict[str, list[str]]:
         "audit verify": ["audit", "verify"],
         "coverage": ["coverage", "LEK-WMO-IB-2022"],
         "documents": ["documents", "LEK-WMO-IB-2022", "--out", str(out)],
+        "tender ocds": ["tender", "ocds", "LEK-WMO-IB-2022", "--out", str(out / "ocds.json")],
     }  # fmt: skip
 
 

@@ -68,6 +68,7 @@ OFFICER_POST = {"inkoper": 302}
 QA_READERS = {"inkoper": 200, "adviesraad": 200, "aanbieder": 200}
 TENDER_READERS = {"inkoper": 200, "adviesraad": 200, "aanbieder": 200}
 TENDER_NOT_FOUND = {"inkoper": 404, "adviesraad": 404, "aanbieder": 404}
+OCDS_READERS = {"inkoper": 200, "adviesraad": 200}
 
 CASES = [
     Case("portal.home", "GET", "-", EVERYONE_REDIRECTED),
@@ -140,6 +141,10 @@ CASES = [
     Case("tenders.tender_document", "GET", "leidraad via concept", only({"inkoper": 404})),
     Case("tenders.tender_document", "GET", "missing tender document", only(TENDER_NOT_FOUND)),
     Case("tenders.replace_configuration", "POST", "concept", only(OFFICER_POST)),
+    # Open data (OCDS) from publication on, for the inkoper and the adviesraad.
+    Case("tenders.ocds_export", "GET", "concept", only({})),
+    Case("tenders.ocds_export", "GET", "published", only(OCDS_READERS)),
+    Case("tenders.ocds_export", "GET", "missing tender", only({"inkoper": 404, "adviesraad": 404})),
     Case("tenders.replace_configuration", "POST", "published", only(OFFICER_POST)),
     Case("tenders.schedule", "GET", "concept", only(OFFICER)),
     Case("tenders.schedule", "POST", "concept", only(OFFICER_POST)),
@@ -390,6 +395,7 @@ BEFORE_ANNOUNCEMENT = {
     "tenders.show": only(SET_UP_READERS),
     "coverage.show": only(COVERAGE_READERS),
     "award.report": only({"inkoper": 404}),  # no report yet
+    "tenders.ocds_export": only(OCDS_READERS),
 }
 PHASES = {
     "ingediend": BEFORE_ANNOUNCEMENT,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from tender import PROJECT_ROOT, clock, refused_hits, timefmt
+from tender import PROJECT_ROOT, clock, ocds, refused_hits, timefmt
 from tender import audit_trail as trail
 from tender.access import load_tender, require
 from tender.audit import ACTION_LABELS
@@ -151,6 +151,16 @@ def show(tender_id: int):  # type: ignore[no-untyped-def]
 def criteria_file(tender_id: int):  # type: ignore[no-untyped-def]
     tender = load_tender(tender_id, Permission.TENDER_READ)
     return download(tender.criteria_text, f"{tender.reference}.toml", "application/toml")
+
+
+@bp.route("/<int:tender_id>/ocds.json")
+def ocds_export(tender_id: int):  # type: ignore[no-untyped-def]
+    """The OCDS 1.1 release package (open data): no bidders before the letters, no people."""
+    tender = load_tender(tender_id, Permission.OCDS_READ)
+    package = ocds.release_package(
+        db_session(), tender, published=clock.now(), prefix=current_app.config["OCDS_PREFIX"]
+    )
+    return download(ocds.package_json(package), ocds.filename(tender), "application/json")
 
 
 @bp.route("/<int:tender_id>/documenten/<int:document_id>")
