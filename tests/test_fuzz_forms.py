@@ -91,7 +91,10 @@ PHASES: dict[str, tuple[str, set[str]]] = {
     "advice": ("advice", {"award.review", "attachments.release", "attachments.withhold"}),
     "approved": ("advice", {"award.decide"}),
     "decided": ("advice", {"award.sending"}),
-    "sent": ("sent", {"award.objection", "award.definitive", "award.withdraw"}),
+    "sent": (
+        "sent",
+        {"award.objection", "award.definitive", "award.withdraw", "own_dossier.make_own"},
+    ),
 }
 # Forms every phase shows: accounts, administration, and the published and concept
 # tenders of the world with a provider's bid being written.
@@ -100,7 +103,8 @@ EVERY_PHASE = {
     "accounts.logout_everywhere", "accounts.register", "admin.change_role", "admin.new_user",
     "admin.reset_user", "bids.coverage", "bids.lots", "bids.network", "bids.organisation",
     "bids.plan", "bids.remove_partner", "bids.remove_subcontractor", "bids.requirements",
-    "bids.subcontractors", "bids.submit", "evaluation.committee_setup", "evaluation.make_chair",
+    "bids.subcontractors", "bids.submit", "dossier.make", "evaluation.committee_setup",
+    "evaluation.make_chair",
     "organisations.invite", "organisations.member_rights",
     "evaluation.remove_member", "evaluation.requirement_check", "qa.answer", "qa.questions",
     "qa.reveal_asker", "qa.edit_question", "qa.own_question", "schedule.change",

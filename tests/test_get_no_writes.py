@@ -129,6 +129,7 @@ def route_values(app: Flask, session: Session, tender: Tender) -> dict[str, dict
         "token": "onbekend",
         "name": outbox[0],
         "document_id": own_letter.id,
+        "dossier_id": MISSING,
     }
     by_endpoint: dict[str, dict[str, Any]] = {
         "bids.receipt": {"number": submission.number},
