@@ -386,6 +386,7 @@ def build_world(app: Flask, now: datetime, phase: str) -> World:
             first_number = evaluated_bid.blind_number
             hubs = [
                 url_for("portal.home"),
+                url_for("portal.provider_home"),
                 url_for("accounts.my_account"),
                 url_for("accounts.account_events"),
                 url_for("admin.user_detail", user_id=other_user.id),
@@ -395,7 +396,9 @@ def build_world(app: Flask, now: datetime, phase: str) -> World:
                 *(
                     url_for(endpoint, tender_id=tender_id)
                     for tender_id in (concept.id, published.id, evaluated.id)
-                    for endpoint in ("tenders.show", "award.overview", "coverage.show")
+                    for endpoint in (
+                        "tenders.show", "award.overview", "coverage.show", "dossier.overview"
+                    )
                 ),
                 url_for("evaluation.opening", tender_id=evaluated.id),
                 url_for("evaluation.committee_setup", tender_id=evaluated.id),

@@ -11,7 +11,10 @@ from tender.dossier import stored
 from tender.dossier.parts import Section
 
 SECTIONS: tuple[Section, ...] = (
-    stored.tender_documents,  # 01
-    stored.opening_record,  # 03
-    stored.decision_documents,  # 06
+    stored.tender_documents,  # 01 Aanbestedingsstukken
+    # 02 Inschrijvingen
+    stored.opening_record,  # 03 Opening en toetsing
+    # 03 requirement checks, 04 Beoordeling, 05 Uitslag, loting en dekking
+    stored.decision_documents,  # 06 Gunningsbeslissing: stored report, letters, contracts
+    # 06 decision history, 07 Logboek
 )
