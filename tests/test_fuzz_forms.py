@@ -337,6 +337,12 @@ def build_world(app: Flask, now: datetime, phase: str) -> World:
                 .order_by(CommitteeMember.id)
             )
         )
+        # The provider's own demo bid: its inzage dossier is offered once the letters are sent.
+        own_bid = session.scalar(
+            select(Bid).where(
+                Bid.tender_id == evaluated.id, Bid.organisation_id == provider.organisation_id
+            )
+        )
         evaluator = users["beoordelaar"]
         spare_member = next(m for m in members if m.user_id != evaluator.id)
         # A copy held for review if there is one (whose bid that is, is drawn at random).
@@ -376,6 +382,8 @@ def build_world(app: Flask, now: datetime, phase: str) -> World:
                     "tender_id": tender.id,
                     "bid_id": bid.id if rule.endpoint.startswith("bids.") else evaluated_bid.id,
                 }
+                if rule.endpoint == "own_dossier.make_own":
+                    values["bid_id"] = own_bid.id
                 if rule.endpoint.startswith("organisations."):  # a member of its organisation
                     values["user_id"] = provider.id
                 missing = set(rule.arguments) - set(values)
