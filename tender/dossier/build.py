@@ -76,10 +76,6 @@ def job_kind(bid_id: int | None) -> str:
     return FULL_KIND if bid_id is None else f"{FULL_KIND}-{bid_id}"
 
 
-def is_reading(action: str) -> bool:
-    return action.startswith(DOSSIER_ACTIONS) or action in READING_ACTIONS
-
-
 def interim(session: Session, tender: Tender) -> bool:
     """No award decision has been taken (or the one taken was withdrawn)."""
     taken = session.scalar(

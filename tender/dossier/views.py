@@ -8,6 +8,8 @@ records ``dossier.download`` in the audit trail, like other reads of bid content
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import (
     Blueprint,
     abort,
@@ -26,6 +28,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from tender import audit, clock
 from tender.access import get_or_404, load_bid, load_tender, require
 from tender.award import jobs
+from tender.award.models import DocumentJob
 from tender.bids.models import Bid
 from tender.db import db_session
 from tender.documents.service import documents_dir
@@ -43,7 +46,7 @@ own_bp = Blueprint("own_dossier", __name__, url_prefix="/aanbieder/inzagedossier
 ZIP = "application/zip"
 
 
-def _storage():  # type: ignore[no-untyped-def]
+def _storage() -> Path:
     return documents_dir(current_app.instance_path)
 
 
@@ -106,7 +109,7 @@ def _download(dossier: Dossier) -> Response:
     return download(content, dossier.filename, ZIP)
 
 
-def _tender_jobs(tender: Tender, bids: list[Bid]):  # type: ignore[no-untyped-def]
+def _tender_jobs(tender: Tender, bids: list[Bid]) -> dict[str, DocumentJob | None]:
     session = db_session()
     kinds = [build.job_kind(None), *(build.job_kind(bid.id) for bid in bids)]
     return {kind: jobs.latest_job(session, tender.id, kind) for kind in kinds}
