@@ -72,3 +72,44 @@ def test_provider_makes_and_downloads_its_inzage_dossier(
     expect(
         page.get_by_role("link", name=re.compile(rf"^inzagedossier-{reference}-"))
     ).to_have_count(1)
+
+
+def test_inkoper_makes_the_complete_file_and_a_bidders_inzage(
+    page: Page, live_app: Flask, log_in: LogIn, check_a11y: Callable[[], None]
+) -> None:
+    with live_app.app_context():
+        session = live_app.extensions["tender.sessionmaker"]()
+        result = demo.build(
+            session, criteria_path=None, bids=3, now=clock.now(),
+            instance_path=live_app.instance_path, phase="sent",
+        )  # fmt: skip
+        session.commit()
+        tender_id, reference = result.tender.id, result.tender.reference
+        email, password = next(
+            (e, p) for _role, e, p in result.credentials if e.startswith("inkoper@")
+        )
+        session.close()
+    log_in(email, password)
+    page.goto(f"/aanbestedingen/{tender_id}")
+    check_a11y()
+    page.get_by_role("link", name="Dossier", exact=True).click()
+    check_a11y()
+    expect(page.get_by_text("Er is nog geen dossier gemaakt.")).to_be_visible()
+    complete = page.get_by_role("link", name=re.compile(rf"^dossier-{reference}-volledig-"))
+    inzage = page.get_by_role("link", name=re.compile(rf"^inzagedossier-{reference}-"))
+    for choice, made in ((0, complete), (1, inzage)):
+        page.get_by_label("Soort dossier").select_option(index=choice)
+        held: list[Route] = []
+        page.route("**/dossier/voortgang.json", lambda route, held=held: held.append(route))
+        page.get_by_role("button", name="Dossier maken").click()
+        check_a11y()
+        page.unroute("**/dossier/voortgang.json")
+        for route in held:
+            route.continue_()
+        expect(made).to_be_visible(timeout=DOSSIER_TIMEOUT_MS)
+        check_a11y()  # the page progress.js reloaded (or the first one, if it was done at once)
+    with page.expect_download() as download_info:
+        complete.click()
+    with zipfile.ZipFile(Path(download_info.value.path())) as archive:
+        assert archive.namelist()[:2] == ["00-inhoudsopgave.pdf", "SHA256SUMS"]
+        assert any(name.startswith("06 Gunningsbeslissing/") for name in archive.namelist())
