@@ -16,7 +16,8 @@
         job.querySelector("progress").value = state.done;
         job.querySelector("progress").max = state.total;
         job.querySelector(".job-status").textContent =
-          state.status + ", " + state.done + " van " + state.total + " documenten";
+          state.status + ", " + state.done + " van " + state.total + " " +
+          (job.getAttribute("data-unit") || "documenten");
         running = running || state.status === "bezig";
       });
       if (running) { window.setTimeout(poll, 1500); } else { window.location.reload(); }

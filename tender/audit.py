@@ -105,6 +105,8 @@ ACTION_LABELS = {
     "committee.remove_from_bid": "Commissielid van een inschrijving gehaald (scores terzijde)",
     "consensus.reopen": "Consensus heropend door de voorzitter (individuele scores weer open)",
     "bid.access_refused": "Toegang tot een inschrijving geweigerd",
+    "dossier.made": "Dossier gemaakt (ZIP met inhoudsopgave)",
+    "dossier.download": "Dossier gedownload",
 }
 _ADVISORY_LOCK_KEY = 7_300_412  # arbitrary, constant: "the audit chain"
 

@@ -203,6 +203,67 @@ def tender_ocds(reference: str, out: Path) -> None:
     )
 
 
+@tender_cli.command("dossier")
+@click.argument("reference")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Map waarin het dossier (ZIP) wordt geschreven.",
+)
+@click.option(
+    "--bidder", "kvk", default=None, help="KvK-nummer: het inzagedossier van die inschrijver."
+)
+@needs_schema
+def tender_dossier(reference: str, out: Path, kvk: str | None) -> None:
+    """Write the evaluation dossier of a tender as one ZIP: the complete file, or with
+    --bidder the inzage dossier of that bidder. The same state gives the same bytes."""
+    from tender.accounts.models import Organisation
+    from tender.bids.models import Bid
+    from tender.documents.service import documents_dir
+    from tender.dossier import build
+
+    session = db_session()
+    tender = _tender_or_exit(session, reference)
+    bid = None
+    if kvk is not None:
+        bid = session.scalar(
+            select(Bid)
+            .join(Organisation, Organisation.id == Bid.organisation_id)
+            .where(Bid.tender_id == tender.id, Organisation.kvk_number == kvk.strip())
+        )
+        if bid is None:
+            click.echo(
+                f"Aanbesteding {reference} heeft geen inschrijving van een organisatie met "
+                f"KvK-nummer {kvk}.",
+                err=True,
+            )
+            sys.exit(1)
+    try:
+        dossier = build.make(
+            session,
+            tender=tender,
+            bid=bid,
+            storage_dir=documents_dir(current_app.instance_path),
+            actor=None,
+            now=clock.now(),
+        )
+    except DomainError as error:
+        session.rollback()
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    content = build.read(dossier, storage_dir=documents_dir(current_app.instance_path))
+    session.commit()
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / dossier.filename
+    path.write_bytes(content)
+    click.echo(f"{path}")
+    click.echo(f"SHA-256: {dossier.sha256}")
+    if dossier.interim:
+        click.echo("Tussentijds dossier: er is nog geen gunningsbeslissing.")
+
+
 @user_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)

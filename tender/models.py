@@ -17,6 +17,7 @@ from tender.bids.models import (
 )
 from tender.db import Base
 from tender.documents.models import Document
+from tender.dossier.models import Dossier
 from tender.evaluation.models import (
     CommitteeMember,
     ConflictDeclaration,
@@ -57,6 +58,7 @@ __all__ = [
     "Criterion",
     "Document",
     "DocumentJob",
+    "Dossier",
     "GapDecision",
     "Lot",
     "Municipality",

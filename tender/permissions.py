@@ -79,6 +79,11 @@ class Permission(StrEnum):
     ORGANISATION_READ = "organisation:read"
     # ... and managing it: its beheerder only.
     ORGANISATION_MANAGE = "organisation:manage"
+    # The evaluation dossier: make and download the complete file and any bidder's inzage...
+    DOSSIER_MANAGE = "dossier:manage"
+    # ... and a provider's own inzage dossier, once its award letter was sent (every
+    # member of the organisation may read it, as the letters).
+    DOSSIER_OWN = "dossier:own"
 
 
 ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
@@ -112,6 +117,7 @@ ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.OCDS_READ,
             Permission.ROLE_CONFIRM,
             Permission.ACCOUNT_LOG_READ,
+            Permission.DOSSIER_MANAGE,
         }
     ),
     Role.ADVISORY_COUNCIL: frozenset(
@@ -138,6 +144,7 @@ ROLE_GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.AWARD_LETTER_READ,
             Permission.ORGANISATION_READ,
             Permission.ORGANISATION_MANAGE,
+            Permission.DOSSIER_OWN,
         }
     ),
     Role.EVALUATOR: frozenset(
@@ -280,6 +287,7 @@ OBJECT_RULES: dict[Permission, Callable[[User, Any, datetime | None], bool]] = {
     Permission.ORGANISATION_READ: _organisation_member,
     Permission.ORGANISATION_MANAGE: _organisation_admin,
     Permission.BID_READ: _bid_read,
+    Permission.DOSSIER_OWN: _own_bid,
 }
 
 

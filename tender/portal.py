@@ -12,9 +12,11 @@ from tender.accounts.models import Role
 from tender.award import documents as award_documents
 from tender.bids import service as bids_service
 from tender.db import db_session
+from tender.dossier import build as dossiers
 from tender.evaluation.models import CommitteeMember
 from tender.permissions import Permission
 from tender.tenders import schedule
+from tender.tenders.forms import EmptyForm
 from tender.tenders.models import Tender, TenderState
 
 bp = Blueprint("portal", __name__)
@@ -57,6 +59,8 @@ def provider_home():  # type: ignore[no-untyped-def]
         bids=bids,
         closed_bids=[bid for tender_id, bid in bids.items() if tender_id not in open_ids],
         award_documents=award_documents.released_for(session, current_user.organisation_id),
+        dossier_offers=dossiers.offers(session, current_user.organisation_id, now),
+        button_form=EmptyForm(),
         organisation=current_user.organisation,
         schedule_changes=schedule.latest_changes(session, sorted(open_ids)),
         now=now,

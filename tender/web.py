@@ -81,6 +81,8 @@ def init_app(app: Flask) -> None:
     from tender.award.views import provider_bp as award_documents_bp
     from tender.bids import service as bids_service
     from tender.bids.views import bp as bids_bp
+    from tender.dossier.views import bp as dossier_bp
+    from tender.dossier.views import own_bp as own_dossier_bp
     from tender.evaluation.attachment_views import bp as attachments_bp
     from tender.evaluation.views import committee_bp, officer_bp
     from tender.portal import bp as portal_bp
@@ -182,3 +184,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(award_documents_bp)
     app.register_blueprint(coverage_bp)
     app.register_blueprint(award_draw_bp)
+    app.register_blueprint(dossier_bp)
+    app.register_blueprint(own_dossier_bp)

@@ -55,6 +55,7 @@ def _arguments(session: Session, tender_id: int) -> dict[str, object]:
         "kind": "xlsx",
         "copy_id": session.scalar(select(AttachmentCopy.id)) or 999_999,
         "lot_code": bid.tender.lots[0].code,
+        "dossier_id": 999_999,
     }
 
 

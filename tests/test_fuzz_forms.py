@@ -91,7 +91,10 @@ PHASES: dict[str, tuple[str, set[str]]] = {
     "advice": ("advice", {"award.review", "attachments.release", "attachments.withhold"}),
     "approved": ("advice", {"award.decide"}),
     "decided": ("advice", {"award.sending"}),
-    "sent": ("sent", {"award.objection", "award.definitive", "award.withdraw"}),
+    "sent": (
+        "sent",
+        {"award.objection", "award.definitive", "award.withdraw", "own_dossier.make_own"},
+    ),
 }
 # Forms every phase shows: accounts, administration, and the published and concept
 # tenders of the world with a provider's bid being written.
@@ -100,7 +103,8 @@ EVERY_PHASE = {
     "accounts.logout_everywhere", "accounts.register", "admin.change_role", "admin.new_user",
     "admin.reset_user", "bids.coverage", "bids.lots", "bids.network", "bids.organisation",
     "bids.plan", "bids.remove_partner", "bids.remove_subcontractor", "bids.requirements",
-    "bids.subcontractors", "bids.submit", "evaluation.committee_setup", "evaluation.make_chair",
+    "bids.subcontractors", "bids.submit", "dossier.make", "evaluation.committee_setup",
+    "evaluation.make_chair",
     "organisations.invite", "organisations.member_rights",
     "evaluation.remove_member", "evaluation.requirement_check", "qa.answer", "qa.questions",
     "qa.reveal_asker", "qa.edit_question", "qa.own_question", "schedule.change",
@@ -333,6 +337,12 @@ def build_world(app: Flask, now: datetime, phase: str) -> World:
                 .order_by(CommitteeMember.id)
             )
         )
+        # The provider's own demo bid: its inzage dossier is offered once the letters are sent.
+        own_bid = session.scalar(
+            select(Bid).where(
+                Bid.tender_id == evaluated.id, Bid.organisation_id == provider.organisation_id
+            )
+        )
         evaluator = users["beoordelaar"]
         spare_member = next(m for m in members if m.user_id != evaluator.id)
         # A copy held for review if there is one (whose bid that is, is drawn at random).
@@ -372,6 +382,8 @@ def build_world(app: Flask, now: datetime, phase: str) -> World:
                     "tender_id": tender.id,
                     "bid_id": bid.id if rule.endpoint.startswith("bids.") else evaluated_bid.id,
                 }
+                if rule.endpoint == "own_dossier.make_own":
+                    values["bid_id"] = own_bid.id
                 if rule.endpoint.startswith("organisations."):  # a member of its organisation
                     values["user_id"] = provider.id
                 missing = set(rule.arguments) - set(values)
@@ -382,6 +394,7 @@ def build_world(app: Flask, now: datetime, phase: str) -> World:
             first_number = evaluated_bid.blind_number
             hubs = [
                 url_for("portal.home"),
+                url_for("portal.provider_home"),
                 url_for("accounts.my_account"),
                 url_for("accounts.account_events"),
                 url_for("admin.user_detail", user_id=other_user.id),
@@ -391,7 +404,9 @@ def build_world(app: Flask, now: datetime, phase: str) -> World:
                 *(
                     url_for(endpoint, tender_id=tender_id)
                     for tender_id in (concept.id, published.id, evaluated.id)
-                    for endpoint in ("tenders.show", "award.overview", "coverage.show")
+                    for endpoint in (
+                        "tenders.show", "award.overview", "coverage.show", "dossier.overview"
+                    )
                 ),
                 url_for("evaluation.opening", tender_id=evaluated.id),
                 url_for("evaluation.committee_setup", tender_id=evaluated.id),

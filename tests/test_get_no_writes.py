@@ -43,8 +43,10 @@ from tender.tenders import service as tenders
 from tender.tenders.models import Tender
 
 # Reads of bid content: a page or file of a bid, a refused attempt, the scores export,
-# the preview of a redacted attachment.
-READ_ACTIONS = frozenset({"bid.view", "bid.access_refused", "scores.export", "attachment.preview"})
+# the preview of a redacted attachment, the download of a dossier.
+READ_ACTIONS = frozenset(
+    {"bid.view", "bid.access_refused", "scores.export", "attachment.preview", "dossier.download"}
+)
 COUNTERS = frozenset({RefusedHit.__tablename__})
 # The audit trail is checked as a chain (appended only, earlier events unchanged).
 SEPARATELY_CHECKED = COUNTERS | {AuditEvent.__tablename__}
@@ -127,6 +129,7 @@ def route_values(app: Flask, session: Session, tender: Tender) -> dict[str, dict
         "token": "onbekend",
         "name": outbox[0],
         "document_id": own_letter.id,
+        "dossier_id": MISSING,
     }
     by_endpoint: dict[str, dict[str, Any]] = {
         "bids.receipt": {"number": submission.number},

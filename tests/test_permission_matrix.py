@@ -256,6 +256,16 @@ CASES = [
     Case("award.zip_all", "GET", "published", only(OFFICER)),
     Case("award.report", "GET", "published", only({"inkoper": 404})),
     Case("award_documents.own_document", "GET", "missing document", only({"aanbieder": 404})),
+    # The dossier: the inkoper makes it of any tender; a provider its own inzage, once its
+    # award letter was sent (404 before). The flows: test_dossier.
+    Case("dossier.overview", "GET", "published", only(OFFICER)),
+    Case("dossier.overview", "GET", "missing tender", only({"inkoper": 404})),
+    Case("dossier.make", "POST", "published", only(OFFICER_POST)),
+    Case("dossier.progress", "GET", "published", only(OFFICER)),
+    Case("dossier.download_dossier", "GET", "published dossier", only({"inkoper": 404})),
+    Case("own_dossier.make_own", "POST", "missing bid", only({"aanbieder": 404})),
+    Case("own_dossier.own_progress", "GET", "-", only({"aanbieder": 200})),
+    Case("own_dossier.download_own", "GET", "missing dossier", only({"aanbieder": 404})),
     # Coverage: before the opening the page explains itself; the gap form re-renders it.
     Case("coverage.show", "GET", "published", only({"inkoper": 200, "adviesraad": 200})),
     Case("coverage.show", "GET", "concept", only(OFFICER)),
@@ -325,6 +335,9 @@ def test_route_answers_each_role_as_expected(app: Flask, now: datetime, case: Ca
             "blind number": {"tender_id": published.id, "number": 1},
             "published document": {"tender_id": published.id, "document_id": 999_999},
             "missing document": {"document_id": 999_999},
+            "published dossier": {"tender_id": published.id, "dossier_id": 999_999},
+            "missing dossier": {"dossier_id": 999_999},
+            "missing bid": {"bid_id": 999_999},
             "blind criterion": {"tender_id": published.id, "number": 1, "criterion_id": 1},
             "published copy": {"tender_id": published.id, "copy_id": 999_999},
             "published lot": {"tender_id": published.id, "lot_code": "HERSTEL"},

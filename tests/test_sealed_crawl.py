@@ -306,6 +306,7 @@ def known_ids(session: Session, tender: Tender) -> dict[str, list[Any]]:
         "question_id": ids(Question.id),
         "attachment_id": ids(Attachment.id),
         "document_id": ids(Document.id),
+        "dossier_id": [999_999],
     }
 
 

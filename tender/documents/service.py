@@ -61,7 +61,7 @@ def documents_dir(instance_path: str) -> Path:
     return path
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
+def write_atomically(path: Path, content: bytes) -> None:
     """Write ``content`` to ``path`` so that a reader sees either nothing or all of it."""
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
@@ -110,7 +110,7 @@ def store_document(
         content = build()
     stored_name = secrets.token_hex(16)
     path = storage_dir / stored_name
-    _write_atomically(path, content)
+    write_atomically(path, content)
     document = Document(
         tender_id=tender_id,
         bid_id=bid_id,
