@@ -4,8 +4,8 @@ The receipts check (``tender.bids.verification``) asks whether what would be
 evaluated is what was received. This check asks the administrator's question:
 which file on disk is missing or changed? It covers every upload of every bid
 (draft, replaced and submitted ones), the committee's sanitised and redacted
-copies, and every generated document of the tender, and names each by what it
-belongs to and where it should be. Bids are named by their internal number and
+copies, every generated document of the tender and every dossier made of it, and
+names each by what it belongs to and where it should be. Bids are named by their internal number and
 uploads not by their file name, which may identify the bidder before opening.
 """
 
@@ -22,6 +22,7 @@ from tender import audit
 from tender.accounts.models import User
 from tender.bids.models import Attachment, Bid
 from tender.documents.models import Document
+from tender.dossier.models import Dossier
 from tender.evaluation.models import AttachmentCopy
 from tender.stored_files import MISSING, problem_of
 from tender.tenders.models import Tender
@@ -100,6 +101,17 @@ def check_stored(
                 f"Document {document.id} ‘{document.filename}’ ({document.kind}{owner})",
                 documents_dir / document.stored_name,
                 document.sha256,
+            )
+        )
+    dossiers = session.scalars(
+        select(Dossier).where(Dossier.tender_id == tender.id).order_by(Dossier.id)
+    )
+    for dossier in dossiers:
+        entries.append(
+            (
+                f"Dossier {dossier.id} ‘{dossier.filename}’",
+                documents_dir / dossier.stored_name,
+                dossier.sha256,
             )
         )
     problems = []

@@ -23,6 +23,7 @@ from tender.award import jobs
 from tender.award import service as award
 from tender.award.models import DocumentJob
 from tender.bids.models import Bid
+from tender.documents import service as documents_service
 from tender.documents.service import documents_dir
 from tender.dossier import build
 from tender.dossier.models import Dossier
@@ -210,6 +211,24 @@ def test_command_writes_the_zip_and_refuses_an_unknown_kvk(
     )
     assert result.exit_code == 1
     assert "geen inschrijving van een organisatie met KvK-nummer 12345678" in result.output
+
+
+def test_verify_checks_made_dossiers_and_their_audit_anchor(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    tender = _demo(app, session, now)
+    dossier = _make(app, session, tender)
+    runner = app.test_cli_runner()
+    intact = runner.invoke(args=["tender", "verify", tender.reference])
+    assert intact.exit_code == 0, intact.output
+    anchors = {record.label for record in documents_service.audit_anchors(session)}
+    assert f"dossier {dossier.id} ‘{dossier.filename}’" in anchors
+
+    (documents_dir(app.instance_path) / dossier.stored_name).write_bytes(b"PK vervangen")
+    damaged = runner.invoke(args=["tender", "verify", tender.reference])
+    assert damaged.exit_code == 1
+    assert f"Dossier {dossier.id} ‘{dossier.filename}’" in damaged.output
+    assert f"documents/{dossier.stored_name} is gewijzigd of beschadigd" in damaged.output
 
 
 def _provider_bids(session: Session, tender: Tender) -> tuple[User, Bid, Bid]:

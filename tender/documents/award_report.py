@@ -573,7 +573,7 @@ def _decision_text(decision: DecisionFacts) -> str:
 
 def _decided(day: date, body: str, mandate: str) -> str:
     mandate = f" ({mandate.strip()})" if mandate.strip() else ""
-    return f"op {format_long_date(day)} door het {body}{mandate}"
+    return f"op {format_long_date(day)} door {body}{mandate}"
 
 
 def version_rows(version: DecisionVersion) -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from tender import audit
 from tender.documents.models import Document
 from tender.documents.pdf import audit_footer
+from tender.dossier.models import Dossier
 from tender.stored_files import StoredFile, StoredFileError, read_verified
 
 RECEIPT = "receipt"
@@ -135,19 +136,23 @@ def store_document(
 
 
 def audit_anchors(session: Session) -> list[audit.AnchoredRecord]:
-    """Every stored document's record of the audit chain's head, for ``audit verify``."""
-    rows = session.execute(
-        select(Document.id, Document.filename, Document.audit_seq, Document.audit_hash)
-        .where(Document.audit_seq.is_not(None))
-        .order_by(Document.id)
-    )
-    return [
-        audit.AnchoredRecord(
-            label=f"document {row.id} ‘{row.filename}’",
-            anchor=audit.AuditAnchor(event_id=row.audit_seq, hash=row.audit_hash),
+    """Every stored document's and dossier's record of the audit chain's head, for
+    ``audit verify``."""
+    anchored = []
+    for label, model in (("document", Document), ("dossier", Dossier)):
+        rows = session.execute(
+            select(model.id, model.filename, model.audit_seq, model.audit_hash)
+            .where(model.audit_seq.is_not(None))
+            .order_by(model.id)
         )
-        for row in rows
-    ]
+        anchored += [
+            audit.AnchoredRecord(
+                label=f"{label} {row.id} ‘{row.filename}’",
+                anchor=audit.AuditAnchor(event_id=row.audit_seq, hash=row.audit_hash),
+            )
+            for row in rows
+        ]
+    return anchored
 
 
 def read_document(document: Document, *, storage_dir: Path) -> bytes:
