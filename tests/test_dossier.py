@@ -128,6 +128,7 @@ def test_interim_until_a_decision_is_taken(app: Flask, session: Session, now: da
     assert build.scope_for(session, tender).interim
     index = zipfile.ZipFile(io.BytesIO(_zip(app, session, tender))).read(build.INDEX_NAME)
     assert "TUSSENTIJDS DOSSIER" in _pdf_text(index)
+    assert build.filename(session, build.scope_for(session, tender)).endswith("-tussentijds.zip")
 
 
 def test_not_interim_after_the_decision(app: Flask, session: Session, now: datetime) -> None:
@@ -135,6 +136,7 @@ def test_not_interim_after_the_decision(app: Flask, session: Session, now: datet
     assert not build.scope_for(session, tender).interim
     index = zipfile.ZipFile(io.BytesIO(_zip(app, session, tender))).read(build.INDEX_NAME)
     assert "TUSSENTIJDS" not in _pdf_text(index)
+    assert "tussentijds" not in build.filename(session, build.scope_for(session, tender))
 
 
 def test_the_job_advances_per_section_and_a_failed_or_stalled_job_is_resumed(

@@ -315,6 +315,8 @@ def filename(session: Session, scope: Scope) -> str:
     tender = session.get(Tender, scope.tender_id)
     assert tender is not None
     stamp = f"{to_local(scope.as_of):%Y%m%d-%H%M%S}"
+    if scope.interim:
+        stamp += "-tussentijds"
     if scope.full:
         return safe_name(f"dossier-{tender.reference}-volledig-{stamp}.zip")
     bid = session.get(Bid, scope.bid_id)
