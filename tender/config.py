@@ -104,6 +104,10 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None) -> dict
     # A request may carry one upload and the form around it, no more (413 beyond).
     settings.setdefault("MAX_CONTENT_LENGTH", int(settings["MAX_UPLOAD_BYTES"]) + 1024 * 1024)
     settings["PROXY_COUNT"] = int(settings["PROXY_COUNT"])
+    if settings.get("JOB_QUEUE_URL") and settings["RATELIMIT_STORAGE_URI"] == "memory://":
+        # With a job queue the app runs as several processes, perhaps on several
+        # machines: the login counts go to the queue's Redis, never per process.
+        settings["RATELIMIT_STORAGE_URI"] = settings["JOB_QUEUE_URL"]
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = instance_secret_key(instance_path)
     return settings

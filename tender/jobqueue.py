@@ -25,7 +25,7 @@ from datetime import datetime
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from redis import Redis
+from redis import Redis, RedisError
 from rq import Queue, SimpleWorker
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -49,7 +49,12 @@ def _queue(app: Flask) -> Queue:
 def dispatch(app: Flask, job_id: int, steps: jobs.Steps, finish: jobs.Finisher) -> None:
     """Run a committed job: on the queue, inline (tests) or in a thread of this process."""
     if queued(app):
-        enqueue(app, job_id)
+        try:
+            enqueue(app, job_id)
+        except RedisError:
+            # The job is committed: without a heartbeat it stalls, and the next worker
+            # that looks (within a minute) puts it on the queue.
+            app.logger.warning("job %s not queued: Redis unreachable", job_id, exc_info=True)
     elif app.config.get("DOCUMENT_JOBS_INLINE"):
         jobs.run(app.extensions["tender.sessionmaker"], job_id, steps, finish)
     else:

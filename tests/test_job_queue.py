@@ -148,3 +148,37 @@ def test_a_killed_worker_leaves_its_job_to_another_that_finishes_it_once(
         select(func.count()).where(AuditEvent.action == "award.award_letters_released")
     )
     assert released == 1
+
+
+def test_a_stalled_job_is_requeued_once_and_a_running_one_never(
+    app: Flask, session: Session, letters_job
+) -> None:  # type: ignore[no-untyped-def]
+    job_id, *_ = letters_job
+    queue_name = f"tender-test-{uuid.uuid4().hex}"
+    app.config.update(JOB_QUEUE_URL=REDIS_URL, JOB_QUEUE_NAME=queue_name)
+    queue = jobqueue._queue(app)
+    started = _job(session, job_id).started_at
+    assert jobqueue.requeue_stalled(app, started + jobs.STALE_AFTER / 2) == []
+    later = started + jobs.STALE_AFTER + timedelta(seconds=1)
+    try:
+        # Two workers look at the same moment: only the first takes the job over.
+        assert jobqueue.requeue_stalled(app, later) == [job_id]
+        assert jobqueue.requeue_stalled(app, later) == []
+        assert queue.count == 1
+        job = _job(session, job_id)
+        assert (job.status, job.done) == (jobs.RUNNING, 0)
+        assert jobs.shown_status(job, later) == jobs.RUNNING
+    finally:
+        queue.delete(delete_jobs=True)
+
+
+def test_with_a_job_queue_the_login_counts_go_to_its_redis(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tender.config import load_settings
+
+    queued = load_settings(tmp_path, {"JOB_QUEUE_URL": REDIS_URL})
+    assert queued["RATELIMIT_STORAGE_URI"] == REDIS_URL
+    chosen = load_settings(
+        tmp_path, {"JOB_QUEUE_URL": REDIS_URL, "RATELIMIT_STORAGE_URI": "redis://other:6379"}
+    )
+    assert chosen["RATELIMIT_STORAGE_URI"] == "redis://other:6379"
+    assert load_settings(tmp_path, {})["RATELIMIT_STORAGE_URI"] == "memory://"
