@@ -153,9 +153,12 @@ def test_a_killed_worker_leaves_its_job_to_another_that_finishes_it_once(
 def test_a_stalled_job_is_requeued_once_and_a_running_one_never(
     app: Flask, session: Session, letters_job
 ) -> None:  # type: ignore[no-untyped-def]
-    job_id, *_ = letters_job
+    job_id, _decision_id, plan, finish = letters_job
     queue_name = f"tender-test-{uuid.uuid4().hex}"
-    app.config.update(JOB_QUEUE_URL=REDIS_URL, JOB_QUEUE_NAME=queue_name)
+    # Redis down when the job starts: the request goes on, the job waits to stall.
+    app.config.update(JOB_QUEUE_URL="redis://127.0.0.1:1/0", JOB_QUEUE_NAME=queue_name)
+    jobqueue.dispatch(app, job_id, plan, finish)
+    app.config.update(JOB_QUEUE_URL=REDIS_URL)
     queue = jobqueue._queue(app)
     started = _job(session, job_id).started_at
     assert jobqueue.requeue_stalled(app, started + jobs.STALE_AFTER / 2) == []
