@@ -138,6 +138,7 @@ def test_a_killed_worker_leaves_its_job_to_another_that_finishes_it_once(
     session.commit()
     second = _worker(app, queue_name, burst=True)  # requeues the stalled job, runs it, stops
     assert second.wait(timeout=PATIENCE) == 0
+    jobqueue._queue(app).delete(delete_jobs=True)
     job = _job(session, job_id)
     assert (job.status, job.done, job.error) == (jobs.DONE, job.total, "")
     made = session.scalars(select(Document).where(Document.decision_id == decision_id)).all()
