@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tender import audit, clock, migrate
+from tender import audit, clock, jobqueue, migrate
 from tender.accounts import staff
 from tender.accounts.models import Role
 from tender.criteria import CriteriaError, load_criteria
@@ -478,3 +478,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(documents_command)
     app.cli.add_command(coverage_command)
+    app.cli.add_command(jobqueue.worker_command)

@@ -46,8 +46,12 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
     "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
     "REGISTRATION_LIMIT_PER_ADDRESS": "20 per hour",
-    # Award documents are made in a background thread; True makes them in the request
-    # (for tests and single-threaded deployments).
+    # Document jobs (award letters, contracts, dossiers): with a Redis URL
+    # (redis://host:6379/0) they go on an RQ queue that `flask --app tender worker`
+    # processes run (tender.jobqueue); without one, the embedded default, they run in a
+    # thread of the web process. DOCUMENT_JOBS_INLINE makes them in the request (tests).
+    "JOB_QUEUE_URL": None,
+    "JOB_QUEUE_NAME": "tender-documents",  # one queue per installation sharing a Redis
     "DOCUMENT_JOBS_INLINE": False,
     # PAdES signatures on the final award documents (tender.documents.signing).
     "SIGNING_PKCS12": None,
@@ -76,6 +80,8 @@ ENVIRONMENT_KEYS = (
     "SIGNING_PKCS12",
     "SIGNING_PASSWORD",
     "RATELIMIT_STORAGE_URI",
+    "JOB_QUEUE_URL",
+    "JOB_QUEUE_NAME",
     "PROXY_COUNT",
     "KVK_API_URL",
     "KVK_API_KEY",
@@ -98,6 +104,10 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None) -> dict
     # A request may carry one upload and the form around it, no more (413 beyond).
     settings.setdefault("MAX_CONTENT_LENGTH", int(settings["MAX_UPLOAD_BYTES"]) + 1024 * 1024)
     settings["PROXY_COUNT"] = int(settings["PROXY_COUNT"])
+    if settings.get("JOB_QUEUE_URL") and settings["RATELIMIT_STORAGE_URI"] == "memory://":
+        # With a job queue the app runs as several processes, perhaps on several
+        # machines: the login counts go to the queue's Redis, never per process.
+        settings["RATELIMIT_STORAGE_URI"] = settings["JOB_QUEUE_URL"]
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = instance_secret_key(instance_path)
     return settings

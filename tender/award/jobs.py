@@ -1,6 +1,7 @@
 """Generating award documents in the background, with progress other workers can read.
 
-A job runs in a thread of the web process with its own session; each stored
+A job runs in a job-queue worker (tender.jobqueue, with ``JOB_QUEUE_URL``) or, the
+embedded default, in a thread of the web process; either way with its own session; each stored
 document advances the progress row, committed as it goes, so the page that polls
 it (in any worker) and other users' requests are never blocked by the batch.
 
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from flask import Flask
@@ -138,13 +140,12 @@ def run(
         session.close()
 
 
-def start_in_background(
-    app: Flask, job_id: int, steps: Steps, finish: Finisher
-) -> threading.Thread:
-    """Run the job in a daemon thread of this process, with a heartbeat beside it.
+@contextmanager
+def heartbeat(app: Flask, job_id: int) -> Iterator[None]:
+    """Beat for the job in a thread beside the work while the block runs.
 
-    The heartbeat thread keeps a long step (a large report) from looking stalled;
-    it dies with the process, which is exactly when the job should look stalled.
+    The beat keeps a long step (a large report) from looking stalled; it dies with
+    the process, which is exactly when the job should look stalled.
     """
     factory = app.extensions["tender.sessionmaker"]
     stop = threading.Event()
@@ -164,14 +165,24 @@ def start_in_background(
             finally:
                 session.close()
 
+    beater = threading.Thread(target=beat, name=f"document-job-{job_id}-beat", daemon=True)
+    beater.start()
+    try:
+        yield
+    finally:
+        stop.set()
+
+
+def start_in_background(
+    app: Flask, job_id: int, steps: Steps, finish: Finisher
+) -> threading.Thread:
+    """Run the job in a daemon thread of this process (the embedded default, without a
+    job queue), with a heartbeat beside it."""
+    factory = app.extensions["tender.sessionmaker"]
+
     def target() -> None:
-        beater = threading.Thread(target=beat, name=f"document-job-{job_id}-beat", daemon=True)
-        beater.start()
-        try:
-            with app.app_context():
-                run(factory, job_id, steps, finish)
-        finally:
-            stop.set()
+        with heartbeat(app, job_id), app.app_context():
+            run(factory, job_id, steps, finish)
 
     thread = threading.Thread(target=target, name=f"document-job-{job_id}", daemon=True)
     thread.start()

@@ -23,7 +23,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from tender import audit, clock
+from tender import audit, clock, jobqueue
 from tender.access import get_or_404, load_tender, require
 from tender.actions import attempt
 from tender.award import documents as award_documents
@@ -375,11 +375,7 @@ def _plan(tender: Tender, decision: AwardDecision, kind: str, *, started_at):  #
 
 
 def _run(job_id: int, steps_, finish) -> None:  # type: ignore[no-untyped-def]
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("DOCUMENT_JOBS_INLINE"):
-        jobs.run(app.extensions["tender.sessionmaker"], job_id, steps_, finish)
-    else:
-        jobs.start_in_background(app, job_id, steps_, finish)
+    jobqueue.dispatch(current_app._get_current_object(), job_id, steps_, finish)  # type: ignore[attr-defined]
 
 
 @bp.route("/verzending", methods=["GET", "POST"])

@@ -25,7 +25,7 @@ from flask.wrappers import Response
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from tender import audit, clock
+from tender import audit, clock, jobqueue
 from tender.access import get_or_404, load_bid, load_tender, require
 from tender.award import jobs
 from tender.award.models import DocumentJob
@@ -82,12 +82,7 @@ def _start(tender: Tender, bid: Bid | None) -> None:
         return
     assert started.job_id is not None and started.finish is not None
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("DOCUMENT_JOBS_INLINE"):
-        jobs.run(
-            app.extensions["tender.sessionmaker"], started.job_id, started.steps, started.finish
-        )
-    else:
-        jobs.start_in_background(app, started.job_id, started.steps, started.finish)
+    jobqueue.dispatch(app, started.job_id, started.steps, started.finish)
     flash("Het dossier wordt gemaakt; de voortgang staat hieronder.", "success")
 
 

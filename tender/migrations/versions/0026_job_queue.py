@@ -1,4 +1,7 @@
-"""the job queue's schema (slot; filled by the job-queue work)
+"""the job queue's schema: none needed (slot kept)
+
+The job queue is RQ on Redis (tender.jobqueue): its state lives in Redis, and the
+jobs' progress in the existing document_job table, so this revision changes nothing.
 
 Revision ID: 0026_job_queue
 Revises: 0025_performance_indexes
