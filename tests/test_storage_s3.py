@@ -7,7 +7,8 @@ skipped otherwise (a laptop without the binary).
 Besides the storage's own round trip, the stored-file journeys of test_stored_files
 run again here with the app's storage on S3: bids with uploads submitted, the opening
 record made, every kind of stored file downloaded through the app, and a missing or
-changed object refused with the Dutch page, the audit event and ``tender verify``.
+changed object refused with the Dutch page, the audit event and ``tender verify``; and
+test_dossier's dossier made and checked by ``tender verify``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from typing import Any
 import boto3
 import pytest
 from flask import Flask
+from test_dossier import (  # run again, on S3
+    test_verify_checks_made_dossiers_and_their_audit_anchor as test_on_s3_a_dossier_is_made_and_verified,  # noqa: E501
+)
 from test_stored_files import (  # run again, on S3
     World,
     world,  # noqa: F401 (the fixture)
@@ -45,6 +49,7 @@ BUCKET = "tender-test"
 KEYS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 
 __all__ = [
+    "test_on_s3_a_dossier_is_made_and_verified",
     "test_on_s3_a_missing_or_changed_object_gives_a_dutch_page",
     "test_on_s3_verify_names_every_missing_or_changed_object",
 ]
