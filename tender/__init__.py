@@ -13,7 +13,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints."""
-    from tender import cli, db, web
+    from tender import cli, db, storage, web
     from tender.config import load_settings
     from tender.documents import signing
 
@@ -27,6 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_settings(Path(app.instance_path), overrides))
     signing.load_signer(app.config)  # a wrong certificate or password stops the start
+    storage.init_app(app)
     db.init_app(app)
     web.init_app(app)
     cli.init_app(app)

@@ -66,6 +66,12 @@ DEFAULTS: dict[str, Any] = {
     # The publisher's registered OCDS ocid prefix (tender.ocds). A registered prefix is
     # "ocds-" and six characters: this default is visibly not one and must be replaced.
     "OCDS_PREFIX": "ocds-voorbeeld",
+    # Where uploads, documents and dossiers are kept (tender.storage): empty for the
+    # instance folder, or "s3://bucket/prefix" with the S3 API at S3_ENDPOINT_URL
+    # (empty for AWS itself). Credentials come from boto3's chain (AWS_ACCESS_KEY_ID...).
+    "STORAGE_URL": "",
+    "S3_ENDPOINT_URL": None,
+    "S3_REGION": None,
 }
 
 ENVIRONMENT_KEYS = (
@@ -86,6 +92,9 @@ ENVIRONMENT_KEYS = (
     "KVK_API_URL",
     "KVK_API_KEY",
     "OCDS_PREFIX",
+    "STORAGE_URL",
+    "S3_ENDPOINT_URL",
+    "S3_REGION",
 )
 
 

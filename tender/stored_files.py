@@ -1,5 +1,8 @@
 """Reading a stored file back: every upload, copy and generated document is checked.
 
+The bytes come from the configured storage (``tender.storage``: the instance folder
+or S3); ``path`` names the file's place in the instance folder either way.
+
 Uploads (``tender.bids.uploads``), the committee's copies of attachments
 (``tender.evaluation.attachments``) and generated documents (``tender.documents``)
 are written under random names with their SHA-256 recorded in the database. Every
@@ -17,6 +20,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from tender import storage
 
 MISSING = "ontbreekt"
 CORRUPTED = "gewijzigd"
@@ -72,11 +77,10 @@ class StoredFile:
 def problem_of(path: Path, sha256: str) -> str | None:
     """``MISSING``, ``CORRUPTED`` or None (the file is there with the recorded digest)."""
     try:
-        with path.open("rb") as handle:
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+        content = storage.current().get(path)
+    except FileNotFoundError:
         return MISSING
-    return None if digest == sha256 else CORRUPTED
+    return None if hashlib.sha256(content).hexdigest() == sha256 else CORRUPTED
 
 
 def message(label: str, problem: str) -> str:
@@ -107,8 +111,8 @@ def read_verified(stored: StoredFile) -> bytes:
         problem = MISSING
     else:
         try:
-            content = path.read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+            content = storage.current().get(path)
+        except FileNotFoundError:
             problem = MISSING
         else:
             if hashlib.sha256(content).hexdigest() != stored.sha256:

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from test_award import decide_all_gaps
 
-from tender import clock, demo
+from tender import clock, demo, storage
 from tender.accounts.models import Role, User
 from tender.audit import AuditEvent
 from tender.bids import service as bids
@@ -229,7 +229,7 @@ def test_a_missing_or_changed_file_gives_a_dutch_page_and_an_audit_event(
         route = _route(world, kind)
         client = app.test_client()
         login(client, route.user)
-        original = route.path.read_bytes()
+        original = storage.current().get(route.path)
         intact = client.get(route.url)
         assert intact.status_code == 200, (kind, intact.get_data(as_text=True)[-2000:])
         if kind != "redacted preview":  # the preview is made from the stored copy
@@ -240,15 +240,18 @@ def test_a_missing_or_changed_file_gives_a_dutch_page_and_an_audit_event(
                 app, world.db, client.get(route.url), route, damage, earlier_events=earlier
             )
             earlier += 1
-            route.path.write_bytes(original)  # restored from the back-up: served again
+            storage.current().put(route.path, original)  # restored from the back-up
             assert client.get(route.url).status_code == 200, kind
 
 
 def _damage(path: Path, damage: str) -> None:
+    """Remove or change the stored file, wherever the storage keeps it (``tender.storage``;
+    test_storage_s3 runs these tests again on S3)."""
+    place = storage.current()
     if damage == "missing":
-        path.unlink()
+        place.delete(path)
     else:
-        path.write_bytes(path.read_bytes() + b"\n% gewijzigd\n")
+        place.put(path, place.get(path) + b"\n% gewijzigd\n")
 
 
 def _assert_refused(  # type: ignore[no-untyped-def]
@@ -284,10 +287,11 @@ def test_verify_names_every_missing_or_changed_file_and_exits_1(app: Flask, worl
     upload = bid.attachments[0]
     copy = _copy(world, bid)
     record = _document(world, documents.OPENING_RECORD)
-    (world.uploads / upload.stored_name).unlink()
+    place = storage.current()
+    place.delete(world.uploads / upload.stored_name)
     assert copy.sanitised_name is not None
-    (world.uploads / copy.sanitised_name).write_bytes(b"%PDF-1.4 vervangen")
-    (world.documents / record.stored_name).unlink()
+    place.put(world.uploads / copy.sanitised_name, b"%PDF-1.4 vervangen")
+    place.delete(world.documents / record.stored_name)
 
     result = runner.invoke(args=["tender", "verify", world.tender.reference])
     assert result.exit_code == 1
@@ -342,7 +346,7 @@ def awarded(app: Flask, session: Session, now: datetime):  # type: ignore[no-unt
 
 def test_award_documents_one_by_one_and_as_zip(app: Flask, session: Session, awarded) -> None:  # type: ignore[no-untyped-def]
     tender, officer, decision = awarded
-    storage = documents.documents_dir(app.instance_path)
+    folder = documents.documents_dir(app.instance_path)
     made = session.scalars(
         select(Document).where(Document.decision_id == decision.id).order_by(Document.id)
     ).all()
@@ -354,21 +358,21 @@ def test_award_documents_one_by_one_and_as_zip(app: Flask, session: Session, awa
     assert provider is not None
     base = f"/aanbestedingen/{tender.id}/gunning"
     routes = [
-        (Route(officer, f"{base}/documenten/{letter.id}", storage / letter.stored_name,
+        (Route(officer, f"{base}/documenten/{letter.id}", folder / letter.stored_name,
                "document", letter.id), "missing"),
-        (Route(officer, f"{base}/rapport", storage / report.stored_name, "document", report.id),
+        (Route(officer, f"{base}/rapport", folder / report.stored_name, "document", report.id),
          "changed"),
-        (Route(provider, f"/mijn-documenten/{letter.id}", storage / letter.stored_name,
+        (Route(provider, f"/mijn-documenten/{letter.id}", folder / letter.stored_name,
                "document", letter.id), "changed"),
-        (Route(officer, f"{base}/documenten.zip", storage / report.stored_name, "document",
+        (Route(officer, f"{base}/documenten.zip", folder / report.stored_name, "document",
                report.id), "missing"),
     ]  # fmt: skip
     for number, (route, damage) in enumerate(routes):
         client = app.test_client()
         login(client, route.user)
-        original = route.path.read_bytes()
+        original = storage.current().get(route.path)
         assert client.get(route.url).status_code == 200, route.url
         _damage(route.path, damage)
         _assert_refused(app, session, client.get(route.url), route, damage, earlier_events=number)
-        route.path.write_bytes(original)  # restored from the back-up: served again
+        storage.current().put(route.path, original)  # restored from the back-up
         assert client.get(route.url).status_code == 200, route.url

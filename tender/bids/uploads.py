@@ -26,17 +26,16 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 import secrets
 import struct
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 
+from tender import storage
 from tender.errors import DomainError
 from tender.stored_files import StoredFile as StoredLocation
 from tender.stored_files import read_verified
@@ -74,6 +73,8 @@ class StoredFile:
 
 
 def uploads_dir(instance_path: str) -> Path:
+    """``<instance>/uploads``: the place of uploads and the committee's copies (the
+    folder is created even when the files live in S3, where it stays empty)."""
     path = Path(instance_path) / "uploads"
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -273,16 +274,7 @@ def _inspect(obj: pikepdf.Object, found: set[str], *, depth: int) -> None:
 def store(directory: Path, content: bytes, original_filename: str) -> StoredFile:
     """Write the bytes atomically under a new random name."""
     stored_name = secrets.token_hex(16)
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, directory / stored_name)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    storage.current().put(directory / stored_name, content)
     return StoredFile(
         original_filename=original_filename,
         stored_name=stored_name,

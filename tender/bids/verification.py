@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from tender import audit
+from tender import audit, storage
 from tender.accounts.models import User
 from tender.bids import submitted
 from tender.bids.models import Bid, BidStatus, BidSubmission
@@ -149,9 +149,8 @@ def bid_label(bid: Bid, submission: BidSubmission) -> str:
 
 def _rehash(path: Path) -> str | None:
     try:
-        with path.open("rb") as file:
-            return hashlib.file_digest(file, "sha256").hexdigest()
-    except (FileNotFoundError, IsADirectoryError):
+        return hashlib.sha256(storage.current().get(path)).hexdigest()
+    except FileNotFoundError:
         return None
 
 

@@ -9,11 +9,8 @@ so that removing the newest audit events is detected (``tender.audit``).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import secrets
-import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tender import audit
+from tender import audit, storage
 from tender.documents.models import Document
 from tender.documents.pdf import audit_footer
 from tender.dossier.models import Dossier
@@ -56,32 +53,17 @@ DocumentCorrupted = StoredFileError
 
 
 def documents_dir(instance_path: str) -> Path:
-    """``<instance>/documents``, created if missing."""
+    """``<instance>/documents``, created if missing: the place of generated documents
+    and dossiers (in S3 the folder stays empty)."""
     path = Path(instance_path) / "documents"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def write_atomically(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` so that a reader sees either nothing or all of it."""
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(content)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
-        raise
-    # Make the rename itself durable (POSIX; directories cannot be opened on Windows).
-    if hasattr(os, "O_DIRECTORY"):
-        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    """Store ``content`` at ``path`` in the configured storage (``tender.storage``) so
+    that a reader sees either nothing or all of it."""
+    storage.current().put(path, content)
 
 
 def store_document(
@@ -130,7 +112,7 @@ def store_document(
     try:
         session.flush()
     except BaseException:
-        path.unlink(missing_ok=True)
+        storage.current().delete(path)
         raise
     return document
 

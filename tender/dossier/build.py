@@ -29,7 +29,7 @@ from reportlab.platypus import Flowable, Paragraph
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tender import audit
+from tender import audit, storage
 from tender.accounts.models import User
 from tender.audit import AuditAnchor, AuditEvent
 from tender.award import jobs
@@ -365,7 +365,7 @@ def store(
     try:
         session.flush()
     except BaseException:
-        path.unlink(missing_ok=True)
+        storage.current().delete(path)
         raise
     audit.record(
         session,
