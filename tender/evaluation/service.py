@@ -10,6 +10,7 @@ counts, and two edits from the same version cannot silently overwrite each other
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -858,6 +859,14 @@ def consensus_for(session: Session, bid: Bid) -> dict[int, ConsensusScore]:
     return {k: c for k, c in stored_consensus(session, bid).items() if c.reopened_at is None}
 
 
+def consensus_by_bid(session: Session, tender: Tender) -> dict[int, dict[int, ConsensusScore]]:
+    """``consensus_for`` of every bid of the tender in one query: bid id -> criterion id."""
+    result: dict[int, dict[int, ConsensusScore]] = defaultdict(dict)
+    for row in agreed_consensus(session, tender):
+        result[row.bid_id][row.criterion_id] = row
+    return result
+
+
 def agreed_consensus(session: Session, tender: Tender) -> list[ConsensusScore]:
     """Every agreed consensus score of the tender (reopened ones are not agreed)."""
     return list(
@@ -948,6 +957,19 @@ def scores_for(session: Session, bid: Bid) -> list[Score]:
             .options(selectinload(Score.evaluator))
         )
     )
+
+
+def scores_by_bid(session: Session, tender: Tender) -> dict[int, list[Score]]:
+    """``scores_for`` of every bid of the tender in one query (evaluators not loaded)."""
+    result: dict[int, list[Score]] = defaultdict(list)
+    for score in session.scalars(
+        select(Score)
+        .join(Score.bid)
+        .where(Bid.tender_id == tender.id, Score.set_aside_at.is_(None))
+        .order_by(Score.id)
+    ):
+        result[score.bid_id].append(score)
+    return result
 
 
 def all_individual_scores_in(
@@ -1206,6 +1228,7 @@ def evaluation_problems(session: Session, tender: Tender) -> list[str]:
     bids = received_bids(session, tender)
     checks = requirement_checks(session, tender)
     excluded = excluded_bid_ids(session, tender)
+    agreed = consensus_by_bid(session, tender)
     for bid in bids:
         unchecked = [r.code for r in tender.requirements if (bid.id, r.id) not in checks]
         if unchecked:
@@ -1214,8 +1237,7 @@ def evaluation_problems(session: Session, tender: Tender) -> list[str]:
             )
         if bid.id in excluded:
             continue
-        consensus = consensus_for(session, bid)
-        missing = [c.code for c in tender.criteria if c.id not in consensus]
+        missing = [c.code for c in tender.criteria if c.id not in agreed[bid.id]]
         if missing:
             problems.append(f"{bid.blind_code}: consensus ontbreekt voor {', '.join(missing)}.")
     return problems

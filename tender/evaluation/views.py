@@ -557,10 +557,12 @@ def _render_home(tender: Tender, member: CommitteeMember, conflict_form: Any = N
         excluded = service.excluded_bid_ids(session, tender)
         members = service.committee(session, tender)
         bids = sorted(service.received_bids(session, tender), key=lambda b: b.blind_number or 0)
+        all_scores = service.scores_by_bid(session, tender)
+        agreed = service.consensus_by_bid(session, tender)
         for bid in bids:
             if not service.may_read_bid(member, bid, excluded):
                 continue
-            scores = service.scores_for(session, bid)
+            scores = all_scores[bid.id]
             evaluators = service.evaluators_for(members, bid)
             queue.append(
                 {
@@ -569,7 +571,7 @@ def _render_home(tender: Tender, member: CommitteeMember, conflict_form: Any = N
                     "consensus_open": service.consensus_open(
                         bid, tender.criteria, evaluators, scores
                     ),
-                    "agreed": len(service.consensus_for(session, bid)),
+                    "agreed": len(agreed[bid.id]),
                 }
             )
     return render_template(
