@@ -17,9 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tender import audit
@@ -104,6 +104,18 @@ def received_bids(session: Session, tender: Tender) -> list[Bid]:
             .order_by(Bid.id)
             .options(selectinload(Bid.submissions))
         )
+    )
+
+
+def received_count(session: Session, tender: Tender) -> int:
+    """How many bids ``received_bids`` holds, counted in SQL."""
+    return (
+        session.scalar(
+            select(func.count(Bid.id)).where(
+                Bid.tender_id == tender.id, Bid.status == BidStatus.SUBMITTED
+            )
+        )
+        or 0
     )
 
 
@@ -351,6 +363,22 @@ def committee(
                 .selectinload(ConflictAnswer.organisation),
             ).order_by(CommitteeMember.id)
         )
+    )
+
+
+def scorers(session: Session, tender: Tender) -> list[CommitteeMember]:
+    """The current members with their users, declarations and answers, in two statements:
+    what ``evaluators_for`` and the blind pages need (no organisations, no removed members)."""
+    return list(
+        session.scalars(
+            select(CommitteeMember)
+            .where(CommitteeMember.tender_id == tender.id, CommitteeMember.removed_at.is_(None))
+            .options(
+                joinedload(CommitteeMember.user),
+                joinedload(CommitteeMember.declaration).selectinload(ConflictDeclaration.answers),
+            )
+            .order_by(CommitteeMember.id)
+        ).unique()
     )
 
 
@@ -950,12 +978,10 @@ def save_score(
 
 
 def scores_for(session: Session, bid: Bid) -> list[Score]:
+    """The bid's counted scores; ``Score.evaluator`` comes from the identity map when the
+    caller loaded the members with their users (``scorers``)."""
     return list(
-        session.scalars(
-            select(Score)
-            .where(Score.bid_id == bid.id, Score.set_aside_at.is_(None))
-            .options(selectinload(Score.evaluator))
-        )
+        session.scalars(select(Score).where(Score.bid_id == bid.id, Score.set_aside_at.is_(None)))
     )
 
 
