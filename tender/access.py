@@ -15,6 +15,7 @@ from typing import Any, NoReturn, TypeVar
 from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from tender import audit, clock, refused_hits
 from tender.bids import submitted
@@ -172,6 +173,18 @@ def load_membership(tender_id: int) -> tuple[Tender, CommitteeMember]:
     return tender, member
 
 
+def load_committee(tender_id: int) -> tuple[Tender, CommitteeMember, list[CommitteeMember]]:
+    """``load_membership``, with the current members loaded in the same statements (for the
+    pages of one bid, which need every member's declaration to know its evaluators)."""
+    require(Permission.EVALUATOR_PORTAL)
+    tender = get_or_404(Tender, tender_id)
+    members = evaluation.scorers(db_session(), tender)
+    member = next((m for m in members if m.user_id == current_user.id), None)
+    if member is None:
+        abort(403)
+    return tender, member, members
+
+
 def _refuse_blind(tender: Tender, bid: Bid | None, number: int, code: int) -> NoReturn:
     """Record a committee member's refused attempt on a blind number, then answer ``code``.
 
@@ -201,7 +214,11 @@ def load_blind_bid(tender: Tender, member: CommitteeMember, number: int) -> tupl
         _refuse_blind(tender, None, number, 403)
     # Loaded for every number alike, so a conflict costs no query of its own.
     declaration.conflicts  # noqa: B018
-    bid = session.scalar(select(Bid).where(Bid.tender_id == tender.id, Bid.blind_number == number))
+    bid = session.scalar(
+        select(Bid)
+        .where(Bid.tender_id == tender.id, Bid.blind_number == number)
+        .options(joinedload(Bid.organisation))  # the blind pages redact its name
+    )
     excluded = frozenset(evaluation.excluded_bid_ids(session, tender))
     context = CommitteeContext(member, bid, excluded) if bid is not None else None
     if context is None or not can(current_user, Permission.BID_EVALUATE, context, clock.now()):

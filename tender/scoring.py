@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import cached_property
 from types import MappingProxyType
 
 _DECIMAL = Context(prec=28, rounding=ROUND_HALF_EVEN)
@@ -277,10 +278,11 @@ class Outcome:
         return not self.unresolved_ties and not self.pending
 
     def for_bid(self, bid_id: int) -> BidOutcome:
-        for outcome in self.bids:
-            if outcome.bid_id == bid_id:
-                return outcome
-        raise KeyError(bid_id)
+        return self._by_bid[bid_id]  # KeyError for a bid the outcome does not hold
+
+    @cached_property
+    def _by_bid(self) -> dict[int, BidOutcome]:
+        return {outcome.bid_id: outcome for outcome in self.bids}
 
     def awarded(self, lot: str) -> tuple[int, ...]:
         """The ids of the bids awarded in ``lot``, ascending."""

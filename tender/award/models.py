@@ -109,6 +109,7 @@ class GapDecision(Base):
 
     __table_args__ = (
         UniqueConstraint("lot_id", "municipality_id", "target_group_id"),
+        Index("ix_gap_decision_tender", "tender_id"),  # a tender's gap decisions
         # NULLs are distinct in a unique constraint: one network decision per
         # municipality needs its own partial index.
         Index(

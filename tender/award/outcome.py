@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +30,11 @@ class TenderOutcome:
     outcome: scoring.Outcome
 
     def bid(self, bid_id: int) -> SubmittedBid:
-        return next(b for b in self.bids if b.bid_id == bid_id)
+        return self._by_id[bid_id]
+
+    @cached_property
+    def _by_id(self) -> dict[int, SubmittedBid]:
+        return {b.bid_id: b for b in self.bids}
 
 
 def scoring_rules(tender: Tender) -> scoring.ScoringRules:
@@ -58,22 +63,23 @@ def bid_results(
     consensus: dict[int, dict[str, int]] = {}
     for item in evaluation.agreed_consensus(session, tender):
         consensus.setdefault(item.bid_id, {})[criteria[item.criterion_id]] = item.score
+    failures: dict[int, list[scoring.RequirementFailure]] = {}
+    for (bid_id, requirement_id), check in sorted(checks.items()):
+        if not check.complies:
+            failures.setdefault(bid_id, []).append(
+                scoring.RequirementFailure(
+                    code=requirements[requirement_id].code,
+                    title=requirements[requirement_id].title,
+                    reason=check.reason,
+                )
+            )
     results = {}
     for bid in bids:
-        failures = tuple(
-            scoring.RequirementFailure(
-                code=requirements[requirement_id].code,
-                title=requirements[requirement_id].title,
-                reason=check.reason,
-            )
-            for (bid_id, requirement_id), check in sorted(checks.items())
-            if bid_id == bid.bid_id and not check.complies
-        )
         results[bid.bid_id] = scoring.BidResult(
             bid_id=bid.bid_id,
             label=bid.blind_code,
             lots=bid.lots,
-            failed_requirements=failures,
+            failed_requirements=tuple(failures.get(bid.bid_id, ())),
             scores=consensus.get(bid.bid_id, {}),
         )
     return results

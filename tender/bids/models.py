@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -100,6 +101,7 @@ class Bid(Base):
         UniqueConstraint("tender_id", "organisation_id"),
         UniqueConstraint("tender_id", "blind_number"),
         CheckConstraint("status IN ('concept', 'ingediend', 'ingetrokken')", name="status_known"),
+        Index("ix_bid_tender_status", "tender_id", "status"),  # received bids of a tender
     )
 
 

@@ -40,6 +40,7 @@ class Document(Base):
 
     __table_args__ = (
         CheckConstraint("(audit_seq IS NULL) = (audit_hash IS NULL)", name="audit_anchor_complete"),
+        Index("ix_document_tender_kind", "tender_id", "kind"),  # a tender's documents by kind
         # One letter or contract per bidder, and one report, per decision version.
         Index(
             "uq_document_decision_bid",

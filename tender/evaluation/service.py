@@ -10,15 +10,16 @@ counts, and two edits from the same version cannot silently overwrite each other
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tender import audit
@@ -103,6 +104,18 @@ def received_bids(session: Session, tender: Tender) -> list[Bid]:
             .order_by(Bid.id)
             .options(selectinload(Bid.submissions))
         )
+    )
+
+
+def received_count(session: Session, tender: Tender) -> int:
+    """How many bids ``received_bids`` holds, counted in SQL."""
+    return (
+        session.scalar(
+            select(func.count(Bid.id)).where(
+                Bid.tender_id == tender.id, Bid.status == BidStatus.SUBMITTED
+            )
+        )
+        or 0
     )
 
 
@@ -350,6 +363,22 @@ def committee(
                 .selectinload(ConflictAnswer.organisation),
             ).order_by(CommitteeMember.id)
         )
+    )
+
+
+def scorers(session: Session, tender: Tender) -> list[CommitteeMember]:
+    """The current members with their users, declarations and answers, in two statements:
+    what ``evaluators_for`` and the blind pages need (no organisations, no removed members)."""
+    return list(
+        session.scalars(
+            select(CommitteeMember)
+            .where(CommitteeMember.tender_id == tender.id, CommitteeMember.removed_at.is_(None))
+            .options(
+                joinedload(CommitteeMember.user),
+                joinedload(CommitteeMember.declaration).selectinload(ConflictDeclaration.answers),
+            )
+            .order_by(CommitteeMember.id)
+        ).unique()
     )
 
 
@@ -858,6 +887,14 @@ def consensus_for(session: Session, bid: Bid) -> dict[int, ConsensusScore]:
     return {k: c for k, c in stored_consensus(session, bid).items() if c.reopened_at is None}
 
 
+def consensus_by_bid(session: Session, tender: Tender) -> dict[int, dict[int, ConsensusScore]]:
+    """``consensus_for`` of every bid of the tender in one query: bid id -> criterion id."""
+    result: dict[int, dict[int, ConsensusScore]] = defaultdict(dict)
+    for row in agreed_consensus(session, tender):
+        result[row.bid_id][row.criterion_id] = row
+    return result
+
+
 def agreed_consensus(session: Session, tender: Tender) -> list[ConsensusScore]:
     """Every agreed consensus score of the tender (reopened ones are not agreed)."""
     return list(
@@ -941,13 +978,24 @@ def save_score(
 
 
 def scores_for(session: Session, bid: Bid) -> list[Score]:
+    """The bid's counted scores; ``Score.evaluator`` comes from the identity map when the
+    caller loaded the members with their users (``scorers``)."""
     return list(
-        session.scalars(
-            select(Score)
-            .where(Score.bid_id == bid.id, Score.set_aside_at.is_(None))
-            .options(selectinload(Score.evaluator))
-        )
+        session.scalars(select(Score).where(Score.bid_id == bid.id, Score.set_aside_at.is_(None)))
     )
+
+
+def scores_by_bid(session: Session, tender: Tender) -> dict[int, list[Score]]:
+    """``scores_for`` of every bid of the tender in one query (evaluators not loaded)."""
+    result: dict[int, list[Score]] = defaultdict(list)
+    for score in session.scalars(
+        select(Score)
+        .join(Score.bid)
+        .where(Bid.tender_id == tender.id, Score.set_aside_at.is_(None))
+        .order_by(Score.id)
+    ):
+        result[score.bid_id].append(score)
+    return result
 
 
 def all_individual_scores_in(
@@ -1206,6 +1254,7 @@ def evaluation_problems(session: Session, tender: Tender) -> list[str]:
     bids = received_bids(session, tender)
     checks = requirement_checks(session, tender)
     excluded = excluded_bid_ids(session, tender)
+    agreed = consensus_by_bid(session, tender)
     for bid in bids:
         unchecked = [r.code for r in tender.requirements if (bid.id, r.id) not in checks]
         if unchecked:
@@ -1214,8 +1263,7 @@ def evaluation_problems(session: Session, tender: Tender) -> list[str]:
             )
         if bid.id in excluded:
             continue
-        consensus = consensus_for(session, bid)
-        missing = [c.code for c in tender.criteria if c.id not in consensus]
+        missing = [c.code for c in tender.criteria if c.id not in agreed[bid.id]]
         if missing:
             problems.append(f"{bid.blind_code}: consensus ontbreekt voor {', '.join(missing)}.")
     return problems

@@ -26,6 +26,7 @@ from tender.access import (
     get_or_404,
     load_bid,
     load_blind_bid,
+    load_committee,
     load_membership,
     load_tender,
     require,
@@ -99,7 +100,7 @@ def opening(tender_id: int) -> str:
         "evaluation/opening.html",
         tender=tender,
         starter=starter,
-        received=len(service.received_bids(session, tender)),
+        received=service.received_count(session, tender),
         record=_opening_record(session, tender),
         button_form=EmptyForm(),
         now=clock.now(),
@@ -555,12 +556,14 @@ def _render_home(tender: Tender, member: CommitteeMember, conflict_form: Any = N
     queue: list[dict[str, Any]] = []
     if member.declaration is not None and tender.state in service.READING_STATES:
         excluded = service.excluded_bid_ids(session, tender)
-        members = service.committee(session, tender)
+        members = service.scorers(session, tender)
         bids = sorted(service.received_bids(session, tender), key=lambda b: b.blind_number or 0)
+        all_scores = service.scores_by_bid(session, tender)
+        agreed = service.consensus_by_bid(session, tender)
         for bid in bids:
             if not service.may_read_bid(member, bid, excluded):
                 continue
-            scores = service.scores_for(session, bid)
+            scores = all_scores[bid.id]
             evaluators = service.evaluators_for(members, bid)
             queue.append(
                 {
@@ -569,7 +572,7 @@ def _render_home(tender: Tender, member: CommitteeMember, conflict_form: Any = N
                     "consensus_open": service.consensus_open(
                         bid, tender.criteria, evaluators, scores
                     ),
-                    "agreed": len(service.consensus_for(session, bid)),
+                    "agreed": len(agreed[bid.id]),
                 }
             )
     return render_template(
@@ -698,7 +701,7 @@ def _score_forms(
 
 @committee_bp.route("/inschrijving/<int:number>", methods=["GET", "POST"])
 def score_bid(tender_id: int, number: int):  # type: ignore[no-untyped-def]
-    tender, member = load_membership(tender_id)
+    tender, member, members = load_committee(tender_id)
     bid, excluded = load_blind_bid(tender, member, number)
     session = db_session()
     posted = None
@@ -734,7 +737,6 @@ def score_bid(tender_id: int, number: int):  # type: ignore[no-untyped-def]
                 )
     scores = service.scores_for(session, bid)
     own = {s.criterion_id: s for s in scores if s.evaluator_id == member.user_id}
-    members = service.committee(session, tender)
     return render_template(
         "evaluation/score_bid.html",
         tender=tender,
@@ -857,10 +859,11 @@ def _consensus_page(
     ), status
 
 
-def _consensus_state(tender: Tender, bid: Bid) -> tuple[bool, list[Score]]:
+def _consensus_state(
+    tender: Tender, bid: Bid, members: list[CommitteeMember]
+) -> tuple[bool, list[Score]]:
     """Whether the bid's consensus phase is open, and its individual scores."""
     session = db_session()
-    members = service.committee(session, tender)
     scores = service.scores_for(session, bid)
     evaluators = service.evaluators_for(members, bid)
     return service.consensus_open(bid, tender.criteria, evaluators, scores), scores
@@ -868,10 +871,10 @@ def _consensus_state(tender: Tender, bid: Bid) -> tuple[bool, list[Score]]:
 
 @committee_bp.route("/consensus/<int:number>", methods=["GET", "POST"])
 def consensus(tender_id: int, number: int):  # type: ignore[no-untyped-def]
-    tender, member = load_membership(tender_id)
+    tender, member, members = load_committee(tender_id)
     bid, excluded = load_blind_bid(tender, member, number)
     session = db_session()
-    is_open, scores = _consensus_state(tender, bid)
+    is_open, scores = _consensus_state(tender, bid, members)
     if not is_open and not member.is_chair:
         flash("De consensusfase van deze inschrijving is nog niet open.", "error")
         return redirect(url_for("committee.score_bid", tender_id=tender.id, number=number))
@@ -949,7 +952,7 @@ def reopen_consensus(tender_id: int, number: int):  # type: ignore[no-untyped-de
                 url_for("committee.consensus", tender_id=tender.id, number=number)
                 + f"#criterium-{criterion.code}"
             )
-    is_open, scores = _consensus_state(tender, bid)
+    is_open, scores = _consensus_state(tender, bid, service.scorers(session, tender))
     return _consensus_page(
         tender, member, bid, is_open=is_open, scores=scores, reopen_posted=form, status=status
     )
