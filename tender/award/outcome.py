@@ -17,6 +17,7 @@ from tender import scoring
 from tender.award.models import TieDraw
 from tender.bids.submitted import SubmittedBid, received_versions
 from tender.evaluation import service as evaluation
+from tender.evaluation.models import RequirementCheck
 from tender.tenders.models import Tender
 
 
@@ -58,6 +59,10 @@ def bid_results(
     consensus: dict[int, dict[str, int]] = {}
     for item in evaluation.agreed_consensus(session, tender):
         consensus.setdefault(item.bid_id, {})[criteria[item.criterion_id]] = item.score
+    failing: dict[int, list[tuple[int, RequirementCheck]]] = {}  # grouped once, not per bid
+    for (bid_id, requirement_id), check in sorted(checks.items()):
+        if not check.complies:
+            failing.setdefault(bid_id, []).append((requirement_id, check))
     results = {}
     for bid in bids:
         failures = tuple(
@@ -66,8 +71,7 @@ def bid_results(
                 title=requirements[requirement_id].title,
                 reason=check.reason,
             )
-            for (bid_id, requirement_id), check in sorted(checks.items())
-            if bid_id == bid.bid_id and not check.complies
+            for requirement_id, check in failing.get(bid.bid_id, ())
         )
         results[bid.bid_id] = scoring.BidResult(
             bid_id=bid.bid_id,

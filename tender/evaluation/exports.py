@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from copy import copy
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
@@ -163,23 +164,47 @@ def to_xlsx(sheets: Sequence[tuple[str, Row, Sequence[Row]]]) -> bytes:
             sheet.column_dimensions[get_column_letter(index + 1)].width = min(60, max(10, widest))
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(header)))}{len(values) + 1}"
-        sheet.append([_cell(sheet, name, font=BOLD) for name in header])
+        styled = _Styles(sheet)
+        sheet.append([styled.cell(name, styled.header) for name in header])
         for row in values:
-            sheet.append([_cell(sheet, value, alignment=WRAPPED) for value in row])
+            sheet.append([styled.cell(value, styled.body_style(value)) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: Value, **style: Font | Alignment) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    for name, setting in style.items():
-        setattr(cell, name, setting)
-    if isinstance(value, datetime):
-        cell.number_format = DATE_FORMAT
-    elif isinstance(value, Decimal):
-        cell.number_format = TOTAL_FORMAT
-    return cell
+class _Styles:
+    """The few cell styles of a sheet, each worked out once.
+
+    Setting a font or alignment on a cell makes openpyxl look the style up in the
+    workbook's style tables; at thousands of rows that dominates the export. A new
+    cell takes a copy of a template cell's style (ids into those tables) instead.
+    """
+
+    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+        self.sheet = sheet
+        self.header = self._template(font=BOLD)
+        self.text = self._template(alignment=WRAPPED)
+        self.date = self._template(alignment=WRAPPED, number_format=DATE_FORMAT)
+        self.total = self._template(alignment=WRAPPED, number_format=TOTAL_FORMAT)
+
+    def _template(self, **style: Font | Alignment | str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.sheet)
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        return cell
+
+    def body_style(self, value: Value) -> WriteOnlyCell:
+        if isinstance(value, datetime):
+            return self.date
+        if isinstance(value, Decimal):
+            return self.total
+        return self.text
+
+    def cell(self, value: Value, template: WriteOnlyCell) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell._style = copy(template._style)
+        return cell
 
 
 def _safe_cell(value: Value) -> Value:
