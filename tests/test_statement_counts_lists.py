@@ -24,7 +24,7 @@ from tender import clock, create_app
 from tender.accounts import service as accounts_service
 from tender.accounts import views as account_views
 from tender.accounts.models import Role, User
-from tender.bids.models import Bid
+from tender.bids.models import Attachment, Bid, Plan
 from tender.documents.service import documents_dir
 from tender.extensions import limiter
 
@@ -32,6 +32,9 @@ NOW = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
 SIZES = (5, 50)
 LISTS_EVERY_BID = 25
 ORDINARY = 15
+# A provider's bid pages load each part of the bid and of the tender once (lots,
+# declarations, coverage, network, plans, submissions ...): constant, but above 15.
+PROVIDER = 20
 
 # name -> (who asks, path with {tender} and {bid}, most statements allowed)
 PAGES: dict[str, tuple[str, str, int]] = {
@@ -48,11 +51,23 @@ PAGES: dict[str, tuple[str, str, int]] = {
     "logboek": ("inkoper", "/aanbestedingen/{tender}/logboek", ORDINARY),
     "voortgang": ("inkoper", "/aanbestedingen/{tender}/voortgang", LISTS_EVERY_BID),
     "eisencontrole": ("inkoper", "/aanbestedingen/{tender}/eisen", LISTS_EVERY_BID),
-    "inschrijving (aanbieder)": ("aanbieder", "/inschrijvingen/{bid}", ORDINARY),
-    "inschrijving eisen (aanbieder)": ("aanbieder", "/inschrijvingen/{bid}/eisen", ORDINARY),
-    "inschrijving dekking (aanbieder)": ("aanbieder", "/inschrijvingen/{bid}/dekking", ORDINARY),
-    "inschrijving netwerk (aanbieder)": ("aanbieder", "/inschrijvingen/{bid}/netwerk", ORDINARY),
-    "inschrijving logboek (aanbieder)": ("aanbieder", "/inschrijvingen/{bid}/logboek", ORDINARY),
+    "inschrijving (aanbieder)": ("aanbieder", "/inschrijvingen/{bid}", PROVIDER),
+    "inschrijving eisen (aanbieder)": ("aanbieder", "/inschrijvingen/{bid}/eisen", PROVIDER),
+    "inschrijving dekking (aanbieder)": (
+        "aanbieder",
+        "/inschrijvingen/{bid}/dekking",
+        PROVIDER,
+    ),
+    "inschrijving netwerk (aanbieder)": (
+        "aanbieder",
+        "/inschrijvingen/{bid}/netwerk",
+        PROVIDER,
+    ),
+    "inschrijving logboek (aanbieder)": (
+        "aanbieder",
+        "/inschrijvingen/{bid}/logboek",
+        PROVIDER,
+    ),
 }
 CLI = "flask coverage --format json"
 
@@ -179,3 +194,44 @@ def test_the_user_list_is_paged(
     shown = [u for u in [admin, *others] if f">{u.name}</a>" in first + second]
     assert len(shown) == 5
     assert sum(f">{u.name}</a>" in first for u in [admin, *others]) == 3
+
+
+def _overview_statements(app: Flask, provider: User, bid_id: int) -> int:
+    client = app.test_client()
+    factories.login(client, provider)
+    client.get("/")
+    with counted(app) as statements:
+        response = client.get(f"/inschrijvingen/{bid_id}")
+    assert response.status_code == 200
+    return len(statements)
+
+
+def test_a_bid_page_does_not_query_per_attached_file(
+    app: Flask, session: Session, now: datetime
+) -> None:
+    tender = scaled_tender(app, session, now, bids=1, phase="submitted")
+    bid = session.scalars(select(Bid).where(Bid.tender_id == tender.id)).one()
+    provider = session.scalars(
+        select(User).where(User.organisation_id == bid.organisation_id)
+    ).one()
+    before = _overview_statements(app, provider, bid.id)
+    files = [d for d in bid.requirement_declarations if d.evidence is None] + [
+        p for p in bid.plans if p.attachment is None
+    ]
+    assert len(files) >= 2
+    for number, item in enumerate(files):
+        attachment = Attachment(
+            bid=bid,
+            original_filename=f"bewijs-{number}.pdf",
+            stored_name=f"perfb-{number:04d}",
+            size_bytes=10,
+            sha256="0" * 64,
+            uploaded_at=now,
+            uploaded_by_id=provider.id,
+        )
+        if isinstance(item, Plan):
+            item.attachment = attachment
+        else:
+            item.evidence = attachment
+    session.commit()
+    assert _overview_statements(app, provider, bid.id) == before
