@@ -3,11 +3,12 @@ and the inkopers' confirmation of roles."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
@@ -32,6 +33,7 @@ bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
 EVENTS_PER_PAGE = 50
+USERS_PER_PAGE = 100
 # What a user whose password someone else chose may still reach before choosing its own.
 _BEFORE_OWN_PASSWORD = {"accounts.change_password", "accounts.logout", "static"}
 
@@ -378,12 +380,23 @@ def _staff_user(user_id: int) -> User:
 def users():  # type: ignore[no-untyped-def]
     require(Permission.USER_MANAGE)
     session = db_session()
+    staff = User.organisation_id.is_(None)
+    total = session.scalar(select(func.count(User.id)).where(staff)) or 0
+    pages = max(1, math.ceil(total / USERS_PER_PAGE))
+    page = min(max(1, request.args.get("page", 1, type=int)), pages)
     staff_users = session.scalars(
-        select(User).where(User.organisation_id.is_(None)).order_by(User.role, User.name)
+        select(User)
+        .where(staff)
+        .order_by(User.role, User.name, User.id)
+        .limit(USERS_PER_PAGE)
+        .offset((page - 1) * USERS_PER_PAGE)
     ).all()
     return render_template(
         "accounts/users.html",
         users=staff_users,
+        total=total,
+        page=page,
+        pages=pages,
         pending={r.user_id: r for r in roles.open_requests(session)},
         awaiting=activation.awaiting_activation(session, now=clock.now()),
     )

@@ -145,7 +145,8 @@ class RequirementDeclaration(Base):
 
     bid: Mapped[Bid] = relationship(back_populates="requirement_declarations")
     requirement: Mapped[Requirement] = relationship()
-    evidence: Mapped[Attachment | None] = relationship()
+    # Joined: a page listing the declarations shows each one's file (no query per row).
+    evidence: Mapped[Attachment | None] = relationship(lazy="joined")
 
     __table_args__ = (UniqueConstraint("bid_id", "requirement_id"),)
 
@@ -207,7 +208,8 @@ class Plan(Base):
 
     bid: Mapped[Bid] = relationship(back_populates="plans")
     criterion: Mapped[Criterion] = relationship()
-    attachment: Mapped[Attachment | None] = relationship()
+    # Joined: a page listing the plans shows each one's file (no query per row).
+    attachment: Mapped[Attachment | None] = relationship(lazy="joined")
 
     __table_args__ = (UniqueConstraint("bid_id", "criterion_id"),)
 

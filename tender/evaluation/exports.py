@@ -11,12 +11,16 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from copy import copy
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from tender import scoring
 from tender.timefmt import format_datetime, format_number, to_local
@@ -52,6 +56,8 @@ Row = Sequence[Value]
 # Excel's own number formats; Excel shows them with the reader's separators.
 DATE_FORMAT = "dd-mm-yyyy hh:mm"
 TOTAL_FORMAT = "0.00"
+BOLD = Font(bold=True)
+WRAPPED = Alignment(wrap_text=True, vertical="top")
 _CENT = Decimal("0.01")
 
 OUTCOME_LABELS = {
@@ -144,32 +150,61 @@ def _xlsx_value(value: Value) -> Value:
 
 def to_xlsx(sheets: Sequence[tuple[str, Row, Sequence[Row]]]) -> bytes:
     """One worksheet per (title, header, rows): header bold and frozen, a filter on
-    every column, real dates and numbers."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    every column, real dates and numbers.
+
+    Written in openpyxl's write-only mode: rows stream out as they are appended, so
+    nothing but the column widths is worked out beforehand (from the first 200 rows).
+    """
+    workbook = Workbook(write_only=True)
     for title, header, rows in sheets:
         sheet = workbook.create_sheet(title=title[:31])
-        sheet.append(list(header))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_xlsx_value(value) for value in row])
+        values = [[_xlsx_value(value) for value in row] for row in rows]
+        for index, name in enumerate(header):
+            widest = max([len(str(name)), *(len(str(row[index] or "")) for row in values[:199])])
+            sheet.column_dimensions[get_column_letter(index + 1)].width = min(60, max(10, widest))
         sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = sheet.dimensions
-        for column in sheet.columns:
-            letter = column[0].column_letter
-            sheet.column_dimensions[letter].width = min(
-                60, max(10, *(len(str(c.value or "")) for c in column[:200]))
-            )
-            for cell in column[1:]:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-                if isinstance(cell.value, datetime):
-                    cell.number_format = DATE_FORMAT
-                elif isinstance(cell.value, Decimal):
-                    cell.number_format = TOTAL_FORMAT
+        sheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(header)))}{len(values) + 1}"
+        styled = _Styles(sheet)
+        sheet.append([styled.cell(name, styled.header) for name in header])
+        for row in values:
+            sheet.append([styled.cell(value, styled.body_style(value)) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+class _Styles:
+    """The few cell styles of a sheet, each worked out once.
+
+    Setting a font or alignment on a cell makes openpyxl look the style up in the
+    workbook's style tables; at thousands of rows that dominates the export. A new
+    cell takes a copy of a template cell's style (ids into those tables) instead.
+    """
+
+    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
+        self.sheet = sheet
+        self.header = self._template(font=BOLD)
+        self.text = self._template(alignment=WRAPPED)
+        self.date = self._template(alignment=WRAPPED, number_format=DATE_FORMAT)
+        self.total = self._template(alignment=WRAPPED, number_format=TOTAL_FORMAT)
+
+    def _template(self, **style: Font | Alignment | str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.sheet)
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        return cell
+
+    def body_style(self, value: Value) -> WriteOnlyCell:
+        if isinstance(value, datetime):
+            return self.date
+        if isinstance(value, Decimal):
+            return self.total
+        return self.text
+
+    def cell(self, value: Value, template: WriteOnlyCell) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell._style = copy(template._style)
+        return cell
 
 
 def _safe_cell(value: Value) -> Value:

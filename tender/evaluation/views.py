@@ -489,7 +489,8 @@ def _export_rows(session, tender: Tender) -> tuple[list[list[Any]], list[list[An
 
 def _export(tender: Tender, kind: str) -> Response:
     session = db_session()
-    individual, consensus = _export_rows(session, tender)
+    # The result alone needs no score rows: they are loaded only for the exports that list them.
+    individual, consensus = _export_rows(session, tender) if kind != "uitslag" else ([], [])
     audit.record(
         session,
         actor=current_user,
