@@ -447,8 +447,9 @@ def test_coverage_with_fragility_and_gap_decisions(built: Built) -> None:
 @regions
 def test_decision_and_its_history(built: Built) -> None:
     section = _section(_text(built.pdf), 10)
+    # BODY is typed with its article: the report neither doubles nor drops it.
     assert f"door {award_steps.BODY} ({award_steps.MANDATE})" in section
-    assert "het het" not in section  # the body is typed with its article
+    assert "het het" not in section
     assert "Het besluit kent 1 versie. Dit advies hoort bij versie 1." in section
     assert "Versie 1 Gunningsadvies opgesteld door" in section
 

@@ -417,9 +417,15 @@ def _opening(data: AwardLetterData) -> list[Flowable]:
     return story
 
 
+def body_without_article(body: str) -> str:
+    """The deciding body as typed, without a leading 'het' (typed with or without it),
+    so that the documents can write 'Het college …' and 'door het college …'."""
+    return re.sub(r"^het\s+", "", body.strip(), flags=re.IGNORECASE)
+
+
 def _decision_sentence(decision: DecisionFacts) -> str:
     mandate = f" ({markup(decision.mandate)})" if decision.mandate.strip() else ""
-    body = re.sub(r"^het\s+", "", decision.body.strip(), flags=re.IGNORECASE)
+    body = body_without_article(decision.body)
     return (
         f"Het {markup(body)} heeft op {format_long_date(decision.decided_on)} "
         f"besloten{mandate} over de gunning van deze aanbesteding."

@@ -46,7 +46,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 
 from tender.award.standstill import standstill_end
 from tender.coverage import Cell, CoverageReport, LotCoverage, Network
-from tender.documents.award_letter import DecisionFacts, Signatory
+from tender.documents.award_letter import DecisionFacts, Signatory, body_without_article
 from tender.documents.pdf import (
     BODY,
     CLOSING,
@@ -573,7 +573,7 @@ def _decision_text(decision: DecisionFacts) -> str:
 
 def _decided(day: date, body: str, mandate: str) -> str:
     mandate = f" ({mandate.strip()})" if mandate.strip() else ""
-    return f"op {format_long_date(day)} door {body}{mandate}"
+    return f"op {format_long_date(day)} door het {body_without_article(body)}{mandate}"
 
 
 def version_rows(version: DecisionVersion) -> list[tuple[str, str]]:
