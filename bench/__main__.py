@@ -16,7 +16,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import ROOT, demo_instance, log, reset_postgres
+from bench.common import ROOT, demo_instance, log
 
 PARTS = ("pages", "documents", "rush")
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/"
@@ -26,9 +26,8 @@ def _pages(workdir: Path, args: argparse.Namespace) -> str:
     from bench import pages
 
     url = None if args.sqlite else POSTGRES + "bench_pages"
-    if url:
-        reset_postgres(url)
-    instance = demo_instance(workdir / "pages", bids=args.bids, phase="scored", database_url=url)
+    instance = demo_instance(workdir / "pages", bids=args.bids, phase="scored", database_url=url,
+                             reuse=args.reuse)  # fmt: skip
     return pages.run(instance, bids=args.bids)
 
 
@@ -36,7 +35,7 @@ def _documents(workdir: Path, args: argparse.Namespace) -> str:
     from bench import documents
 
     instance = demo_instance(workdir / "documents", bids=args.bids, phase="advice",
-                             database_url=None)  # fmt: skip
+                             database_url=None, reuse=args.reuse)  # fmt: skip
     return documents.run(instance.path)
 
 
@@ -59,7 +58,15 @@ def main() -> None:
         default=ROOT / "bench" / "RESULTS.md",
         help="where to write the Markdown (bench/RESULTS.md); - for none",
     )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep the demo tenders in this folder and reuse them on the next run with the "
+        "same --bids (default: a temporary folder, removed afterwards); for trying changes, "
+        "not for recorded results",
+    )
     args = parser.parse_args()
+    args.reuse = args.workdir is not None
     parts = [part.strip() for part in args.parts.split(",") if part.strip()]
     unknown = set(parts) - set(PARTS)
     if unknown:
@@ -69,14 +76,16 @@ def main() -> None:
         "# Benchmark results (issue 16)",
         "",
         f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `python -m bench --bids {args.bids}"
-        f" --parts {','.join(parts)}{' --sqlite' if args.sqlite else ''}`: {os.cpu_count()} CPUs,"
+        f" --parts {','.join(parts)}{' --sqlite' if args.sqlite else ''}"
+        f"{' --workdir ' + str(args.workdir) if args.reuse else ''}`: {os.cpu_count()} CPUs,"
         f" Python {platform.python_version()}, {platform.system()} {platform.machine()}.",
         "Every ratio is to a baseline measured in the same run.",
     ]
-    with tempfile.TemporaryDirectory(prefix="tender-bench-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="tender-bench-") as temporary:
+        workdir = args.workdir or Path(temporary)
         for part in parts:
             log(f"== {part}")
-            sections += ["", run[part](Path(workdir), args)]
+            sections += ["", run[part](workdir, args)]
     text = "\n".join(sections) + "\n"
     print(text)
     if str(args.results) != "-":

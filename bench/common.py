@@ -5,6 +5,7 @@ Linux only: the CPU time of a gunicorn worker is read from ``/proc``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -57,14 +58,32 @@ class Instance:
         return done.stdout
 
 
-def demo_instance(path: Path, *, bids: int, phase: str, database_url: str | None) -> Instance:
-    """The Lekstroom demo tender with ``bids`` bids at ``phase``, made by ``flask demo``."""
+def demo_instance(
+    path: Path, *, bids: int, phase: str, database_url: str | None, reuse: bool = False
+) -> Instance:
+    """The Lekstroom demo tender with ``bids`` bids at ``phase``, made by ``flask demo``.
+
+    With ``reuse``, a tender this function made earlier in ``path`` with the same bids,
+    phase and database is used again (after ``flask db upgrade``) instead of rebuilt.
+    """
     path.mkdir(parents=True, exist_ok=True)
     instance = Instance(path=path, database_url=database_url)
+    made = path / "bench-demo.json"
+    what = {"bids": bids, "phase": phase, "database_url": database_url}
+    if reuse and made.exists():
+        earlier = json.loads(made.read_text())
+        if earlier["what"] == what:
+            instance.flask("db", "upgrade")
+            instance.credentials = earlier["credentials"]
+            log(f"reusing the demo tender in {path}")
+            return instance
+    if database_url:
+        reset_postgres(database_url)
     started = time.monotonic()
     output = instance.flask("demo", "--bids", str(bids), "--phase", phase)
     found = CREDENTIAL_LINE.findall(output)
     instance.credentials = {email: password for _, email, password in found}
+    made.write_text(json.dumps({"what": what, "credentials": instance.credentials}))
     log(f"demo tender with {bids} bids ({phase}) in {time.monotonic() - started:.0f} s")
     return instance
 
@@ -123,8 +142,8 @@ def gunicorn(instance: Instance, *, workers: int = 1, threads: int = 1) -> Itera
             try:
                 if requests.get(f"{server.url}/_bench/bare", timeout=5).ok:
                     break
-            except requests.ConnectionError:
-                pass
+            except requests.RequestException:
+                pass  # not listening yet, or still importing under load
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not start")
             time.sleep(0.2)
