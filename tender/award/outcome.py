@@ -119,6 +119,15 @@ def tender_outcome(
     return data
 
 
+def received(session: Session, tender: Tender) -> tuple[SubmittedBid, ...]:
+    """The received versions, by blind number: those stored with the outcome while it
+    holds, else read (without computing, or storing, an outcome)."""
+    _version, cached = outcome_cache.load(session, tender.id)
+    if cached is not None:
+        return cached[0]  # type: ignore[no-any-return]
+    return tuple(received_versions(session, tender))
+
+
 def _computed(
     session: Session,
     tender: Tender,
