@@ -226,7 +226,7 @@ def store(session: Session, tender_id: int, version: int | None, value: Any) -> 
         return
     payload = _dumps(value)
     try:
-        with session.get_bind().connect() as connection:
+        with session.get_bind().engine.connect() as connection:
             connection.execute(
                 update(OutcomeCache)
                 .where(OutcomeCache.tender_id == tender_id, OutcomeCache.version == version)

@@ -26,7 +26,7 @@ from tender import audit
 from tender.accounts import roles
 from tender.accounts.models import Organisation, Role, User
 from tender.bids import submitted, verification
-from tender.bids.models import Bid, BidStatus
+from tender.bids.models import Bid, BidStatus, blind_code
 from tender.bids.submitted import SubmittedBid, SubmittedFile
 from tender.documents import service as documents
 from tender.documents.opening_record import (
@@ -1334,12 +1334,12 @@ def evaluation_problems(session: Session, tender: Tender) -> list[str]:
 
 
 def _unchecked_problem(
-    tender: Tender, bid_id: int, blind_code: str, checks: Container[tuple[int, int]]
+    tender: Tender, bid_id: int, code: str, checks: Container[tuple[int, int]]
 ) -> str | None:
     unchecked = [r.code for r in tender.requirements if (bid_id, r.id) not in checks]
     if not unchecked:
         return None
-    return f"{blind_code}: eisen {', '.join(unchecked)} zijn nog niet getoetst."
+    return f"{code}: eisen {', '.join(unchecked)} zijn nog niet getoetst."
 
 
 def unchecked_problems(session: Session, tender: Tender) -> list[str]:
@@ -1357,13 +1357,7 @@ def unchecked_problems(session: Session, tender: Tender) -> list[str]:
         ).tuples()
     )
     lines = (
-        _unchecked_problem(
-            tender,
-            bid_id,
-            f"Inschrijving {number:02d}" if number else "Inschrijving",
-            checks,
-        )
-        for bid_id, number in bids
+        _unchecked_problem(tender, bid_id, blind_code(number), checks) for bid_id, number in bids
     )
     return [line for line in lines if line]
 
