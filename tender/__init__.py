@@ -13,7 +13,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(overrides: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints."""
-    from tender import cli, db, storage, web
+    from tender import cli, db, models, storage, web
     from tender.config import load_settings
     from tender.documents import signing
 
@@ -29,6 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     signing.load_signer(app.config)  # a wrong certificate or password stops the start
     storage.init_app(app)
     db.init_app(app)
+    assert models.OutcomeCache  # every model loaded, with its session events
     web.init_app(app)
     cli.init_app(app)
     return app

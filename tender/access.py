@@ -130,7 +130,22 @@ def load_bid(bid_id: int, permission: Permission) -> Bid:
         _refuse(bid_id, None, "niet ingelogd", 401)
     if not has_grant(current_user, permission):
         _refuse(bid_id, None, "rol heeft geen toegang tot inschrijvingen", 403)
-    bid = session.get(Bid, bid_id)
+    # With its tender, organisation, lots and coverage in one statement: every bid page needs them
+    # (a bid has at most a few lots, so the rows are the coverage cells, a few hundred).
+    bid = (
+        session.execute(
+            select(Bid)
+            .where(Bid.id == bid_id)
+            .options(
+                joinedload(Bid.tender),
+                joinedload(Bid.organisation),
+                joinedload(Bid.lots),
+                joinedload(Bid.coverage),
+            )
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if bid is None:
         _refuse(bid_id, None, "inschrijving bestaat niet", 404)
     now = clock.now()

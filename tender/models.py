@@ -3,6 +3,7 @@
 from tender.accounts.models import Organisation, Role, User
 from tender.audit import AuditEvent
 from tender.award.models import AwardDecision, DocumentJob, GapDecision, TieDraw
+from tender.award.outcome_cache import OutcomeCache
 from tender.bids.models import (
     Attachment,
     Bid,
@@ -64,6 +65,7 @@ __all__ = [
     "Municipality",
     "NetworkPartner",
     "Organisation",
+    "OutcomeCache",
     "Plan",
     "Product",
     "QaRound",

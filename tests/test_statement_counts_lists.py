@@ -33,8 +33,9 @@ SIZES = (5, 50)
 LISTS_EVERY_BID = 25
 ORDINARY = 15
 # A provider's bid pages load each part of the bid and of the tender once (lots,
-# declarations, coverage, network, plans, submissions ...): constant, but above 15.
-PROVIDER = 20
+# declarations, coverage, network, plans, submissions ...); the bid comes with its
+# tender, organisation, lots and coverage in one statement (tender.access.load_bid).
+PROVIDER = ORDINARY
 
 # name -> (who asks, path with {tender} and {bid}, most statements allowed)
 PAGES: dict[str, tuple[str, str, int]] = {

@@ -8,13 +8,14 @@ into a snapshot.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tender import scoring
+from tender.award import outcome_cache
 from tender.award.models import TieDraw
 from tender.bids.submitted import SubmittedBid, received_versions
 from tender.evaluation import service as evaluation
@@ -23,7 +24,7 @@ from tender.tenders.models import Tender
 
 @dataclass(frozen=True)
 class TenderOutcome:
-    tender: Tender
+    tender: Tender = field(compare=False)
     rules: scoring.ScoringRules
     bids: tuple[SubmittedBid, ...]  # received bids as submitted, by blind number
     results: Mapping[int, scoring.BidResult]  # by bid id
@@ -99,9 +100,41 @@ def tender_outcome(
     Without an explicit ``draw_order`` the recorded draws are applied, each only
     to the tie it was drawn for: a draw for bids that are no longer exactly the
     tied ones (scores changed since) decides nothing.
+
+    That outcome is kept in the database for the version of the data it was
+    computed from (``outcome_cache``), and served from there until any of that data
+    changes.
     """
-    bids = tuple(received_versions(session, tender))
     rules = scoring_rules(tender)
+    if draw_order is not None:
+        return _computed(session, tender, rules, draw_order)
+    version, cached = outcome_cache.load(session, tender.id)
+    if cached is not None:
+        bids, results, outcome = cached
+        return TenderOutcome(
+            tender=tender, rules=rules, bids=bids, results=results, outcome=outcome
+        )
+    data = _computed(session, tender, rules, None)
+    outcome_cache.store(session, tender.id, version, (data.bids, data.results, data.outcome))
+    return data
+
+
+def received(session: Session, tender: Tender) -> tuple[SubmittedBid, ...]:
+    """The received versions, by blind number: those stored with the outcome while it
+    holds, else read (without computing, or storing, an outcome)."""
+    _version, cached = outcome_cache.load(session, tender.id)
+    if cached is not None:
+        return cached[0]  # type: ignore[no-any-return]
+    return tuple(received_versions(session, tender))
+
+
+def _computed(
+    session: Session,
+    tender: Tender,
+    rules: scoring.ScoringRules,
+    draw_order: Mapping[str, Sequence[int]] | None,
+) -> TenderOutcome:
+    bids = tuple(received_versions(session, tender))
     results = bid_results(session, tender, bids)
     outcome = scoring.award(list(results.values()), rules, draw_order=draw_order)
     if draw_order is None and outcome.unresolved_ties:

@@ -420,8 +420,7 @@ def decision_problems(session: Session, tender: Tender, data: TenderOutcome) -> 
             f"Perceel {lot}: gelijke stand op de grens tussen {codes}; "
             "de loting moet eerst worden vastgelegd."
         )
-    unchecked = [p for p in evaluation.evaluation_problems(session, tender) if "niet getoetst" in p]
-    problems.extend(unchecked)
+    problems.extend(evaluation.unchecked_problems(session, tender))
     gaps = undecided_gaps(session, tender, data) if not problems else []
     if gaps:
         problems.append(

@@ -9,7 +9,7 @@ withdrawn decision stays on record and is replaced by the next version.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from tender.award.models import AwardDecision, DecisionStatus
 from tender.tenders.models import Tender
@@ -19,24 +19,34 @@ ACTIVE = (S.ADVICE, S.APPROVED, S.DECIDED, S.SENT)
 OPEN = (S.RETURNED, *ACTIVE)
 
 
-def versions(session: Session, tender: Tender) -> list[AwardDecision]:
-    """Every version of the tender's award decision, oldest first."""
-    return list(
-        session.scalars(
-            select(AwardDecision)
-            .where(AwardDecision.tender_id == tender.id)
-            .order_by(AwardDecision.version)
-        )
+def versions(
+    session: Session, tender: Tender, *, with_snapshot: bool = True
+) -> list[AwardDecision]:
+    """Every version of the tender's award decision, oldest first; without
+    ``with_snapshot`` the snapshots (every bid, hundreds of kilobytes of JSON each) are
+    left unread for a version not loaded before."""
+    query = (
+        select(AwardDecision)
+        .where(AwardDecision.tender_id == tender.id)
+        .order_by(AwardDecision.version)
     )
+    if not with_snapshot:
+        query = query.options(defer(AwardDecision.snapshot))
+    return list(session.scalars(query))
 
 
-def _latest(session: Session, tender: Tender, statuses: tuple[str, ...]) -> AwardDecision | None:
-    return session.scalar(
+def _latest(
+    session: Session, tender: Tender, statuses: tuple[str, ...], *, with_snapshot: bool = True
+) -> AwardDecision | None:
+    query = (
         select(AwardDecision)
         .where(AwardDecision.tender_id == tender.id, AwardDecision.status.in_(statuses))
         .order_by(AwardDecision.version.desc())
         .limit(1)
     )
+    if not with_snapshot:
+        query = query.options(defer(AwardDecision.snapshot))
+    return session.scalar(query)
 
 
 def active_decision(session: Session, tender: Tender) -> AwardDecision | None:
@@ -44,14 +54,18 @@ def active_decision(session: Session, tender: Tender) -> AwardDecision | None:
     return _latest(session, tender, tuple(ACTIVE))
 
 
-def open_decision(session: Session, tender: Tender) -> AwardDecision | None:
+def open_decision(
+    session: Session, tender: Tender, *, with_snapshot: bool = True
+) -> AwardDecision | None:
     """The version being worked on or in force: active, or sent back for revision."""
-    return _latest(session, tender, tuple(OPEN))
+    return _latest(session, tender, tuple(OPEN), with_snapshot=with_snapshot)
 
 
-def sent_decision(session: Session, tender: Tender) -> AwardDecision | None:
+def sent_decision(
+    session: Session, tender: Tender, *, with_snapshot: bool = True
+) -> AwardDecision | None:
     """The decision whose letters went out and that has not been withdrawn."""
-    return _latest(session, tender, (S.SENT,))
+    return _latest(session, tender, (S.SENT,), with_snapshot=with_snapshot)
 
 
 def replaced_decision(session: Session, tender: Tender) -> AwardDecision | None:

@@ -93,15 +93,16 @@ def _job_view(job):  # type: ignore[no-untyped-def]
 def overview(tender_id: int) -> str:
     tender = load_tender(tender_id, Permission.AWARD_MANAGE)
     session = db_session()
-    current = versions.open_decision(session, tender)
-    sent = versions.sent_decision(session, tender)
+    # The overview shows no part of a snapshot (every bid: megabytes of JSON at 500 bids).
+    current = versions.open_decision(session, tender, with_snapshot=False)
+    sent = versions.sent_decision(session, tender, with_snapshot=False)
     now = clock.now()
     return render_template(
         "award/overview.html",
         tender=tender,
         decision=current,
         sent=sent,
-        history=versions.versions(session, tender),
+        history=versions.versions(session, tender, with_snapshot=False),
         letters_job=_job_view(jobs.latest_job(session, tender.id, award_documents.LETTERS)),
         contracts_job=_job_view(jobs.latest_job(session, tender.id, award_documents.CONTRACTS)),
         definitive_problems=service.definitive_problems(sent, tender, now)

@@ -33,6 +33,11 @@ class BidStatus(StrEnum):
     WITHDRAWN = "ingetrokken"
 
 
+def blind_code(blind_number: int | None) -> str:
+    """The code evaluators know a bid by ("Inschrijving 07"), from its blind number."""
+    return f"Inschrijving {blind_number:02d}" if blind_number else "Inschrijving"
+
+
 class Bid(Base):
     __tablename__ = "bid"
 
@@ -91,7 +96,7 @@ class Bid(Base):
     @property
     def blind_code(self) -> str:
         """The code evaluators know the bid by ("Inschrijving 07")."""
-        return f"Inschrijving {self.blind_number:02d}" if self.blind_number else "Inschrijving"
+        return blind_code(self.blind_number)
 
     @property
     def latest_submission(self) -> BidSubmission | None:

@@ -123,6 +123,11 @@ def result_rows(data: TenderOutcome) -> list[list[Value]]:
 
 
 def _csv_text(value: Value) -> str | int:
+    kind = type(value)
+    if kind is str:  # the most common cell first, without the isinstance chain
+        return "'" + value if value[:1] in _FORMULA_START else value  # type: ignore[index,operator]
+    if kind is int:
+        return value  # type: ignore[return-value]
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -207,8 +212,11 @@ class _Styles:
         return cell
 
 
+_FORMULA_START = ("=", "+", "-", "@")
+
+
 def _safe_cell(value: Value) -> Value:
     """Neutralise text that a spreadsheet would run as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value[:1] in _FORMULA_START:
         return "'" + value
     return value

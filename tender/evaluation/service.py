@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +26,7 @@ from tender import audit
 from tender.accounts import roles
 from tender.accounts.models import Organisation, Role, User
 from tender.bids import submitted, verification
-from tender.bids.models import Bid, BidStatus
+from tender.bids.models import Bid, BidStatus, blind_code
 from tender.bids.submitted import SubmittedBid, SubmittedFile
 from tender.documents import service as documents
 from tender.documents.opening_record import (
@@ -95,16 +95,17 @@ def _record(
 # -- opening -------------------------------------------------------------------------
 
 
-def received_bids(session: Session, tender: Tender) -> list[Bid]:
-    """Bids that were submitted and not withdrawn, in a stable order."""
-    return list(
-        session.scalars(
-            select(Bid)
-            .where(Bid.tender_id == tender.id, Bid.status == BidStatus.SUBMITTED)
-            .order_by(Bid.id)
-            .options(selectinload(Bid.submissions))
-        )
+def received_bids(session: Session, tender: Tender, *, with_submissions: bool = True) -> list[Bid]:
+    """Bids that were submitted and not withdrawn, in a stable order; ``with_submissions``
+    loads their received versions too (the canonical forms: large at hundreds of bids)."""
+    query = (
+        select(Bid)
+        .where(Bid.tender_id == tender.id, Bid.status == BidStatus.SUBMITTED)
+        .order_by(Bid.id)
     )
+    if with_submissions:
+        query = query.options(selectinload(Bid.submissions))
+    return list(session.scalars(query))
 
 
 def received_count(session: Session, tender: Tender) -> int:
@@ -335,13 +336,30 @@ def requirement_checks(session: Session, tender: Tender) -> dict[tuple[int, int]
     return {(c.bid_id, c.requirement_id): c for c in checks}
 
 
+def check_verdicts(session: Session, tender: Tender) -> dict[tuple[int, int], bool]:
+    """(bid id, requirement id) -> complies, for the whole tender in one column query."""
+    return {
+        (bid_id, requirement_id): complies
+        for bid_id, requirement_id, complies in session.execute(
+            select(
+                RequirementCheck.bid_id, RequirementCheck.requirement_id, RequirementCheck.complies
+            )
+            .join(RequirementCheck.bid)
+            .where(Bid.tender_id == tender.id)
+        )
+    }
+
+
 def excluded_bid_ids(session: Session, tender: Tender) -> set[int]:
     """Bids that fail at least one requirement: they are not scored."""
-    return {
-        bid_id
-        for (bid_id, _), check in requirement_checks(session, tender).items()
-        if not check.complies
-    }
+    return set(
+        session.scalars(
+            select(RequirementCheck.bid_id)
+            .join(RequirementCheck.bid)
+            .where(Bid.tender_id == tender.id, RequirementCheck.complies.is_(False))
+            .distinct()
+        )
+    )
 
 
 # -- committee and conflict declarations -------------------------------------------------
@@ -363,6 +381,31 @@ def committee(
                 .selectinload(ConflictAnswer.organisation),
             ).order_by(CommitteeMember.id)
         )
+    )
+
+
+def members_with_declarations(session: Session, tender: Tender) -> list[CommitteeMember]:
+    """The current members with their users and declarations (not the answers), in one
+    statement; ``conflict_pairs`` says where each has a band."""
+    return list(
+        session.scalars(
+            select(CommitteeMember)
+            .where(CommitteeMember.tender_id == tender.id, CommitteeMember.removed_at.is_(None))
+            .options(joinedload(CommitteeMember.user), joinedload(CommitteeMember.declaration))
+            .order_by(CommitteeMember.id)
+        )
+    )
+
+
+def conflict_pairs(session: Session, tender: Tender) -> set[tuple[int, int]]:
+    """(member id, organisation id) of every band a member of the tender has."""
+    return set(
+        session.execute(
+            select(ConflictDeclaration.member_id, ConflictAnswer.organisation_id)
+            .join(ConflictAnswer.declaration)
+            .join(ConflictDeclaration.member)
+            .where(CommitteeMember.tender_id == tender.id, ConflictAnswer.band.is_(True))
+        ).tuples()
     )
 
 
@@ -796,11 +839,24 @@ def banded(member: CommitteeMember) -> set[int]:
     return {a.organisation_id for a in declaration.answers if a.band} if declaration else set()
 
 
-def conflicted(member: CommitteeMember, bid: Bid) -> bool:
-    return bid.organisation_id in banded(member)
+def conflicted(
+    member: CommitteeMember, bid: Bid, bands: Mapping[int, set[int]] | None = None
+) -> bool:
+    """``bands``: ``banded`` per member id, worked out once by a caller that asks for many
+    bids (a member's answers cover every bidder)."""
+    return bid.organisation_id in (bands[member.id] if bands is not None else banded(member))
 
 
-def may_read_bid(member: CommitteeMember | None, bid: Bid, excluded: set[int]) -> bool:
+def bands_of(members: Iterable[CommitteeMember]) -> dict[int, set[int]]:
+    return {m.id: banded(m) for m in members}
+
+
+def may_read_bid(
+    member: CommitteeMember | None,
+    bid: Bid,
+    excluded: set[int],
+    bands: Mapping[int, set[int]] | None = None,
+) -> bool:
     """May this committee member see this bid? (signed, no conflict, received, not excluded)"""
     return (
         member is not None
@@ -810,13 +866,15 @@ def may_read_bid(member: CommitteeMember | None, bid: Bid, excluded: set[int]) -
         and bid.status == BidStatus.SUBMITTED
         and bid.blind_number is not None
         and bid.id not in excluded
-        and not conflicted(member, bid)
+        and not conflicted(member, bid, bands)
     )
 
 
-def evaluators_for(members: Sequence[CommitteeMember], bid: Bid) -> list[CommitteeMember]:
+def evaluators_for(
+    members: Sequence[CommitteeMember], bid: Bid, bands: Mapping[int, set[int]] | None = None
+) -> list[CommitteeMember]:
     """The members who score this bid: signed and without a conflict."""
-    return [m for m in members if m.declaration is not None and not conflicted(m, bid)]
+    return [m for m in members if m.declaration is not None and not conflicted(m, bid, bands)]
 
 
 # -- blind content -------------------------------------------------------------------------
@@ -985,16 +1043,24 @@ def scores_for(session: Session, bid: Bid) -> list[Score]:
     )
 
 
-def scores_by_bid(session: Session, tender: Tender) -> dict[int, list[Score]]:
-    """``scores_for`` of every bid of the tender in one query (evaluators not loaded)."""
-    result: dict[int, list[Score]] = defaultdict(list)
-    for score in session.scalars(
-        select(Score)
+class ScoreKey(Protocol):
+    """What the consensus phase asks of a score: who gave it, on which criterion."""
+
+    evaluator_id: int
+    criterion_id: int
+
+
+def scores_by_bid(session: Session, tender: Tender) -> dict[int, list[ScoreKey]]:
+    """Who scored which criterion, per bid, for every bid of the tender in one column query
+    (``scores_for`` without loading the score rows themselves)."""
+    result: dict[int, list[ScoreKey]] = defaultdict(list)
+    for row in session.execute(
+        select(Score.bid_id, Score.evaluator_id, Score.criterion_id)
         .join(Score.bid)
         .where(Bid.tender_id == tender.id, Score.set_aside_at.is_(None))
         .order_by(Score.id)
     ):
-        result[score.bid_id].append(score)
+        result[row.bid_id].append(row)
     return result
 
 
@@ -1002,7 +1068,7 @@ def all_individual_scores_in(
     bid: Bid,
     criteria: Sequence[Criterion],
     evaluators: Sequence[CommitteeMember],
-    scores: Sequence[Score],
+    scores: Sequence[ScoreKey],
 ) -> bool:
     given = {(s.evaluator_id, s.criterion_id) for s in scores}
     return bool(evaluators) and all(
@@ -1014,7 +1080,7 @@ def consensus_open(
     bid: Bid,
     criteria: Sequence[Criterion],
     evaluators: Sequence[CommitteeMember],
-    scores: Sequence[Score],
+    scores: Sequence[ScoreKey],
 ) -> bool:
     """The consensus phase of a bid: every individual score is in, or the chair moved it on."""
     return bid.consensus_opened_at is not None or all_individual_scores_in(
@@ -1256,17 +1322,44 @@ def evaluation_problems(session: Session, tender: Tender) -> list[str]:
     excluded = excluded_bid_ids(session, tender)
     agreed = consensus_by_bid(session, tender)
     for bid in bids:
-        unchecked = [r.code for r in tender.requirements if (bid.id, r.id) not in checks]
-        if unchecked:
-            problems.append(
-                f"{bid.blind_code}: eisen {', '.join(unchecked)} zijn nog niet getoetst."
-            )
+        problem = _unchecked_problem(tender, bid.id, bid.blind_code, checks)
+        if problem:
+            problems.append(problem)
         if bid.id in excluded:
             continue
         missing = [c.code for c in tender.criteria if c.id not in agreed[bid.id]]
         if missing:
             problems.append(f"{bid.blind_code}: consensus ontbreekt voor {', '.join(missing)}.")
     return problems
+
+
+def _unchecked_problem(
+    tender: Tender, bid_id: int, code: str, checks: Container[tuple[int, int]]
+) -> str | None:
+    unchecked = [r.code for r in tender.requirements if (bid_id, r.id) not in checks]
+    if not unchecked:
+        return None
+    return f"{code}: eisen {', '.join(unchecked)} zijn nog niet getoetst."
+
+
+def unchecked_problems(session: Session, tender: Tender) -> list[str]:
+    """The requirement-check lines of ``evaluation_problems``, in two column queries."""
+    bids = session.execute(
+        select(Bid.id, Bid.blind_number)
+        .where(Bid.tender_id == tender.id, Bid.status == BidStatus.SUBMITTED)
+        .order_by(Bid.id)
+    ).all()
+    checks = set(
+        session.execute(
+            select(RequirementCheck.bid_id, RequirementCheck.requirement_id)
+            .join(RequirementCheck.bid)
+            .where(Bid.tender_id == tender.id)
+        ).tuples()
+    )
+    lines = (
+        _unchecked_problem(tender, bid_id, blind_code(number), checks) for bid_id, number in bids
+    )
+    return [line for line in lines if line]
 
 
 def complete_evaluation(session: Session, *, tender: Tender, actor: User, now: datetime) -> None:

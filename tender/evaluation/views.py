@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tender import audit, clock
@@ -35,6 +35,7 @@ from tender.access import (
 from tender.accounts import kvk
 from tender.accounts.models import Role, User
 from tender.actions import attempt
+from tender.award import outcome as award_outcome
 from tender.award.outcome import tender_outcome
 from tender.bids import submitted, uploads
 from tender.bids.models import Bid
@@ -57,7 +58,7 @@ from tender.evaluation.forms import (
     ScoreForm,
     posted_answers,
 )
-from tender.evaluation.models import CommitteeMember, Score
+from tender.evaluation.models import CommitteeMember, ConsensusScore, Score
 from tender.forms import TEXT_AREA_MAX, ConfirmForm, text_problem
 from tender.permissions import (
     CommitteeContext,
@@ -182,8 +183,8 @@ def requirement_overview(tender_id: int) -> str:
     return render_template(
         "evaluation/requirements.html",
         tender=tender,
-        bids=submitted.received_versions(session, tender),
-        checks=service.requirement_checks(session, tender),
+        bids=award_outcome.received(session, tender),
+        checks=service.check_verdicts(session, tender),
     )
 
 
@@ -382,23 +383,25 @@ def remove_member_from_bid(tender_id: int, member_id: int) -> WerkzeugResponse:
 
 
 def _progress(session, tender: Tender) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    members = service.committee(session, tender)
-    excluded = service.excluded_bid_ids(session, tender)
-    bids = submitted.received_versions(session, tender)
-    scores = session.scalars(
-        select(Score)
-        .join(Score.bid)
-        .where(Bid.tender_id == tender.id, Score.set_aside_at.is_(None))
-    ).all()
-    consensus = service.agreed_consensus(session, tender)
+    members = service.members_with_declarations(session, tender)
+    data = tender_outcome(session, tender)  # the received versions, stored with the outcome
+    bids = data.bids
+    excluded = {b.bid_id for b in bids if data.results[b.bid_id].failed_requirements}
     given: dict[tuple[int, int], int] = defaultdict(int)
-    for score in scores:
-        given[(score.bid_id, score.evaluator_id)] += 1
-    agreed: dict[int, int] = defaultdict(int)
-    for item in consensus:
-        agreed[item.bid_id] += 1
+    given.update(
+        ((bid_id, evaluator_id), count)
+        for bid_id, evaluator_id, count in session.execute(
+            select(Score.bid_id, Score.evaluator_id, func.count())
+            .join(Score.bid)
+            .where(Bid.tender_id == tender.id, Score.set_aside_at.is_(None))
+            .group_by(Score.bid_id, Score.evaluator_id)
+        )
+    )
+    # The outcome's consensus is the agreed one, one score per criterion.
+    agreed = {b.bid_id: len(data.results[b.bid_id].scores) for b in bids}
     return {
         "members": members,
+        "conflicts": service.conflict_pairs(session, tender),
         "bids": bids,
         "excluded": excluded,
         "given": given,
@@ -447,44 +450,62 @@ def complete(tender_id: int) -> WerkzeugResponse:
 
 
 def _export_rows(session, tender: Tender) -> tuple[list[list[Any]], list[list[Any]]]:  # type: ignore[no-untyped-def]
+    """The individual and the consensus rows, from column queries (no ORM rows) and the
+    received versions stored with the outcome."""
     criteria = {c.id: c.code for c in tender.criteria}
-    bids = {v.bid_id: v for v in submitted.received_versions(session, tender)}
-    users = {u.id: u for u in session.scalars(select(User))}
+    # blind code, name and KvK number as received, worked out once per bid
+    bids = {
+        v.bid_id: (v.blind_code, v.organisation.name, v.organisation.kvk_number)
+        for v in tender_outcome(session, tender).bids
+    }
+    scores = session.execute(
+        select(
+            Score.bid_id, Score.criterion_id, Score.evaluator_id, Score.score,
+            Score.motivation, Score.updated_at,
+        )
+        .join(Score.bid)
+        .where(Bid.tender_id == tender.id, Score.set_aside_at.is_(None))
+    ).all()  # fmt: skip
+    consensus = session.execute(
+        select(
+            ConsensusScore.bid_id, ConsensusScore.criterion_id, ConsensusScore.score,
+            ConsensusScore.motivation, ConsensusScore.recorded_by_id, ConsensusScore.recorded_at,
+            ConsensusScore.version,
+        )
+        .join(ConsensusScore.bid)
+        .where(Bid.tender_id == tender.id, ConsensusScore.reopened_at.is_(None))
+    ).all()  # fmt: skip
+    user_ids = {row.evaluator_id for row in scores} | {row.recorded_by_id for row in consensus}
+    users = dict(
+        session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).tuples().all()
+    )
     individual = [
         [
-            bids[s.bid_id].blind_code,
-            bids[s.bid_id].organisation.name,
-            bids[s.bid_id].organisation.kvk_number,
+            *bids[s.bid_id],
             criteria[s.criterion_id],
-            users[s.evaluator_id].name,
+            users[s.evaluator_id],
             s.score,
             s.motivation,
             s.updated_at,
         ]
-        for s in session.scalars(
-            select(Score)
-            .join(Score.bid)
-            .where(Bid.tender_id == tender.id, Score.set_aside_at.is_(None))
-        )
+        for s in scores
         if s.bid_id in bids
     ]
-    consensus = [
+    agreed = [
         [
-            bids[c.bid_id].blind_code,
-            bids[c.bid_id].organisation.name,
-            bids[c.bid_id].organisation.kvk_number,
+            *bids[c.bid_id],
             criteria[c.criterion_id],
             c.score,
             c.motivation,
-            users[c.recorded_by_id].name,
+            users[c.recorded_by_id],
             c.recorded_at,
             c.version,
         ]
-        for c in service.agreed_consensus(session, tender)
+        for c in consensus
         if c.bid_id in bids
     ]
     key = lambda row: (row[0], row[3])  # noqa: E731
-    return sorted(individual, key=key), sorted(consensus, key=key)
+    return sorted(individual, key=key), sorted(agreed, key=key)
 
 
 def _export(tender: Tender, kind: str) -> Response:
@@ -558,14 +579,18 @@ def _render_home(tender: Tender, member: CommitteeMember, conflict_form: Any = N
     if member.declaration is not None and tender.state in service.READING_STATES:
         excluded = service.excluded_bid_ids(session, tender)
         members = service.scorers(session, tender)
-        bids = sorted(service.received_bids(session, tender), key=lambda b: b.blind_number or 0)
+        bands = service.bands_of({member, *members})
+        bids = sorted(
+            service.received_bids(session, tender, with_submissions=False),
+            key=lambda b: b.blind_number or 0,
+        )
         all_scores = service.scores_by_bid(session, tender)
         agreed = service.consensus_by_bid(session, tender)
         for bid in bids:
-            if not service.may_read_bid(member, bid, excluded):
+            if not service.may_read_bid(member, bid, excluded, bands):
                 continue
             scores = all_scores[bid.id]
-            evaluators = service.evaluators_for(members, bid)
+            evaluators = service.evaluators_for(members, bid, bands)
             queue.append(
                 {
                     "bid": bid,
