@@ -170,6 +170,18 @@ def event_hash(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def lock_chain(session: Session) -> None:
+    """On PostgreSQL, wait for the chain until this transaction ends (a no-op on SQLite,
+    whose writers queue for the whole database anyway). Taken again by the same
+    transaction, it is simply held. Other locks a writer takes on shared rows (the
+    stored outcome's version, ``tender.award.outcome_cache``) are taken after this
+    one, so two writers always lock in the same order and never deadlock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY}
+        )
+
+
 def record(
     session: Session,
     *,
@@ -187,8 +199,7 @@ def record(
     ``actor`` is a User or None (the system, e.g. a CLI run without a user);
     ``actor_label`` names an actor without an account (e.g. an anonymous visitor).
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+    lock_chain(session)
     last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     prev_hash = last or GENESIS_HASH
     content = {

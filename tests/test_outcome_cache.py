@@ -182,3 +182,75 @@ def test_an_unchanged_tender_is_served_from_the_stored_outcome(
     assert stored.bids == computed.bids
     assert stored.results == computed.results
     assert stored.outcome == computed.outcome
+
+
+def test_a_change_and_an_audit_event_in_two_transactions_never_deadlock(
+    app: Flask, session: Session, tender: Tender
+) -> None:
+    """Writer A changes a score first (raising the stored outcome's version) and records
+    its event after; writer B records its event first and changes a score after. If A
+    held the version row while B held the audit chain, each would wait for the other
+    (PostgreSQL aborts one: a deadlock). Both lock the chain first, so both commit."""
+    import threading
+
+    from tender import audit
+
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: a second writer waits or fails, never both")
+
+    scores = session.scalars(
+        select(ConsensusScore.id)
+        .join(ConsensusScore.bid)
+        .where(Bid.tender_id == tender.id, ConsensusScore.reopened_at.is_(None))
+        .order_by(ConsensusScore.id)
+        .limit(2)
+    ).all()
+    session.commit()
+    make = app.extensions["tender.sessionmaker"]
+    a_changed, b_waiting = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def change(writer: Session, score_id: int) -> None:
+        score = writer.get(ConsensusScore, score_id)
+        assert score is not None
+        score.score = score.score % tender.scale_max + 1
+        writer.flush()
+
+    def event(writer: Session, action: str) -> None:
+        audit.record(writer, actor=None, action=action, object_type="tender",
+                     object_id=tender.id, now=NOW, tender_id=tender.id)  # fmt: skip
+
+    def writer_a() -> None:
+        with make() as writer:
+            try:
+                change(writer, scores[0])
+                a_changed.set()
+                b_waiting.wait(3)  # B holds the chain now, or waits for it (then: 3 s)
+                event(writer, "test.a")
+                writer.commit()
+            except BaseException as error:  # reported to the test below
+                errors.append(error)
+                a_changed.set()
+
+    def writer_b() -> None:
+        a_changed.wait(5)
+        with make() as writer:
+            try:
+                event(writer, "test.b")  # with the fix it waits here until A commits
+                b_waiting.set()
+                change(writer, scores[1])
+                writer.commit()
+            except BaseException as error:
+                errors.append(error)
+
+    threads = [threading.Thread(target=writer_a), threading.Thread(target=writer_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    session.expire_all()
+    actions = session.scalars(
+        select(audit.AuditEvent.action).where(audit.AuditEvent.action.like("test.%"))
+    ).all()
+    assert sorted(actions) == ["test.a", "test.b"]

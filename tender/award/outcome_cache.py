@@ -41,6 +41,7 @@ from sqlalchemy import ForeignKey, Integer, LargeBinary, String, event, inspect,
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from tender import audit
 from tender.award.models import TieDraw
 from tender.bids.models import Bid, BidSubmission
 from tender.db import Base
@@ -96,6 +97,10 @@ def invalidate(session: Session, tender_ids: Iterable[int] | None) -> None:
         if not ids:
             return
         statement = statement.where(OutcomeCache.tender_id.in_(ids))
+    # The row lock of the UPDATE is taken after the audit chain's lock, as every writer
+    # does: a writer that recorded its event first and one that changed first can then
+    # never wait for each other's lock (a deadlock on PostgreSQL).
+    audit.lock_chain(session)
     session.connection().execute(statement)
     session.info["outcome_changed"] = True
 
