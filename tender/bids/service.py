@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from tender import audit
 from tender.accounts.models import Organisation, User
@@ -584,17 +584,20 @@ def _lock_for_submission(session: Session, bid: Bid) -> None:
     bid's row is the lock on either database: PostgreSQL's row lock makes the second
     request wait until the first has committed, SQLite's write lock does the same for
     the whole database. What the request loaded before the lock may be stale, so it
-    is loaded again; the second request then simply submits again (number 2, the same
-    digest), as a resubmission before the deadline does.
+    is loaded again (the bid with its tender in one statement); the second request then
+    simply submits again (number 2, the same digest), as a resubmission before the
+    deadline does.
     """
     session.flush()
+    bid_id = bid.id
     session.execute(
         update(Bid)
-        .where(Bid.id == bid.id)
+        .where(Bid.id == bid_id)
         .values(updated_at=Bid.updated_at)
         .execution_options(synchronize_session=False)
     )
     session.expire_all()
+    session.scalars(select(Bid).where(Bid.id == bid_id).options(joinedload(Bid.tender))).one()
 
 
 def submit(session: Session, *, bid: Bid, actor: User, now: datetime) -> BidSubmission:
@@ -611,14 +614,19 @@ def submit(session: Session, *, bid: Bid, actor: User, now: datetime) -> BidSubm
         )
     canonical = canonical_form(bid)
     digest = digest_of(canonical)
+    # The next number, without loading every earlier submission's canonical form.
+    earlier = session.scalar(
+        select(func.max(BidSubmission.number)).where(BidSubmission.bid_id == bid.id)
+    )
     submission = BidSubmission(
-        number=len(bid.submissions) + 1,
+        bid=bid,
+        number=(earlier or 0) + 1,
         received_at=now,
         digest=digest,
         canonical=canonical,
         submitted_by_id=actor.id,
     )
-    bid.submissions.append(submission)
+    session.add(submission)
     bid.status = BidStatus.SUBMITTED
     bid.submitted_at = now
     bid.digest = digest
