@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from tender import audit
 from tender.accounts.models import Organisation, User
@@ -607,9 +607,12 @@ def _lock_for_submission(session: Session, bid: Bid, actor: User) -> None:
     session.scalars(fresh).unique().one()
 
 
-# Read with the locked bid: its tender, and two short lists of the bid's content.
+# Read with the locked bid: its tender (without the copied criteria and contract texts,
+# some 40 kB that a submission does not read), and two short lists of the bid's content.
 _LOCKED_BID = (
-    joinedload(Bid.tender),
+    joinedload(Bid.tender).options(
+        defer(Tender.criteria_text), defer(Tender.contract_clauses_text)
+    ),
     joinedload(Bid.lots),
     joinedload(Bid.requirement_declarations),
 )
