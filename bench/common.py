@@ -142,8 +142,8 @@ def gunicorn(instance: Instance, *, workers: int = 1, threads: int = 1) -> Itera
             try:
                 if requests.get(f"{server.url}/_bench/bare", timeout=5).ok:
                     break
-            except requests.RequestException:
-                pass  # not listening yet, or still importing under load
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or the workers are still importing the app
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not start")
             time.sleep(0.2)

@@ -30,7 +30,11 @@ bench_insert = Table(
     Column("id", Integer, primary_key=True),
     Column("payload", Text, nullable=False),
 )
-bench_metadata.create_all(engine)
+with engine.begin() as _connection:
+    # Several gunicorn workers import this module at once: one creates the table.
+    if _connection.dialect.name == "postgresql":
+        _connection.execute(text("SELECT pg_advisory_xact_lock(7300413)"))
+    bench_metadata.create_all(_connection)
 
 
 @event.listens_for(engine, "before_cursor_execute")

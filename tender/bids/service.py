@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, joinedload
 
 from tender import audit
 from tender.accounts.models import Organisation, User
@@ -576,25 +576,46 @@ def has_unsubmitted_changes(bid: Bid) -> bool:
     return counting is not None and digest_of(canonical_form(bid)) != counting.digest
 
 
-def _lock_for_submission(session: Session, bid: Bid) -> None:
+def _lock_for_submission(session: Session, bid: Bid, actor: User) -> None:
     """Hold the bid's row until the transaction ends, then read it afresh.
 
     Two submits of one bid at the same moment (a double click, two tabs) would both
-    count the submissions so far and both take the next number. An UPDATE of the
-    bid's row is the lock on either database: PostgreSQL's row lock makes the second
-    request wait until the first has committed, SQLite's write lock does the same for
-    the whole database. What the request loaded before the lock may be stale, so it
-    is loaded again; the second request then simply submits again (number 2, the same
-    digest), as a resubmission before the deadline does.
+    count the submissions so far and both take the next number. A lock on the bid's
+    row makes the second request wait until the first has committed: on PostgreSQL
+    ``SELECT ... FOR UPDATE``, which also reads the row afresh; on SQLite an UPDATE of
+    the row, whose write lock covers the whole database, after which the row is read
+    again. What the request loaded before the lock may be stale, so everything but the
+    acting user is expired and loaded again as the submission reads it; the second
+    request then simply submits again (number 2, the same digest), as a resubmission
+    before the deadline does.
     """
     session.flush()
+    bid_id, actor_id = bid.id, actor.id
+    for loaded in list(session.identity_map.values()):
+        if not (isinstance(loaded, User) and loaded.id == actor_id):
+            session.expire(loaded)
+    fresh = select(Bid).where(Bid.id == bid_id).options(*_LOCKED_BID)
+    if session.get_bind().dialect.name == "postgresql":
+        session.scalars(fresh.with_for_update(of=Bid)).unique().one()
+        return
     session.execute(
         update(Bid)
-        .where(Bid.id == bid.id)
+        .where(Bid.id == bid_id)
         .values(updated_at=Bid.updated_at)
         .execution_options(synchronize_session=False)
     )
-    session.expire_all()
+    session.scalars(fresh).unique().one()
+
+
+# Read with the locked bid: its tender (without the copied criteria and contract texts,
+# some 40 kB that a submission does not read), and two short lists of the bid's content.
+_LOCKED_BID = (
+    joinedload(Bid.tender).options(
+        defer(Tender.criteria_text), defer(Tender.contract_clauses_text)
+    ),
+    joinedload(Bid.lots),
+    joinedload(Bid.requirement_declarations),
+)
 
 
 def submit(session: Session, *, bid: Bid, actor: User, now: datetime) -> BidSubmission:
@@ -602,7 +623,7 @@ def submit(session: Session, *, bid: Bid, actor: User, now: datetime) -> BidSubm
 
     Submissions of one bid are serialised (``_lock_for_submission``).
     """
-    _lock_for_submission(session, bid)
+    _lock_for_submission(session, bid, actor)
     ensure_changes_allowed(bid.tender, now)
     missing = completeness(bid)
     if missing:
@@ -611,14 +632,19 @@ def submit(session: Session, *, bid: Bid, actor: User, now: datetime) -> BidSubm
         )
     canonical = canonical_form(bid)
     digest = digest_of(canonical)
+    # The next number, without loading every earlier submission's canonical form.
+    earlier = session.scalar(
+        select(func.max(BidSubmission.number)).where(BidSubmission.bid_id == bid.id)
+    )
     submission = BidSubmission(
-        number=len(bid.submissions) + 1,
+        bid=bid,
+        number=(earlier or 0) + 1,
         received_at=now,
         digest=digest,
         canonical=canonical,
         submitted_by_id=actor.id,
     )
-    bid.submissions.append(submission)
+    session.add(submission)
     bid.status = BidStatus.SUBMITTED
     bid.submitted_at = now
     bid.digest = digest

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from tender import clock
@@ -32,7 +33,7 @@ from tender.bids.forms import (
     PlanForm,
     SubcontractorForm,
 )
-from tender.bids.models import Attachment, Bid, NetworkPartner, Subcontractor
+from tender.bids.models import Attachment, Bid, BidSubmission, NetworkPartner, Subcontractor
 from tender.db import db_session
 from tender.downloads import download
 from tender.errors import DomainError
@@ -488,8 +489,12 @@ def withdraw(bid_id: int) -> WerkzeugResponse:
     return redirect(url_for("bids.overview", bid_id=bid.id))
 
 
-def _submission(bid: Bid, number: int):  # type: ignore[no-untyped-def]
-    submission = next((s for s in bid.submissions if s.number == number), None)
+def _submission(bid: Bid, number: int) -> BidSubmission:
+    """Submission ``number`` of the bid, without loading the others (a bid resubmitted
+    until the deadline may have many)."""
+    submission = db_session().scalar(
+        select(BidSubmission).where(BidSubmission.bid_id == bid.id, BidSubmission.number == number)
+    )
     if submission is None:
         abort(404)
     return submission
