@@ -455,6 +455,7 @@ class MunicipalLetter(BaseDocTemplate):
         self.audit_anchor = _AUDIT_ANCHOR.get()
         self.concept = _CONCEPT.get()
         self.signed = _SIGNED.get()
+        self._band_lines: tuple[Paragraph, float, Paragraph, float] | None = None
         self.addPageTemplates(
             [
                 PageTemplate(
@@ -493,10 +494,7 @@ class MunicipalLetter(BaseDocTemplate):
         canvas.saveState()
         canvas.setFillColor(HOUSE_BLUE)
         canvas.rect(0, height - BAND_HEIGHT, width, BAND_HEIGHT, stroke=0, fill=1)
-        authority = Paragraph(escape(self.authority), _BAND_AUTHORITY)
-        region = Paragraph(escape(self.region), _BAND_REGION)
-        _, authority_height = authority.wrap(TEXT_WIDTH, BAND_HEIGHT)
-        _, region_height = region.wrap(TEXT_WIDTH, BAND_HEIGHT)
+        authority, authority_height, region, region_height = self._band()
         top = height - (BAND_HEIGHT - authority_height - region_height) / 2
         authority.drawOn(canvas, MARGIN_LEFT, top - authority_height)
         region.drawOn(canvas, MARGIN_LEFT, top - authority_height - region_height)
@@ -514,6 +512,17 @@ class MunicipalLetter(BaseDocTemplate):
             canvas.setFont(FONT, _ANCHOR_SIZE)
             canvas.drawString(MARGIN_LEFT, _ANCHOR_Y, anchor_text(self.audit_anchor))
         canvas.restoreState()
+
+    def _band(self) -> tuple[Paragraph, float, Paragraph, float]:
+        """The header band's two lines, laid out once per document (the same on every
+        page) rather than once per page."""
+        if self._band_lines is None:
+            authority = Paragraph(escape(self.authority), _BAND_AUTHORITY)
+            region = Paragraph(escape(self.region), _BAND_REGION)
+            _, authority_height = authority.wrap(TEXT_WIDTH, BAND_HEIGHT)
+            _, region_height = region.wrap(TEXT_WIDTH, BAND_HEIGHT)
+            self._band_lines = (authority, authority_height, region, region_height)
+        return self._band_lines
 
     def _watermark(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
         """CONCEPT from corner to corner, over the page's content (drawn last)."""
