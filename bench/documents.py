@@ -331,6 +331,7 @@ def run(instance: Path) -> str:
         shutil.copytree(instance, copy)
         result_file = Path(scratch) / "result.json"
         env = dict(os.environ, PYTHONPATH=str(ROOT))
+        env.pop("DATABASE_URL", None)  # the instance's own SQLite database
         subprocess.run(
             [sys.executable, __file__, "--make", str(copy), str(result_file)],
             env=env, cwd=ROOT, check=True,
