@@ -16,9 +16,10 @@ it). At most a few documents per worker are laid out ahead, so memory stays flat
 whatever the number of bidders; the longest document (the award report) is laid
 out first so that it does not hold up the end of the job.
 
-Workers are started with ``spawn`` (never ``fork``: the job may run in a thread of
-a web or job worker), stop when the job ends, and stop by themselves when the
-process that started them dies (a killed job worker), so none is left behind.
+Workers are forked from a fork server (never from the job's process itself: the
+job may run in a thread of a web or job worker), stop when the job ends, and stop
+by themselves when the process that started the job dies (a killed job worker: the
+fork server ends with it), so none is left behind.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 from multiprocessing import get_context
+from multiprocessing.context import BaseContext
 from typing import Any
 
 from sqlalchemy import select
@@ -65,8 +67,10 @@ def used_for(config: Mapping[str, Any], documents: int) -> bool:
 _PLAN: list[tuple[str, str, int | None, Callable[[], bytes]]] = []
 
 
-def _watch_parent(parent: int) -> None:
-    """Stop this worker once the process that started it is gone (killed)."""
+def _watch_parent() -> None:
+    """Stop this worker once the process that started it is gone: the fork server,
+    which ends when the job's process ends (also when it is killed)."""
+    parent = os.getppid()
 
     def watch() -> None:
         while not threading.Event().wait(1.0):
@@ -76,12 +80,10 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _start_worker(
-    kind: str, snapshot: Mapping[str, Any], started_at: datetime, parent: int
-) -> None:
+def _start_worker(kind: str, snapshot: Mapping[str, Any], started_at: datetime) -> None:
     from tender.award import documents as award_documents
 
-    _watch_parent(parent)
+    _watch_parent()
     _PLAN[:] = award_documents.planned_for(kind, snapshot, started_at=started_at)
 
 
@@ -95,6 +97,16 @@ def _lay_out(index: int, anchor: AuditAnchor | None, moment: datetime, signed: b
 
 
 # --- In the job's process -------------------------------------------------------------
+
+
+def _context() -> BaseContext:
+    """Workers are forked from a fork server that has imported the document builders
+    once: a clean, single-threaded process (forking the job's own process, which may
+    run threads, is not safe), which stays for later jobs of this process, so a
+    worker starts without importing the app again."""
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["tender.award.documents"])
+    return context
 
 
 class LaidOut:
@@ -154,9 +166,9 @@ class RenderPool:
         ]
         self._pool = ProcessPoolExecutor(
             self._processes,
-            mp_context=get_context("spawn"),
+            mp_context=_context(),
             initializer=_start_worker,
-            initargs=(*self._init_args, os.getpid()),
+            initargs=self._init_args,
         )
 
     def _submit(self, session: Session, indices: list[int]) -> None:
