@@ -18,8 +18,8 @@ out first so that it does not hold up the end of the job.
 
 Workers are forked from a fork server (never from the job's process itself: the
 job may run in a thread of a web or job worker), stop when the job ends, and stop
-by themselves when the process that started the job dies (a killed job worker: the
-fork server ends with it), so none is left behind.
+by themselves when the job's process dies (a killed job worker); the fork server
+then ends too, so none is left behind.
 """
 
 from __future__ import annotations
@@ -67,23 +67,28 @@ def used_for(config: Mapping[str, Any], documents: int) -> bool:
 _PLAN: list[tuple[str, str, int | None, Callable[[], bytes]]] = []
 
 
-def _watch_parent() -> None:
-    """Stop this worker once the process that started it is gone: the fork server,
-    which ends when the job's process ends (also when it is killed)."""
-    parent = os.getppid()
+def _watch_parent(job_process: int) -> None:
+    """Stop this worker once the job's process is gone (killed): the worker's own
+    parent is the fork server, which lives on as long as any worker does."""
 
     def watch() -> None:
         while not threading.Event().wait(1.0):
-            if os.getppid() != parent:
+            try:
+                os.kill(job_process, 0)
+            except ProcessLookupError:
                 os._exit(1)
+            except PermissionError:  # alive, under another user (a reused id)
+                pass
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _start_worker(kind: str, snapshot: Mapping[str, Any], started_at: datetime) -> None:
+def _start_worker(
+    kind: str, snapshot: Mapping[str, Any], started_at: datetime, job_process: int
+) -> None:
     from tender.award import documents as award_documents
 
-    _watch_parent()
+    _watch_parent(job_process)
     _PLAN[:] = award_documents.planned_for(kind, snapshot, started_at=started_at)
 
 
@@ -168,7 +173,7 @@ class RenderPool:
             self._processes,
             mp_context=_context(),
             initializer=_start_worker,
-            initargs=self._init_args,
+            initargs=(*self._init_args, os.getpid()),
         )
 
     def _submit(self, session: Session, indices: list[int]) -> None:
