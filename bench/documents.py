@@ -45,35 +45,54 @@ from xml.sax.saxutils import escape
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class _WorkerPeaks:
-    """The largest peak RSS (VmHWM) of any child process of this one, sampled from
-    /proc twice a second: the processes a job starts to lay out its documents. (The
-    rusage of children would count the parent's size at the fork before exec.)"""
+class _Workers:
+    """The processes a job starts to lay out its documents (all descendants of this
+    process: the fork server and the workers forked from it), sampled from /proc
+    five times a second: the largest peak RSS (VmHWM) of one of them and their CPU
+    seconds (as last seen, so up to a sample's worth short per process). Their rusage
+    never reaches this process: the workers are not its children."""
 
     def __init__(self) -> None:
         self.peak_kib = 0
+        self._cpu_ticks: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
     def _sample(self) -> None:
-        me = str(os.getpid())
-        while not self._stop.wait(0.5):
+        me = os.getpid()
+        while not self._stop.wait(0.2):
+            parents: dict[int, int] = {}
+            stats: dict[int, list[str]] = {}
             for entry in Path("/proc").iterdir():
                 if not entry.name.isdigit():
                     continue
                 try:
-                    status = (entry / "status").read_text()
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
                 except OSError:
                     continue
-                fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-                if fields.get("PPid", "").strip() == me and "VmHWM" in fields:
-                    self.peak_kib = max(self.peak_kib, int(fields["VmHWM"].split()[0]))
+                parents[int(entry.name)] = int(fields[1])
+                stats[int(entry.name)] = fields
+            descendants, frontier = set(), {me}
+            while frontier:
+                frontier = {pid for pid, parent in parents.items() if parent in frontier}
+                descendants |= frontier
+            for pid in descendants:
+                fields = stats[pid]
+                self._cpu_ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.peak_kib = max(self.peak_kib, int(line.split()[1]))
 
-    def stop(self) -> float:
+    def stop(self) -> tuple[float, float]:
+        """Peak MiB of the largest worker, CPU seconds of all of them."""
         self._stop.set()
         self._thread.join()
-        return self.peak_kib / 1024
+        return self.peak_kib / 1024, sum(self._cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
 
 
 def _make(instance: str, out: str) -> None:
@@ -93,7 +112,7 @@ def _make(instance: str, out: str) -> None:
     from tender.tenders import service as tenders
     from tender.timefmt import to_local
 
-    workers = _WorkerPeaks()
+    workers = _Workers()
     app = create_app(instance_path=instance)
     with app.app_context():
         factory = app.extensions["tender.sessionmaker"]
@@ -200,18 +219,17 @@ def _make(instance: str, out: str) -> None:
             select(func.count(Document.id)).where(Document.decision_id == decision.id)
         )
         assert count == len(rows)
-    own, children = (
-        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-    )
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    worker_peak, worker_cpu = workers.stop()
     Path(out).write_text(
         json.dumps(
             {
                 "letters_seconds": letters_seconds,
                 "contracts_seconds": contracts_seconds,
                 "peak_mib": own.ru_maxrss / 1024,
-                "worker_peak_mib": workers.stop(),
+                "worker_peak_mib": worker_peak,
                 "load": os.getloadavg()[1],
-                "cpu_seconds": own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
+                "cpu_seconds": own.ru_utime + own.ru_stime + worker_cpu,
                 "processes": _processes(app.config),
                 "documents": [
                     [kind, str(Path(app.instance_path) / "documents" / name)] for kind, name in rows
