@@ -53,6 +53,11 @@ DEFAULTS: dict[str, Any] = {
     "JOB_QUEUE_URL": None,
     "JOB_QUEUE_NAME": "tender-documents",  # one queue per installation sharing a Redis
     "DOCUMENT_JOBS_INLINE": False,
+    # A document job of at least DOCUMENT_PROCESSES_FROM documents lays out its PDFs in
+    # DOCUMENT_PROCESSES worker processes (empty: one per CPU; 1: in the job's own
+    # process) while the job stores them (tender.award.render_pool).
+    "DOCUMENT_PROCESSES": None,
+    "DOCUMENT_PROCESSES_FROM": 40,
     # PAdES signatures on the final award documents (tender.documents.signing).
     "SIGNING_PKCS12": None,
     "SIGNING_PASSWORD": None,
@@ -88,6 +93,8 @@ ENVIRONMENT_KEYS = (
     "RATELIMIT_STORAGE_URI",
     "JOB_QUEUE_URL",
     "JOB_QUEUE_NAME",
+    "DOCUMENT_PROCESSES",
+    "DOCUMENT_PROCESSES_FROM",
     "PROXY_COUNT",
     "KVK_API_URL",
     "KVK_API_KEY",

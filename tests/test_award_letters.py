@@ -31,12 +31,13 @@ from test_documents_award import CRITERIA, EILAND, LOTS, THUIS, letter_data
 
 from tender import clock, demo
 from tender.accounts.models import User
-from tender.audit import AuditEvent
+from tender.audit import AuditAnchor, AuditEvent
 from tender.award import documents as award_documents
 from tender.award import service as award
 from tender.award import steps, strengths, versions
 from tender.award.models import AwardDecision, DecisionStatus
 from tender.award.standstill import standstill_end
+from tender.documents import pdf
 from tender.documents.award_letter import (
     ANNEX_TITLE,
     AwardedParty,
@@ -44,7 +45,9 @@ from tender.documents.award_letter import (
     DrawFacts,
     LetterTender,
     LotAward,
+    annex_story,
     build_award_letter,
+    letter_story,
     strengths_label,
 )
 from tender.timefmt import AMSTERDAM, format_number, to_local
@@ -460,3 +463,52 @@ def test_a_threshold_letter_stays_a_few_pages_at_500_awarded_bids() -> None:
     text = _flat(" ".join(pages))
     assert all(text.count(name) == 1 for name in names)  # once, in the annex
     assert "G1 Ervaring en onderscheidende kwaliteit 30 6 6–8 6" in text
+
+
+def test_the_annex_laid_out_once_reads_as_the_letter_laid_out_in_one_pass() -> None:
+    # Issue 16: the annex is the same in every letter, so it is laid out once and its
+    # pages are joined to each letter; the joined PDF must read page for page (text,
+    # footers with 'pagina X van Y', audit anchor, CONCEPT mark) as the whole story
+    # laid out in one pass, for letters whose own pages differ in number.
+    names = [f"Zorg en Welzijn Aanbieder {n:03d} B.V." for n in range(300)]
+    data = letter_data("threshold", EILAND)
+    parties = tuple(
+        AwardedParty(name, tuple((c.code, 6 + n % 3) for c in CRITERIA), Decimal(70))
+        for n, name in enumerate(names)
+    )
+    tender = LetterTender(
+        **{
+            **data.tender.__dict__,
+            "lots": tuple(LotAward(code, name, 0, parties) for code, name in LOTS.items()),
+        }
+    )
+    short = AwardLetterData(**{**data.__dict__, "tender": tender})
+    long = replace(short, assessment_reasons=(), requirement_reasons=("Eis E1: " + "x " * 900,))
+    anchor = AuditAnchor(event_id=4242, hash="ab" * 32)
+    seen_lengths = set()
+    for letter in (short, long):
+        with (
+            pdf.generated_at(SENT_AT),
+            pdf.audit_footer(anchor),
+            pdf.concept(),
+            pdf.signature_status(True),
+        ):
+            joined = build_award_letter(letter)
+            again = build_award_letter(letter)
+            one_pass = pdf.render(
+                letter_story(letter) + annex_story(letter.tender),
+                title="Gunningsbeslissing",
+                authority=tender.contracting_authority,
+                region=tender.region,
+                reference=tender.reference,
+                subject=f"{tender.title} – {letter.recipient.organisation_name}",
+            )
+        assert joined == again  # reproducible
+        pages = _pages(joined)
+        assert pages == _pages(one_pass)
+        assert len(pages) > 3
+        assert f"pagina {len(pages)} van {len(pages)}" in pages[-1]
+        assert all(pdf.anchor_text(anchor) in page and "CONCEPT" in page for page in pages)
+        assert PdfReader(io.BytesIO(joined)).metadata.title == "Gunningsbeslissing"
+        seen_lengths.add(next(i for i, page in enumerate(pages) if ANNEX_TITLE in page))
+    assert len(seen_lengths) == 2  # the annex started on different pages

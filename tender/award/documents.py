@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from tender import audit, clock, coverage, scoring
 from tender.accounts.models import User
-from tender.award import service, strengths, versions
+from tender.award import render_pool, service, strengths, versions
 from tender.award import steps as steps_module
-from tender.award.jobs import Finisher, Steps
+from tender.award.jobs import Finisher, StepList, Steps
 from tender.award.models import AwardDecision
 from tender.bids.models import Bid
 from tender.criteria import clauses
@@ -143,21 +143,27 @@ def _store_step(
     signer: signing.Signer | None = None,
     signed_by: str = "",
     reference: str = "",
+    pool: render_pool.RenderPool | None = None,
+    index: int = 0,
 ) -> Callable[[Session], None]:
     """Store one document of the decision, unless a run before this one already did:
     a resumed job never makes a second copy (one per decision, kind and bidder).
 
     With a ``signer`` the PDF gets a PAdES signature after it is built; either way
-    its footer says whether it is digitally signed."""
+    its footer says whether it is digitally signed. With a ``pool`` the PDF (number
+    ``index`` of the plan) is laid out by its worker processes, ahead of this step."""
     name, kind, bid_id, build_unsigned = planned
 
-    def build() -> bytes:
-        with pdf.signature_status(signer is not None):
-            content = build_unsigned()
+    def signed(content: bytes) -> bytes:
         if signer is None:
             return content
         reason = f"{_SIGNED_AS.get(kind, kind)} {reference}".strip()
         return signing.sign_pdf(content, signer, reason=reason, name=signed_by)
+
+    def build() -> bytes:
+        with pdf.signature_status(signer is not None):
+            content = build_unsigned()
+        return signed(content)
 
     def step(session: Session) -> None:
         made = session.scalar(
@@ -168,6 +174,24 @@ def _store_step(
             )
         )
         if made is not None:
+            if pool is not None:
+                pool.skip(index)
+            return
+        if pool is not None:
+            laid_out = pool.laid_out(session, index)
+            documents.store_built(
+                session,
+                storage_dir=storage_dir,
+                tender_id=tender_id,
+                kind=kind,
+                filename=name,
+                content=signed(laid_out.content),
+                anchor=laid_out.anchor,
+                now=laid_out.moment,
+                actor_id=actor_id,
+                bid_id=bid_id,
+                decision_id=decision_id,
+            )
             return
         now = clock.now()
         with pdf.generated_at(now):
@@ -245,6 +269,17 @@ def documented(session: Session, decision: AwardDecision) -> dict[str, Any]:
     return {**decision.snapshot, "decision": decision_context(session, decision)}
 
 
+def planned_for(
+    kind: str, snapshot: Mapping[str, Any], *, started_at: datetime
+) -> list[PlannedDocument]:
+    """The documents of a job of this kind, in the order its steps store them."""
+    if kind == LETTERS:
+        return planned_letters(snapshot, sent_at=started_at)
+    if kind == CONTRACTS:
+        return planned_contracts(snapshot)
+    raise ValueError(kind)
+
+
 def job_plan(
     kind: str,
     *,
@@ -262,28 +297,46 @@ def job_plan(
     ``snapshot`` is the decision's, with its context (``documented``). Running the
     plan again (a resumed job) stores only what is missing.
     """
-    if kind == LETTERS:
-        planned = planned_letters(snapshot, sent_at=started_at)
-    elif kind == CONTRACTS:
-        planned = planned_contracts(snapshot)
-    else:
-        raise ValueError(kind)
+    planned = planned_for(kind, snapshot, started_at=started_at)
     signer = signing.load_signer(config)
     signatory = snapshot.get("decision", {}).get("signatory")
     signed_by = signatory["name"] if signatory else snapshot["tender"]["contracting_authority"]
-    steps = [
-        _store_step(
-            p,
-            tender_id=tender_id,
+    pool = (
+        render_pool.RenderPool(
+            kind=kind,
+            snapshot=snapshot,
+            started_at=started_at,
             decision_id=decision_id,
-            storage_dir=storage_dir,
-            actor_id=actor_id,
-            signer=signer,
-            signed_by=signed_by,
-            reference=snapshot["tender"]["reference"],
+            keys=[(document_kind, bid_id) for _name, document_kind, bid_id, _build in planned],
+            first=[
+                index
+                for index, (_name, document_kind, _bid, _build) in enumerate(planned)
+                if document_kind == documents.AWARD_REPORT
+            ],
+            signed=signer is not None,
+            processes=render_pool.processes(config),
         )
-        for p in planned
-    ]
+        if render_pool.used_for(config, len(planned))
+        else None
+    )
+    steps = StepList(
+        (
+            _store_step(
+                p,
+                tender_id=tender_id,
+                decision_id=decision_id,
+                storage_dir=storage_dir,
+                actor_id=actor_id,
+                signer=signer,
+                signed_by=signed_by,
+                reference=snapshot["tender"]["reference"],
+                pool=pool,
+                index=index,
+            )
+            for index, p in enumerate(planned)
+        ),
+        close=pool.close if pool is not None else None,
+    )
 
     def finish(session: Session, now: datetime) -> None:
         decision = session.get(AwardDecision, decision_id)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -32,6 +32,22 @@ from tender.errors import DomainError
 # releases the letters) in the same transaction as the last progress update.
 Steps = list[Callable[[Session], None]]
 Finisher = Callable[[Session, datetime], None]
+
+
+class StepList(list[Callable[[Session], None]]):
+    """Steps that hold something to let go of when the job ends however it ends (the
+    processes that lay out a large job's documents, ``award.render_pool``)."""
+
+    def __init__(
+        self, steps: Iterable[Callable[[Session], None]], *, close: Callable[[], None] | None
+    ) -> None:
+        super().__init__(steps)
+        self._close = close
+
+    def close(self) -> None:
+        if self._close is not None:
+            self._close()
+
 
 RUNNING = "bezig"
 DONE = "klaar"
@@ -137,6 +153,8 @@ def run(
             job.finished_at = clock.now()
             session.commit()
     finally:
+        if isinstance(steps, StepList):
+            steps.close()
         session.close()
 
 

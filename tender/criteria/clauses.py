@@ -35,7 +35,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 from xml.sax.saxutils import escape
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from tender import PROJECT_ROOT
@@ -272,6 +272,13 @@ def _environment() -> ImmutableSandboxedEnvironment:
 
 
 _ENV = _environment()
+
+
+@lru_cache(maxsize=512)
+def _compiled(source: str) -> Template:
+    """A clause text compiled once per process: every contract of a tender fills in the
+    same texts, and compiling is most of the cost of filling one in."""
+    return _ENV.from_string(source)
 
 
 class _Table:
@@ -646,7 +653,7 @@ def blocks_of(text: str) -> tuple[Block, ...]:
 
 
 def _render(source: str, context: Mapping[str, Any]) -> tuple[Block, ...]:
-    return blocks_of(_ENV.from_string(source).render(context))
+    return blocks_of(_compiled(source).render(context))
 
 
 def render(template: ClauseTemplate, facts: ContractFacts) -> RenderedClauses:

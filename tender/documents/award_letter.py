@@ -30,9 +30,12 @@ was decided by lot among bids with equal scores (``DrawFacts``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -47,6 +50,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from tender.audit import AuditAnchor
 from tender.award.standstill import standstill_end
 from tender.documents.pdf import (
     BODY,
@@ -57,13 +61,19 @@ from tender.documents.pdf import (
     TABLE_TEXT,
     TEXT_WIDTH,
     TITLE,
+    append_pages,
+    audit_footer,
     bullet_list,
+    concept,
     dutch_list,
     facts_table,
     grid_table,
     markup,
+    page_count,
     render,
+    rendering_context,
     section_heading,
+    signature_status,
     user_paragraphs,
 )
 from tender.scoring import format_total
@@ -828,11 +838,14 @@ def _parties(data: AwardLetterData) -> list[Flowable]:
     return story
 
 
-def _annex(data: AwardLetterData) -> list[Flowable]:
+def _annex(tender: LetterTender) -> list[Flowable]:
     """Threshold mode: every party once per lot, several names to a line, so that
-    hundreds of parties take a few pages at the end and not one row each."""
+    hundreds of parties take a few pages at the end and not one row each.
+
+    The annex is the same in every letter of a decision and starts on a page of its
+    own: it is laid out once (``_annex_pdf``) and its pages are added to each letter.
+    """
     story: list[Flowable] = [
-        PageBreak(),
         Paragraph(ANNEX_TITLE, HEADING),
         Paragraph(
             "Het voornemen is om per perceel een raamovereenkomst te sluiten met de volgende "
@@ -841,7 +854,7 @@ def _annex(data: AwardLetterData) -> list[Flowable]:
         ),
     ]
     width = TEXT_WIDTH / _ANNEX_COLUMNS
-    for lot in data.tender.lots:
+    for lot in tender.lots:
         names = _lot_names(lot)
         story.append(_lot_heading(lot, f" ({len(names)} partij{'' if len(names) == 1 else 'en'})"))
         if not names:
@@ -955,9 +968,8 @@ def _closing(data: AwardLetterData) -> list[Flowable]:
     ]
 
 
-def build_award_letter(data: AwardLetterData) -> bytes:
-    """One bidder's award decision letter as a PDF; the same data at the same
-    ``pdf.generated_at`` moment gives the same bytes."""
+def letter_story(data: AwardLetterData) -> list[Flowable]:
+    """The letter up to its signature: everything but the annex (threshold mode)."""
     tender = data.tender
     story: list[Flowable] = [
         *_address_block(data.recipient),
@@ -999,13 +1011,80 @@ def build_award_letter(data: AwardLetterData) -> bytes:
     story += _standstill(data)
     story += _remedy(data)
     story += _closing(data)
-    if threshold:
-        story += _annex(data)
-    return render(
+    return story
+
+
+def annex_story(tender: LetterTender) -> list[Flowable]:
+    """The annex of a threshold-mode letter, as it follows the letter on a new page."""
+    return [PageBreak(), *_annex(tender)]
+
+
+def build_award_letter(data: AwardLetterData) -> bytes:
+    """One bidder's award decision letter as a PDF; the same data at the same
+    ``pdf.generated_at`` moment gives the same bytes.
+
+    In threshold mode the annex is laid out apart, once for all letters of the same
+    tender data, and its pages are joined to the letter's (the footers count the
+    whole): the PDF reads page for page as ``letter_story`` followed by
+    ``annex_story`` laid out in one pass."""
+    tender = data.tender
+    story = letter_story(data)
+    threshold = tender.award_mode == "threshold"
+    subject = f"{tender.title} – {data.recipient.organisation_name}"
+    if not threshold:
+        return render(
+            story,
+            title=DOCUMENT_TITLE,
+            authority=tender.contracting_authority,
+            region=tender.region,
+            reference=tender.reference,
+            subject=subject,
+        )
+    # The annex follows on pages of its own, laid out once for all letters alike.
+    context = rendering_context()
+    annex_pages = page_count(_annex_pdf(tender, context, first_page=1))
+    letter = render(
         story,
         title=DOCUMENT_TITLE,
         authority=tender.contracting_authority,
         region=tender.region,
         reference=tender.reference,
-        subject=f"{tender.title} – {data.recipient.organisation_name}",
+        subject=subject,
+        pages_after=annex_pages,
     )
+    annex = _annex_pdf(tender, context, first_page=page_count(letter) + 1)
+    return append_pages(letter, annex)
+
+
+@lru_cache(maxsize=16)
+def _annex_pdf(
+    tender: LetterTender,
+    context: tuple[AuditAnchor | None, bool, bool | None],
+    *,
+    first_page: int,
+) -> bytes:
+    """The annex's pages as the last pages of a letter whose annex starts on page
+    ``first_page``, with the page template's ``context`` (``pdf.rendering_context``).
+
+    Every letter of a decision has the same annex; only the number of the letter's
+    own pages varies (by a page or two), so a batch of letters lays it out a few
+    times, not once per letter. The result is immutable bytes, safe to share."""
+    anchor, concept_mark, signed = context
+    with audit_footer(anchor), signature_status(signed), _concept_mark(concept_mark):
+        return render(
+            _annex(tender),
+            title=DOCUMENT_TITLE,
+            authority=tender.contracting_authority,
+            region=tender.region,
+            reference=tender.reference,
+            first_page=first_page,
+        )
+
+
+@contextmanager
+def _concept_mark(marked: bool) -> Iterator[None]:
+    if marked:
+        with concept():
+            yield
+    else:
+        yield

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import pikepdf
 import reportlab
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
@@ -376,30 +377,42 @@ class _NumberedCanvas(Canvas):
     The moment also goes into the document ID, which stays free of the wall clock.
     """
 
-    def __init__(self, *args: Any, generated_at: datetime, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        generated_at: datetime,
+        first_page: int = 1,
+        pages_after: int = 0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._doc._timeStamp = _timestamp(generated_at)
         self._doc.updateSignature(generated_at.isoformat())
         self._page_states: list[dict[str, Any]] = []
+        # Pages of the same document rendered apart (``append_pages``): how many come
+        # before these and after them.
+        self._first_page = first_page
+        self._pages_after = pages_after
 
     def showPage(self) -> None:
         self._page_states.append(dict(self.__dict__))
         self._startPage()
 
     def save(self) -> None:
-        total = len(self._page_states)
+        first, after = self._first_page, self._pages_after
+        total = first - 1 + len(self._page_states) + after
         for state in self._page_states:
             self.__dict__.update(state)
-            self._draw_page_number(total)
+            self._draw_page_number(first - 1 + self._pageNumber, total)
             super().showPage()
         super().save()
 
-    def _draw_page_number(self, total: int) -> None:
+    def _draw_page_number(self, number: int, total: int) -> None:
         self.saveState()
         self.setFont(FONT, _FOOTER_SIZE)
         self.setFillColor(TEXT_GREY)
         self.drawRightString(
-            self._pagesize[0] - MARGIN_RIGHT, _FOOTER_Y, f"pagina {self._pageNumber} van {total}"
+            self._pagesize[0] - MARGIN_RIGHT, _FOOTER_Y, f"pagina {number} van {total}"
         )
         self.restoreState()
 
@@ -442,6 +455,7 @@ class MunicipalLetter(BaseDocTemplate):
         self.audit_anchor = _AUDIT_ANCHOR.get()
         self.concept = _CONCEPT.get()
         self.signed = _SIGNED.get()
+        self._band_lines: tuple[Paragraph, float, Paragraph, float] | None = None
         self.addPageTemplates(
             [
                 PageTemplate(
@@ -480,10 +494,7 @@ class MunicipalLetter(BaseDocTemplate):
         canvas.saveState()
         canvas.setFillColor(HOUSE_BLUE)
         canvas.rect(0, height - BAND_HEIGHT, width, BAND_HEIGHT, stroke=0, fill=1)
-        authority = Paragraph(escape(self.authority), _BAND_AUTHORITY)
-        region = Paragraph(escape(self.region), _BAND_REGION)
-        _, authority_height = authority.wrap(TEXT_WIDTH, BAND_HEIGHT)
-        _, region_height = region.wrap(TEXT_WIDTH, BAND_HEIGHT)
+        authority, authority_height, region, region_height = self._band()
         top = height - (BAND_HEIGHT - authority_height - region_height) / 2
         authority.drawOn(canvas, MARGIN_LEFT, top - authority_height)
         region.drawOn(canvas, MARGIN_LEFT, top - authority_height - region_height)
@@ -501,6 +512,17 @@ class MunicipalLetter(BaseDocTemplate):
             canvas.setFont(FONT, _ANCHOR_SIZE)
             canvas.drawString(MARGIN_LEFT, _ANCHOR_Y, anchor_text(self.audit_anchor))
         canvas.restoreState()
+
+    def _band(self) -> tuple[Paragraph, float, Paragraph, float]:
+        """The header band's two lines, laid out once per document (the same on every
+        page) rather than once per page."""
+        if self._band_lines is None:
+            authority = Paragraph(escape(self.authority), _BAND_AUTHORITY)
+            region = Paragraph(escape(self.region), _BAND_REGION)
+            _, authority_height = authority.wrap(TEXT_WIDTH, BAND_HEIGHT)
+            _, region_height = region.wrap(TEXT_WIDTH, BAND_HEIGHT)
+            self._band_lines = (authority, authority_height, region, region_height)
+        return self._band_lines
 
     def _watermark(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
         """CONCEPT from corner to corner, over the page's content (drawn last)."""
@@ -530,6 +552,8 @@ def render(
     region: str,
     reference: str,
     subject: str | None = None,
+    first_page: int = 1,
+    pages_after: int = 0,
 ) -> bytes:
     """Lay out ``story`` as a municipal letter and return the PDF.
 
@@ -537,6 +561,10 @@ def render(
     contracting authority (header band and PDF author), ``reference`` the tender's
     reference (footer). The same input rendered at the same ``generated_at`` moment
     gives the same bytes; inside ``concept()`` every page is marked CONCEPT.
+
+    For a document whose pages are rendered in parts and joined (``append_pages``):
+    ``first_page`` is the number of the story's first page, ``pages_after`` the
+    number of pages that follow it, so that every footer counts the whole document.
     """
     buffer = BytesIO()
     doc = MunicipalLetter(
@@ -547,5 +575,47 @@ def render(
         reference=reference,
         subject=subject if subject is not None else f"{title} – {reference}",
     )
-    doc.build(story, canvasmaker=partial(_NumberedCanvas, generated_at=generation_moment()))
+    doc.build(
+        story,
+        canvasmaker=partial(
+            _NumberedCanvas,
+            generated_at=generation_moment(),
+            first_page=first_page,
+            pages_after=pages_after,
+        ),
+    )
     return buffer.getvalue()
+
+
+def page_count(content: bytes) -> int:
+    """The number of pages of a PDF."""
+    with pikepdf.open(BytesIO(content)) as document:
+        return len(document.pages)
+
+
+def append_pages(content: bytes, *parts: bytes) -> bytes:
+    """``content`` with the pages of ``parts`` after its own, as one PDF.
+
+    The document keeps its own metadata (title, author, dates, language, viewer
+    preferences); the parts give only their pages, each with the fonts and images it
+    uses. Rendered with matching ``first_page`` and ``pages_after``, the footers
+    number the pages of the whole. The same inputs give the same bytes (the document
+    ID is derived from the content).
+    """
+    with pikepdf.open(BytesIO(content)) as document:
+        opened = [pikepdf.open(BytesIO(part)) for part in parts]
+        try:
+            for part in opened:
+                document.pages.extend(part.pages)
+            out = BytesIO()
+            document.save(out, deterministic_id=True)
+        finally:
+            for part in opened:
+                part.close()
+    return out.getvalue()
+
+
+def rendering_context() -> tuple[AuditAnchor | None, bool, bool | None]:
+    """What the page template prints besides the story (the audit anchor, the CONCEPT
+    mark, the signature status): parts rendered apart must agree on it."""
+    return _AUDIT_ANCHOR.get(), _CONCEPT.get(), _SIGNED.get()

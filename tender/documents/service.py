@@ -91,6 +91,39 @@ def store_document(
     anchor = audit.head(session)
     with audit_footer(anchor):
         content = build()
+    return store_built(
+        session,
+        storage_dir=storage_dir,
+        tender_id=tender_id,
+        kind=kind,
+        filename=filename,
+        content=content,
+        anchor=anchor,
+        now=now,
+        actor_id=actor_id,
+        bid_id=bid_id,
+        decision_id=decision_id,
+    )
+
+
+def store_built(
+    session: Session,
+    *,
+    storage_dir: Path,
+    tender_id: int,
+    kind: str,
+    filename: str,
+    content: bytes,
+    anchor: audit.AuditAnchor | None,
+    now: datetime,
+    actor_id: int | None = None,
+    bid_id: int | None = None,
+    decision_id: int | None = None,
+) -> Document:
+    """Store ``content``, built under ``anchor`` (the audit chain's head it prints), as
+    ``store_document`` does: for documents built elsewhere (``award.render_pool``)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown document kind {kind!r}")
     stored_name = secrets.token_hex(16)
     path = storage_dir / stored_name
     write_atomically(path, content)

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import pikepdf
-import pymupdf
 import pypdf
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -167,6 +166,11 @@ def redact(content: bytes, matcher: IdentityMatcher) -> bytes:
     The result is searched again; if anything still names the bidder the redaction is
     refused rather than released.
     """
+    # Imported here: PyMuPDF costs every process that imports this module over a
+    # second and ~130 MiB (e.g. the workers that lay out award documents), and only
+    # redaction needs it.
+    import pymupdf
+
     document = pymupdf.open(stream=content, filetype="pdf")
     try:
         for page in document:
