@@ -399,14 +399,15 @@ def members_with_declarations(session: Session, tender: Tender) -> list[Committe
 
 def conflict_pairs(session: Session, tender: Tender) -> set[tuple[int, int]]:
     """(member id, organisation id) of every band a member of the tender has."""
-    return set(
-        session.execute(
+    return {
+        (member_id, organisation_id)
+        for member_id, organisation_id in session.execute(
             select(ConflictDeclaration.member_id, ConflictAnswer.organisation_id)
             .join(ConflictAnswer.declaration)
             .join(ConflictDeclaration.member)
             .where(CommitteeMember.tender_id == tender.id, ConflictAnswer.band.is_(True))
-        ).tuples()
-    )
+        )
+    }
 
 
 def scorers(session: Session, tender: Tender) -> list[CommitteeMember]:
@@ -1349,13 +1350,14 @@ def unchecked_problems(session: Session, tender: Tender) -> list[str]:
         .where(Bid.tender_id == tender.id, Bid.status == BidStatus.SUBMITTED)
         .order_by(Bid.id)
     ).all()
-    checks = set(
-        session.execute(
+    checks = {
+        (bid_id, requirement_id)
+        for bid_id, requirement_id in session.execute(
             select(RequirementCheck.bid_id, RequirementCheck.requirement_id)
             .join(RequirementCheck.bid)
             .where(Bid.tender_id == tender.id)
-        ).tuples()
-    )
+        )
+    }
     lines = (
         _unchecked_problem(tender, bid_id, blind_code(number), checks) for bid_id, number in bids
     )

@@ -476,9 +476,7 @@ def _export_rows(session, tender: Tender) -> tuple[list[list[Any]], list[list[An
         .where(Bid.tender_id == tender.id, ConsensusScore.reopened_at.is_(None))
     ).all()  # fmt: skip
     user_ids = {row.evaluator_id for row in scores} | {row.recorded_by_id for row in consensus}
-    users = dict(
-        session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).tuples().all()
-    )
+    users = dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
     individual = [
         [
             *bids[s.bid_id],
