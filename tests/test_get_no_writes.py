@@ -8,7 +8,11 @@ except:
 
 - audit events appended (never changed) for reads that DOMAIN 5.10 requires to be
   recorded (``READ_ACTIONS``: reading bid content, a refused attempt);
-- the counters of refused requests (``refused_hit``, issue 13 item 8b).
+- the counters of refused requests (``refused_hit``, issue 13 item 8b);
+- the stored outcome's cached copy (``outcome_cache``: ``cached_version``, ``code``,
+  ``payload``; issue 16), which a page that computes the outcome keeps for the next
+  one. Its ``version``, which only a change of what the outcome depends on raises,
+  is checked like every other column.
 
 Time-driven transitions are allowed on a GET: a tender whose deadline has passed is
 closed lazily by the first request that loads it (``tenders.close_if_due``). Every
@@ -32,6 +36,7 @@ from test_permission_matrix import ANON, _tender_in_phase
 from tender import clock, notifications
 from tender.accounts.models import User
 from tender.audit import AuditEvent
+from tender.award.outcome_cache import OutcomeCache
 from tender.bids.models import Attachment, Bid, BidSubmission
 from tender.db import db_session
 from tender.documents.models import Document
@@ -50,6 +55,8 @@ READ_ACTIONS = frozenset(
 COUNTERS = frozenset({RefusedHit.__tablename__})
 # The audit trail is checked as a chain (appended only, earlier events unchanged).
 SEPARATELY_CHECKED = COUNTERS | {AuditEvent.__tablename__}
+# Columns a GET may fill: a cache of what the other tables already determine.
+CACHED_COLUMNS = {OutcomeCache.__tablename__: {"cached_version", "code", "payload"}}
 MISSING = 999_999
 # The demo's accounts: the provider owns a bid, the evaluator sits on the committee.
 ACCOUNTS = {
@@ -63,13 +70,15 @@ ACCOUNTS = {
 
 def snapshot(session: Session) -> dict[str, tuple[int, str]]:
     """(row count, SHA-256 of the rows in primary-key order) of every table but the
-    audit trail and the counters of refused requests."""
+    audit trail and the counters of refused requests, without the cached columns."""
     session.expire_all()
     state = {}
     for table in Base.metadata.sorted_tables:
         if table.name in SEPARATELY_CHECKED:
             continue
-        rows = session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        cached = CACHED_COLUMNS.get(table.name, set())
+        columns = [column for column in table.columns if column.name not in cached]
+        rows = session.execute(select(*columns).order_by(*table.primary_key.columns)).all()
         digest = hashlib.sha256(
             json.dumps([list(row) for row in rows], default=str, sort_keys=True).encode()
         ).hexdigest()
