@@ -50,6 +50,7 @@ PAGES: dict[str, tuple[str, str, int]] = {
     "export uitslag": ("inkoper", "/aanbestedingen/{tender}/export/uitslag", LISTS_EVERY_BID),
     "export xlsx": ("inkoper", "/aanbestedingen/{tender}/export/xlsx", LISTS_EVERY_BID),
     "logboek": ("inkoper", "/aanbestedingen/{tender}/logboek", ORDINARY),
+    "aanbesteding": ("inkoper", "/aanbestedingen/{tender}", ORDINARY),
     "voortgang": ("inkoper", "/aanbestedingen/{tender}/voortgang", LISTS_EVERY_BID),
     "eisencontrole": ("inkoper", "/aanbestedingen/{tender}/eisen", LISTS_EVERY_BID),
     "inschrijving (aanbieder)": ("aanbieder", "/inschrijvingen/{bid}", PROVIDER),

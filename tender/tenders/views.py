@@ -121,11 +121,17 @@ def create():  # type: ignore[no-untyped-def]
 @bp.route("/<int:tender_id>")
 def show(tender_id: int):  # type: ignore[no-untyped-def]
     tender = load_tender(tender_id, Permission.TENDER_READ)
+    # The lots with their municipalities and target groups in three statements, into
+    # the tender's own collection (a separate query for lots would not fill it).
     db_session().scalars(
-        select(Lot)
-        .where(Lot.tender_id == tender.id)
-        .options(selectinload(Lot.municipalities), selectinload(Lot.target_groups))
-    ).all()
+        select(Tender)
+        .where(Tender.id == tender.id)
+        .options(
+            selectinload(Tender.lots).options(
+                selectinload(Lot.municipalities), selectinload(Lot.target_groups)
+            )
+        )
+    ).one()
     now = clock.now()
     return render_template(
         "tenders/show.html",
