@@ -46,6 +46,17 @@ def needs_schema(command: Callable[..., Any]) -> Callable[..., Any]:
     return checked
 
 
+def out_option(help_text: str, *, folder: bool) -> Callable[..., Any]:
+    """The required ``--out`` option: a folder, or a file that is not a folder."""
+    return click.option(
+        "--out",
+        "out",
+        required=True,
+        type=click.Path(file_okay=not folder, dir_okay=folder, path_type=Path),
+        help=help_text,
+    )
+
+
 def _tender_or_exit(session: Session, reference: str) -> Tender:
     """The tender with ``reference``, or a Dutch message and exit code 1."""
     tender = session.scalar(select(Tender).where(Tender.reference == reference))
@@ -172,13 +183,7 @@ def tender_verify(reference: str) -> None:
 
 @tender_cli.command("ocds")
 @click.argument("reference")
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Bestand waarin het OCDS-releasepakket (JSON) wordt geschreven.",
-)
+@out_option("Bestand waarin het OCDS-releasepakket (JSON) wordt geschreven.", folder=False)
 @needs_schema
 def tender_ocds(reference: str, out: Path) -> None:
     """Write the tender's OCDS 1.1 release package (open data) to a JSON file."""
@@ -205,13 +210,7 @@ def tender_ocds(reference: str, out: Path) -> None:
 
 @tender_cli.command("dossier")
 @click.argument("reference")
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Map waarin het dossier (ZIP) wordt geschreven.",
-)
+@out_option("Map waarin het dossier (ZIP) wordt geschreven.", folder=True)
 @click.option(
     "--bidder", "kvk", default=None, help="KvK-nummer: het inzagedossier van die inschrijver."
 )
@@ -411,13 +410,7 @@ def coverage_command(reference: str, output_format: str) -> None:
 @click.command("documents")
 @with_appcontext
 @click.argument("reference")
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Map waarin de documenten worden geschreven.",
-)
+@out_option("Map waarin de documenten worden geschreven.", folder=True)
 @needs_schema
 def documents_command(reference: str, out: Path) -> None:
     """Write every award letter, the award report and the contracts to a folder.

@@ -12,6 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -24,8 +25,8 @@ class ReviewForm(DutchForm):
     verdict = RadioField(
         "Uw oordeel",
         choices=[
-            ("approve", "Goedkeuren: het advies kan als besluit worden voorgelegd"),
-            ("return", "Terugsturen naar de opsteller, met een reden"),
+            SelectChoice("approve", "Goedkeuren: het advies kan als besluit worden voorgelegd"),
+            SelectChoice("return", "Terugsturen naar de opsteller, met een reden"),
         ],
         validators=[InputRequired("Kies goedkeuren of terugsturen.")],
     )

@@ -30,8 +30,7 @@ from playwright.sync_api import Browser, Frame, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from tender import clock, create_app
-from tender.db import db_session
-from tender.demo import build as build_demo
+from tests.browser.demo_scenes import DemoData, built_demo
 from tests.conftest import _empty_all_tables
 
 LogIn = Callable[[str, str], None]
@@ -121,41 +120,10 @@ def live_server(live_app: Flask) -> Iterator[str]:
     server.server_close()
 
 
-@dataclass(frozen=True)
-class DemoData:
-    """What ``flask --app tender demo`` prints: the tender and one login per account."""
-
-    reference: str
-    passwords: dict[str, str]  # e-mail -> password
-    emails_by_role: dict[str, list[str]]  # role ('inkoper', 'aanbieder', ...) -> e-mails
-
-    def login(self, role: str) -> tuple[str, str]:
-        """(e-mail, password) of the first demo account with this role."""
-        email = self.emails_by_role[role][0]
-        return email, self.passwords[email]
-
-
 @pytest.fixture
 def demo(live_app: Flask) -> DemoData:
-    with live_app.app_context():
-        session = db_session()
-        result = build_demo(
-            session,
-            criteria_path=None,
-            bids=0,
-            now=clock.now(),
-            instance_path=live_app.instance_path,
-        )
-        session.commit()
-        reference = result.tender.reference
-    emails_by_role: dict[str, list[str]] = {}
-    for role_label, email, _ in result.credentials:
-        emails_by_role.setdefault(role_label.lower(), []).append(email)
-    return DemoData(
-        reference=reference,
-        passwords={email: password for _, email, password in result.credentials},
-        emails_by_role=emails_by_role,
-    )
+    with built_demo(live_app, bids=0) as (_session, _result, data):
+        return data
 
 
 # -- pages, each scanned by axe-core ----------------------------------------------

@@ -17,12 +17,10 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from tender import clock
-from tender.db import db_session
-from tender.demo import build as build_demo
 from tender.evaluation import attachments
 from tender.evaluation import service as evaluation
 from tender.evaluation.models import AttachmentCopy
+from tests.browser.demo_scenes import built_demo
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LogIn
@@ -40,19 +38,7 @@ class Scene:
 
 
 def _scored_demo(live_app: Flask) -> Scene:
-    with live_app.app_context():
-        session = db_session()
-        result = build_demo(
-            session,
-            criteria_path=None,
-            bids=4,
-            now=clock.now(),
-            instance_path=live_app.instance_path,
-            phase="scored",
-        )
-        session.commit()
-        passwords = {email: password for _, email, password in result.credentials}
-        officer = next(email for role, email, _ in result.credentials if role == "Inkoper")
+    with built_demo(live_app, bids=4, phase="scored") as (session, result, logins):
         held = session.scalar(
             select(AttachmentCopy).where(AttachmentCopy.status == attachments.HELD)
         )
@@ -76,8 +62,8 @@ def _scored_demo(live_app: Flask) -> Scene:
                 organisation.kvk_number,
                 organisation.website.split("//")[-1],
             ),
-            officer=(officer, passwords[officer]),
-            evaluator=(reader.user.email, passwords[reader.user.email]),
+            officer=logins.login("inkoper"),
+            evaluator=(reader.user.email, logins.passwords[reader.user.email]),
         )
 
 

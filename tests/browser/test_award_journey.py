@@ -25,6 +25,7 @@ from tender.bids.models import Attachment, Bid
 from tender.evaluation.models import CommitteeMember
 from tender.tenders.models import Tender, TenderState
 from tender.timefmt import to_local
+from tests.browser.demo_scenes import built_demo
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LogIn
@@ -57,57 +58,38 @@ class Setting:
 
 def _set_up(live_app: Flask) -> Setting:
     """The demo tender with BIDS bids, scored by the committee (state beoordeeld)."""
-    with live_app.app_context():
-        session = live_app.extensions["tender.sessionmaker"]()
-        try:
-            result = demo.build(
-                session,
-                criteria_path=None,
-                bids=BIDS,
-                now=clock.now(),
-                instance_path=live_app.instance_path,
-                phase="scored",
-            )
-            session.commit()
-            tender = result.tender
-            assert tender.state == TenderState.EVALUATED
-            login = {
-                role.lower(): (email, password) for role, email, password in result.credentials
-            }
-            by_email = {
-                email.split("@")[0]: (email, password) for _, email, password in result.credentials
-            }
-            bid = session.scalars(
-                select(Bid).where(Bid.tender_id == tender.id).order_by(Bid.blind_number)
-            ).first()
-            assert bid is not None and bid.blind_number is not None
-            attachment = session.scalars(
-                select(Attachment).where(Attachment.bid_id == bid.id).order_by(Attachment.id)
-            ).first()
-            assert attachment is not None
-            member = session.scalars(
-                select(CommitteeMember)
-                .where(CommitteeMember.tender_id == tender.id)
-                .order_by(CommitteeMember.id)
-            ).first()
-            assert member is not None
-            setting = Setting(
-                tender_id=tender.id,
-                reference=tender.reference,
-                title=tender.title,
-                inkoper=by_email["inkoper"],
-                inkoper2=by_email["inkoper2"],
-                adviesraad=login["adviesraad"],
-                aanbieder=login["aanbieder"],
-                bid_id=bid.id,
-                blind_number=bid.blind_number,
-                criterion_id=tender.criteria[0].id,
-                attachment_id=attachment.id,
-                member_id=member.id,
-                member_user_id=member.user_id,
-            )
-        finally:
-            session.close()
+    with built_demo(live_app, bids=BIDS, phase="scored") as (session, result, logins):
+        tender = result.tender
+        assert tender.state == TenderState.EVALUATED
+        bid = session.scalars(
+            select(Bid).where(Bid.tender_id == tender.id).order_by(Bid.blind_number)
+        ).first()
+        assert bid is not None and bid.blind_number is not None
+        attachment = session.scalars(
+            select(Attachment).where(Attachment.bid_id == bid.id).order_by(Attachment.id)
+        ).first()
+        assert attachment is not None
+        member = session.scalars(
+            select(CommitteeMember)
+            .where(CommitteeMember.tender_id == tender.id)
+            .order_by(CommitteeMember.id)
+        ).first()
+        assert member is not None
+        setting = Setting(
+            tender_id=tender.id,
+            reference=tender.reference,
+            title=tender.title,
+            inkoper=logins.account("inkoper"),
+            inkoper2=logins.account("inkoper2"),
+            adviesraad=logins.login("adviesraad"),
+            aanbieder=logins.login("aanbieder"),
+            bid_id=bid.id,
+            blind_number=bid.blind_number,
+            criterion_id=tender.criteria[0].id,
+            attachment_id=attachment.id,
+            member_id=member.id,
+            member_user_id=member.user_id,
+        )
     return setting
 
 
@@ -418,20 +400,11 @@ def test_inkoper_reviews_the_strengths_of_the_winners_before_the_advice_is_appro
     """Ranked award: the inkoper edits the drafted strengths (a refused form keeps its
     input), previews them as every bidder will read them and confirms them; only then
     does the second inkoper approve the advice, seeing the texts."""
-    with live_app.app_context():
-        session = live_app.extensions["tender.sessionmaker"]()
-        try:
-            result = demo.build(
-                session, criteria_path=THREE_LOTS, bids=8, now=clock.now(),
-                instance_path=live_app.instance_path, phase="advice",
-            )  # fmt: skip
-            session.commit()
-            tid = result.tender.id
-            accounts = {email.split("@")[0]: (email, pw) for _, email, pw in result.credentials}
-        finally:
-            session.close()
+    built = built_demo(live_app, bids=8, phase="advice", criteria_path=THREE_LOTS)
+    with built as (_, result, logins):
+        tid = result.tender.id
 
-    log_in(*accounts["inkoper"])
+    log_in(*logins.account("inkoper"))
     visit(f"/aanbestedingen/{tid}/gunning")
     expect(page.locator("main")).to_contain_text("nog niet vastgesteld")
     page.get_by_role("link", name="Kenmerken bewerken en vaststellen").click()
@@ -462,7 +435,7 @@ def test_inkoper_reviews_the_strengths_of_the_winners_before_the_advice_is_appro
     expect(page.locator(".flashes")).to_contain_text("Kenmerken vastgesteld.")
     log_out()
 
-    log_in(*accounts["inkoper2"])
+    log_in(*logins.account("inkoper2"))
     visit(f"/aanbestedingen/{tid}/gunning/goedkeuring")
     expect(page.locator(".letter-preview").first).to_contain_text(EDITED_STRENGTHS)
     page.get_by_label(re.compile("^Goedkeuren")).check()

@@ -22,9 +22,8 @@ from sqlalchemy import select
 from tender import clock
 from tender.accounts.models import User
 from tender.bids import submitted
-from tender.db import db_session
-from tender.demo import build as build_demo
 from tender.evaluation import service as evaluation
+from tests.browser.demo_scenes import built_demo
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LogIn
@@ -50,19 +49,9 @@ class Scene:
 
 
 def _opened_demo_with_committee(live_app: Flask) -> Scene:
-    with live_app.app_context():
-        session = db_session()
-        now = clock.now()
-        result = build_demo(
-            session,
-            criteria_path=None,
-            bids=3,
-            now=now,
-            instance_path=live_app.instance_path,
-            phase="opened",
-        )
+    with built_demo(live_app, bids=3, phase="opened") as (session, result, logins):
         tender = result.tender
-        passwords = {email: password for _, email, password in result.credentials}
+        now = clock.now()
         officer = session.scalar(select(User).where(User.email == "inkoper@demo.example"))
         assert officer is not None
         for n in (1, 2, 3):
@@ -85,8 +74,8 @@ def _opened_demo_with_committee(live_app: Flask) -> Scene:
             numbers={v.organisation.kvk_number: v.blind_number or 0 for v in versions},
             criteria=tuple(c.code for c in tender.criteria),
             score_label=f"{level.score} – {level.label}",
-            officer=("inkoper@demo.example", passwords["inkoper@demo.example"]),
-            evaluator=("beoordelaar3@demo.example", passwords["beoordelaar3@demo.example"]),
+            officer=logins.account("inkoper"),
+            evaluator=logins.account("beoordelaar3"),
         )
 
 

@@ -13,31 +13,16 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tender import clock
 from tender.bids.models import Bid
-from tender.db import db_session
-from tender.demo import build as build_demo
+from tests.browser.demo_scenes import DemoData, built_demo
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LogIn
 
 
-def _scored_demo(live_app: Flask) -> tuple[int, dict[str, tuple[str, str]], list[str]]:
-    """(tender id, e-mail and password per role, what identifies each bidder)."""
-    with live_app.app_context():
-        session = db_session()
-        result = build_demo(
-            session,
-            criteria_path=None,
-            bids=6,
-            now=clock.now(),
-            instance_path=live_app.instance_path,
-            phase="scored",
-        )
-        session.commit()
-        logins = {}
-        for role, email, password in result.credentials:
-            logins.setdefault(role.lower(), (email, password))
+def _scored_demo(live_app: Flask) -> tuple[int, DemoData, list[str]]:
+    """(tender id, the demo's logins, what identifies each bidder)."""
+    with built_demo(live_app, bids=6, phase="scored") as (session, result, logins):
         bids = session.scalars(select(Bid).where(Bid.tender_id == result.tender.id)).all()
         identities = [
             text
@@ -55,7 +40,7 @@ def test_officer_decides_a_gap_and_the_council_reads_along(
     check_a11y: Callable[[], None],
 ) -> None:
     tender_id, logins, identities = _scored_demo(live_app)
-    log_in(*logins["inkoper"])
+    log_in(*logins.login("inkoper"))
     visit(f"/aanbestedingen/{tender_id}")
     page.get_by_role("link", name=re.compile("^Dekking")).click()
     check_a11y()
@@ -83,7 +68,7 @@ def test_officer_decides_a_gap_and_the_council_reads_along(
     expect(decided.get_by_role("textbox")).to_have_value("Aanvullende contractering door de RBL.")
 
     page.context.clear_cookies()
-    log_in(*logins["adviesraad"])
+    log_in(*logins.login("adviesraad"))
     visit(f"/aanbestedingen/{tender_id}/dekking")
     matrix = page.get_by_role("table", name=re.compile("^Dekking perceel IB"))
     expect(matrix).to_be_visible()

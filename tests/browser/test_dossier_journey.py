@@ -15,7 +15,7 @@ from flask import Flask
 from playwright.sync_api import Page, Route, expect
 from pypdf import PdfReader
 
-from tender import clock, demo
+from tests.browser.demo_scenes import built_demo
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LogIn
@@ -26,19 +26,9 @@ DOSSIER_TIMEOUT_MS = 60_000
 def test_provider_makes_and_downloads_its_inzage_dossier(
     page: Page, live_app: Flask, log_in: LogIn, check_a11y: Callable[[], None]
 ) -> None:
-    with live_app.app_context():
-        session = live_app.extensions["tender.sessionmaker"]()
-        result = demo.build(
-            session, criteria_path=None, bids=3, now=clock.now(),
-            instance_path=live_app.instance_path, phase="sent",
-        )  # fmt: skip
-        session.commit()
+    with built_demo(live_app, bids=3, phase="sent") as (_, result, logins):
         reference = result.tender.reference
-        email, password = next(
-            (e, p) for _role, e, p in result.credentials if e.startswith("aanbieder1@")
-        )
-        session.close()
-    log_in(email, password)
+    log_in(*logins.account("aanbieder1"))
     page.goto("/aanbieder")
     check_a11y()
     expect(page.get_by_role("heading", name="Inzagedossier", exact=True)).to_be_visible()
@@ -77,19 +67,9 @@ def test_provider_makes_and_downloads_its_inzage_dossier(
 def test_inkoper_makes_the_complete_file_and_a_bidders_inzage(
     page: Page, live_app: Flask, log_in: LogIn, check_a11y: Callable[[], None]
 ) -> None:
-    with live_app.app_context():
-        session = live_app.extensions["tender.sessionmaker"]()
-        result = demo.build(
-            session, criteria_path=None, bids=3, now=clock.now(),
-            instance_path=live_app.instance_path, phase="sent",
-        )  # fmt: skip
-        session.commit()
+    with built_demo(live_app, bids=3, phase="sent") as (_, result, logins):
         tender_id, reference = result.tender.id, result.tender.reference
-        email, password = next(
-            (e, p) for _role, e, p in result.credentials if e.startswith("inkoper@")
-        )
-        session.close()
-    log_in(email, password)
+    log_in(*logins.account("inkoper"))
     page.goto(f"/aanbestedingen/{tender_id}")
     check_a11y()
     page.get_by_role("link", name="Dossier", exact=True).click()

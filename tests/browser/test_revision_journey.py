@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tender import clock, demo
+from tests.browser.demo_scenes import built_demo
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LogIn
@@ -22,19 +22,9 @@ REASON = "Voorzieningenrechter: criterium G1 opnieuw beoordelen."
 def test_inkoper_withdraws_the_decision_and_reopens_a_criterion(
     page: Page, live_app: Flask, log_in: LogIn, check_a11y: Callable[[], None]
 ) -> None:
-    with live_app.app_context():
-        session = live_app.extensions["tender.sessionmaker"]()
-        result = demo.build(
-            session, criteria_path=None, bids=3, now=clock.now(),
-            instance_path=live_app.instance_path, phase="sent",
-        )  # fmt: skip
-        session.commit()
+    with built_demo(live_app, bids=3, phase="sent") as (_, result, logins):
         tender_id = result.tender.id
-        email, password = next(
-            (e, p) for _role, e, p in result.credentials if e.startswith("inkoper@")
-        )
-        session.close()
-    log_in(email, password)
+    log_in(*logins.account("inkoper"))
     page.goto(f"/aanbestedingen/{tender_id}/gunning")
     check_a11y()
     expect(page.get_by_text("Brieven verzonden", exact=True)).to_be_visible()
