@@ -24,7 +24,7 @@ from factories import (
 )
 from flask import Flask
 from pypdf import PdfReader
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.orm import Session
 from test_advisory_council import _scored_demo, announce_award
 from test_evaluation import MOTIVATION, _score_all
@@ -418,3 +418,33 @@ def test_migration_turns_old_conflicts_into_band_answers(
         ).all()
     engine.dispose()
     assert [tuple(r) for r in rows] == [(1, 7, True, "(vóór deze versie opgegeven)", False)]
+
+
+def test_a_band_declared_in_this_session_counts_although_the_bands_were_loaded_before(
+    opened,
+) -> None:  # type: ignore[no-untyped-def]
+    """The blind pages load only the answers with a band (``band_answers``, read-only);
+    a band recorded afterwards in the same session must count at once."""
+    db, tender = opened["db"], opened["tender"]
+    bid = opened["bids"][1]
+    _signed_and_scored(opened, bid)
+    db.commit()
+    db.expire_all()
+    member = next(m for m in evaluation.scorers(db, tender) if m.id == opened["members"][1].id)
+    assert "answers" in inspect(member.declaration).unloaded
+    assert evaluation.may_read_bid(member, bid, set())
+    evaluation.declare_conflict_later(
+        db,
+        member=member,
+        kvk_number=bid.organisation.kvk_number,
+        explanation=EXPLANATION,
+        now=opened["when"],
+    )
+    assert not evaluation.may_read_bid(member, bid, set())
+    assert evaluation.banded(member) == {bid.organisation_id}
+    assert [o.id for o in member.declaration.conflicts] == [bid.organisation_id]
+    db.commit()
+    db.expire_all()
+    again = next(m for m in evaluation.scorers(db, tender) if m.id == member.id)
+    assert evaluation.banded(again) == {bid.organisation_id}
+    assert "answers" in inspect(again.declaration).unloaded

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -67,11 +68,27 @@ class ConflictDeclaration(Base):
     answers: Mapped[list[ConflictAnswer]] = relationship(
         back_populates="declaration", cascade="all, delete-orphan", order_by="ConflictAnswer.id"
     )
+    # The answers with a band only: what the blind pages need to know, without loading
+    # an answer per bidder. Read-only; ``bands`` decides which of the two to read.
+    band_answers: Mapped[list[ConflictAnswer]] = relationship(
+        primaryjoin="and_(ConflictAnswer.declaration_id == ConflictDeclaration.id, "
+        "ConflictAnswer.band.is_(True))",
+        viewonly=True,
+        order_by="ConflictAnswer.id",
+    )
+
+    @property
+    def bands(self) -> list[ConflictAnswer]:
+        """The answers with a band. From ``answers`` once those are loaded (they hold
+        every change made in this session), otherwise from ``band_answers``."""
+        if "answers" in inspect(self).unloaded:
+            return list(self.band_answers)
+        return [a for a in self.answers if a.band]
 
     @property
     def conflicts(self) -> list[Organisation]:
         """The organisations this member has a band with (declared or set by the inkoper)."""
-        return [a.organisation for a in self.answers if a.band]
+        return [a.organisation for a in self.bands]
 
 
 class ConflictAnswer(Base):

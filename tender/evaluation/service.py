@@ -411,15 +411,18 @@ def conflict_pairs(session: Session, tender: Tender) -> set[tuple[int, int]]:
 
 
 def scorers(session: Session, tender: Tender) -> list[CommitteeMember]:
-    """The current members with their users, declarations and answers, in two statements:
-    what ``evaluators_for`` and the blind pages need (no organisations, no removed members)."""
+    """The current members with their users, declarations and answers with a band, in two
+    statements: what ``evaluators_for`` and the blind pages need (not the answer per bidder,
+    no organisations, no removed members)."""
     return list(
         session.scalars(
             select(CommitteeMember)
             .where(CommitteeMember.tender_id == tender.id, CommitteeMember.removed_at.is_(None))
             .options(
                 joinedload(CommitteeMember.user),
-                joinedload(CommitteeMember.declaration).selectinload(ConflictDeclaration.answers),
+                joinedload(CommitteeMember.declaration).selectinload(
+                    ConflictDeclaration.band_answers
+                ),
             )
             .order_by(CommitteeMember.id)
         ).unique()
@@ -837,7 +840,7 @@ def remove_member_from_bid(
 def banded(member: CommitteeMember) -> set[int]:
     """The organisations (ids) this member has a band with: it sees none of their bids."""
     declaration = member.declaration
-    return {a.organisation_id for a in declaration.answers if a.band} if declaration else set()
+    return {a.organisation_id for a in declaration.bands} if declaration else set()
 
 
 def conflicted(
