@@ -101,90 +101,36 @@ def _make(instance: str, out: str) -> None:
 
     from sqlalchemy import func, select
 
-    from tender import audit, clock, create_app
+    from tender import clock, create_app, demo
     from tender.accounts.models import User
     from tender.award import documents as award_documents
-    from tender.award import jobs, service, steps, strengths
+    from tender.award import jobs, service, steps
     from tender.award.models import AwardDecision
-    from tender.demo import DEMO_BODY, DEMO_MANDATE, _lower_first
-    from tender.documents import service as documents
     from tender.documents.models import Document
-    from tender.tenders import service as tenders
-    from tender.timefmt import to_local
 
     workers = _Workers()
     app = create_app(instance_path=instance)
     with app.app_context():
         factory = app.extensions["tender.sessionmaker"]
         session = factory()
-        now = clock.now()
         decision = session.scalars(select(AwardDecision).order_by(AwardDecision.id.desc())).first()
         assert decision is not None, "no award advice in this instance"
         inkoper = session.scalar(select(User).where(User.email.like("inkoper@%")))
         approver = session.scalar(select(User).where(User.email.like("inkoper2@%")))
-        if strengths.needed(decision.snapshot):
-            strengths.edit(
-                session, decision=decision, edited={}, confirm=True, actor=inkoper, now=now
-            )
-        steps.review_advice(
-            session, decision=decision, approve=True, reason="", actor=approver, now=now
-        )
-        if not decision.tender.signatory_name:
-            tenders.set_signatory(
-                session,
-                tender=decision.tender,
-                name="DEMO-ondertekenaar",
-                function="Manager inkoop sociaal domein (DEMO)",
-                actor=inkoper,
-                now=now,
-            )
-        steps.record_decision(
-            session,
-            decision=decision,
-            decided_on=to_local(now).date(),
-            body=DEMO_BODY.format(municipality=decision.tender.municipalities[0].name),
-            mandate=DEMO_MANDATE.format(
-                authority=_lower_first(decision.tender.contracting_authority)
-            ),
-            actor=inkoper,
-            now=now,
-        )
-        steps.record_preview(session, decision=decision, actor=approver, now=now)
+        demo.decide(session, decision, inkoper=inkoper, approver=approver, now=clock.now())
         session.commit()
 
         def run_job(kind: str) -> float:
-            """Plan, create and run the job as ``award.views._start`` does, timed."""
+            """Start and run the job as the web app does (``award.views._start``), timed."""
             started = time.perf_counter()
-            job_now = clock.now()
-            plan, finish = award_documents.job_plan(
-                kind,
-                tender_id=decision.tender_id,
-                decision_id=decision.id,
-                snapshot=award_documents.documented(session, decision),
-                storage_dir=documents.documents_dir(app.instance_path),
-                actor_id=approver.id,
-                started_at=job_now,
+            job, plan, finish = award_documents.start_job(
+                session,
+                decision=decision,
+                kind=kind,
+                actor=approver,
+                now=clock.now(),
                 config=app.config,
                 instance_path=app.instance_path,
-            )
-            job = jobs.create_job(
-                session,
-                tender_id=decision.tender_id,
-                kind=kind,
-                total=len(plan),
-                actor_id=approver.id,
-                now=job_now,
-                decision_id=decision.id,
-            )
-            audit.record(
-                session,
-                actor=approver,
-                action=f"award.{kind}",
-                object_type="award_decision",
-                object_id=decision.id,
-                tender_id=decision.tender_id,
-                now=job_now,
-                details={"versie": decision.version, "documenten": len(plan)},
             )
             session.commit()
             jobs.run(factory, job.id, plan, finish)
@@ -348,7 +294,8 @@ def run(instance: Path) -> str:
         copy = Path(scratch) / "instance"
         shutil.copytree(instance, copy)
         result_file = Path(scratch) / "result.json"
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        env = dict(os.environ, PYTHONPATH=path)
         env.pop("DATABASE_URL", None)  # the instance's own SQLite database
         subprocess.run(
             [sys.executable, __file__, "--make", str(copy), str(result_file)],
@@ -366,6 +313,8 @@ def run(instance: Path) -> str:
     sized = [_sized(pages) for pages in texts]
     platypus_seconds, platypus_cpu, platypus_pages = _raw(_platypus, sized, processes)
     canvas_seconds, canvas_cpu, canvas_pages = _raw(_canvas, sized, processes)
+    # The baselines write exactly the app's pages: else the ratios compare unlike work.
+    assert platypus_pages == canvas_pages == pages, (platypus_pages, canvas_pages, pages)
     app_cpu = result["cpu_seconds"]
     app_seconds = result["letters_seconds"] + result["contracts_seconds"]
     lines = [

@@ -521,26 +521,16 @@ def _advise(session: Session, tender: Tender, staff: dict[str, User], now: datet
     return steps.prepare_advice(session, tender=tender, actor=officer, now=now)
 
 
-def _send(
-    session: Session,
-    decision,  # type: ignore[no-untyped-def]
-    staff: dict[str, User],
-    *,
-    now: datetime,
-    instance_path: str,
-    mail_config: Mapping[str, Any],
-) -> None:
-    """The second inkoper approves, the decision is recorded, the approver previews the
-    letters and they are made and sent (the standstill starts today)."""
-    from tender.award import documents as award_documents
+def decide(session: Session, decision, *, inkoper: User, approver: User, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """The award advice taken to a recorded decision as the demo's inkopers do it: the
+    drafted strengths confirmed, the advice approved by the second inkoper, a demo
+    signatory if the criteria file has none, the decision recorded and the letters
+    previewed by the approver (who may then send them)."""
     from tender.award import steps, strengths
     from tender.timefmt import to_local
 
-    approver = staff["inkoper2"]
     if strengths.needed(decision.snapshot):  # the drafted texts, as the inkoper confirms them
-        strengths.edit(
-            session, decision=decision, edited={}, confirm=True, actor=staff["inkoper"], now=now
-        )
+        strengths.edit(session, decision=decision, edited={}, confirm=True, actor=inkoper, now=now)
     steps.review_advice(
         session, decision=decision, approve=True, reason="", actor=approver, now=now
     )
@@ -550,7 +540,7 @@ def _send(
             tender=decision.tender,
             name="DEMO-ondertekenaar",
             function="Manager inkoop sociaal domein (DEMO)",
-            actor=staff["inkoper"],
+            actor=inkoper,
             now=now,
         )
     steps.record_decision(
@@ -559,10 +549,27 @@ def _send(
         decided_on=to_local(now).date(),
         body=DEMO_BODY.format(municipality=decision.tender.municipalities[0].name),
         mandate=DEMO_MANDATE.format(authority=_lower_first(decision.tender.contracting_authority)),
-        actor=staff["inkoper"],
+        actor=inkoper,
         now=now,
     )
     steps.record_preview(session, decision=decision, actor=approver, now=now)
+
+
+def _send(
+    session: Session,
+    decision,  # type: ignore[no-untyped-def]
+    staff: dict[str, User],
+    *,
+    now: datetime,
+    instance_path: str,
+    mail_config: Mapping[str, Any],
+) -> None:
+    """The advice is approved and decided (``decide``) and the letters are made and
+    sent (the standstill starts today)."""
+    from tender.award import documents as award_documents
+
+    approver = staff["inkoper2"]
+    decide(session, decision, inkoper=staff["inkoper"], approver=approver, now=now)
     plan, finish = award_documents.job_plan(
         award_documents.LETTERS,
         tender_id=decision.tender_id,

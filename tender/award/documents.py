@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from tender import audit, clock, coverage, scoring
 from tender.accounts.models import User
-from tender.award import render_pool, service, strengths, versions
+from tender.award import jobs, render_pool, service, strengths, versions
 from tender.award import steps as steps_module
 from tender.award.jobs import Finisher, StepList, Steps
-from tender.award.models import AwardDecision
+from tender.award.models import AwardDecision, DocumentJob
 from tender.bids.models import Bid
 from tender.criteria import clauses
 from tender.documents import award_letter as letter
@@ -370,6 +370,51 @@ def job_plan(
         )
 
     return steps, finish
+
+
+def start_job(
+    session: Session,
+    *,
+    decision: AwardDecision,
+    kind: str,
+    actor: User,
+    now: datetime,
+    config: Mapping[str, Any],
+    instance_path: str,
+) -> tuple[DocumentJob, Steps, Finisher]:
+    """Start a document job of the decision: its plan, its progress row and the audit
+    event that it started. The caller commits, then runs the steps (``jobs.run``)."""
+    steps, finish = job_plan(
+        kind,
+        tender_id=decision.tender_id,
+        decision_id=decision.id,
+        snapshot=documented(session, decision),
+        storage_dir=documents.documents_dir(instance_path),
+        actor_id=actor.id,
+        started_at=now,
+        config=config,
+        instance_path=instance_path,
+    )
+    job = jobs.create_job(
+        session,
+        tender_id=decision.tender_id,
+        kind=kind,
+        total=len(steps),
+        actor_id=actor.id,
+        now=now,
+        decision_id=decision.id,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action=f"award.{kind}",
+        object_type="award_decision",
+        object_id=decision.id,
+        tender_id=decision.tender_id,
+        now=now,
+        details={"versie": decision.version, "documenten": len(steps)},
+    )
+    return job, steps, finish
 
 
 def _kinds(kind: str) -> tuple[str, ...]:

@@ -336,26 +336,14 @@ def decide(tender_id: int):  # type: ignore[no-untyped-def]
 def _start(tender: Tender, decision: AwardDecision, kind: str) -> None:
     """Start the job that makes (and at its end releases) the decision's documents."""
     session = db_session()
-    now = clock.now()
-    steps_, finish = _plan(tender, decision, kind, started_at=now)
-    job = jobs.create_job(
+    job, steps_, finish = award_documents.start_job(
         session,
-        tender_id=tender.id,
+        decision=decision,
         kind=kind,
-        total=len(steps_),
-        actor_id=current_user.id,
-        now=now,
-        decision_id=decision.id,
-    )
-    audit.record(
-        session,
         actor=current_user,
-        action=f"award.{kind}",
-        object_type="award_decision",
-        object_id=decision.id,
-        tender_id=tender.id,
-        now=now,
-        details={"versie": decision.version, "documenten": len(steps_)},
+        now=clock.now(),
+        config=current_app.config,
+        instance_path=current_app.instance_path,
     )
     session.commit()
     _run(job.id, steps_, finish)

@@ -44,7 +44,6 @@ from reportlab.platypus import (
     Flowable,
     KeepTogether,
     PageBreak,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -61,6 +60,7 @@ from tender.documents.pdf import (
     TABLE_TEXT,
     TEXT_WIDTH,
     TITLE,
+    Paragraph,
     append_pages,
     audit_footer,
     bullet_list,
@@ -1028,30 +1028,21 @@ def build_award_letter(data: AwardLetterData) -> bytes:
     whole): the PDF reads page for page as ``letter_story`` followed by
     ``annex_story`` laid out in one pass."""
     tender = data.tender
-    story = letter_story(data)
-    threshold = tender.award_mode == "threshold"
-    subject = f"{tender.title} – {data.recipient.organisation_name}"
-    if not threshold:
-        return render(
-            story,
-            title=DOCUMENT_TITLE,
-            authority=tender.contracting_authority,
-            region=tender.region,
-            reference=tender.reference,
-            subject=subject,
-        )
-    # The annex follows on pages of its own, laid out once for all letters alike.
-    context = rendering_context()
-    annex_pages = page_count(_annex_pdf(tender, context, first_page=1))
+    # In threshold mode the annex follows on pages of its own, laid out once for all
+    # letters alike: the letter's footers count its pages too.
+    context = rendering_context() if tender.award_mode == "threshold" else None
+    annex_pages = 0 if context is None else page_count(_annex_pdf(tender, context, first_page=1))
     letter = render(
-        story,
+        letter_story(data),
         title=DOCUMENT_TITLE,
         authority=tender.contracting_authority,
         region=tender.region,
         reference=tender.reference,
-        subject=subject,
+        subject=f"{tender.title} – {data.recipient.organisation_name}",
         pages_after=annex_pages,
     )
+    if context is None:
+        return letter
     annex = _annex_pdf(tender, context, first_page=page_count(letter) + 1)
     return append_pages(letter, annex)
 

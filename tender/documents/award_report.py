@@ -42,7 +42,7 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Table
 
 from tender.award.standstill import standstill_end
 from tender.coverage import Cell, CoverageReport, LotCoverage, Network
@@ -65,6 +65,7 @@ from tender.documents.pdf import (
     TEXT_GREY,
     TEXT_WIDTH,
     TITLE,
+    Paragraph,
     bullet_list,
     dutch_list,
     facts_table,

@@ -58,12 +58,35 @@ from reportlab.platypus import (
     NextPageTemplate,
     PageBreak,
     PageTemplate,
-    Paragraph,
     Table,
     TableStyle,
 )
+from reportlab.platypus.paragraph import Paragraph as ReportLabParagraph
 
 from tender.audit import AuditAnchor
+
+
+class Paragraph(ReportLabParagraph):
+    """ReportLab's paragraph that breaks its lines once per width.
+
+    Platypus measures a flowable again and again: a table measures every cell for
+    each part it is split into at a page break, and again to draw it; a frame
+    measures before it splits and draws. The line breaks at a given width never
+    change, so a second measurement at the same width returns the first one's
+    result (same lines, same height: the same PDF)."""
+
+    _wrapped_at: float | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        # ``split`` drops ``blPara`` when it moves the paragraph on: measure again then.
+        if availWidth == self._wrapped_at and "blPara" in self.__dict__:
+            return self.width, self.height
+        self._wrapped_at = None
+        width, height = super().wrap(availWidth, availHeight)
+        if width == availWidth:  # not the "no room at all" answer
+            self._wrapped_at = availWidth
+        return width, height
+
 
 # Bitstream Vera ships with ReportLab, so the font is always there and is embedded
 # (subset) in every PDF; it covers the Dutch diacritics, the euro sign and en dashes.
