@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,17 +21,30 @@ from factories import (
 )
 from flask import Flask
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from tender.accounts.models import Role
+from tender.evaluation import exports
 from tender.evaluation import service as evaluation
 
 EXCLUSION_REASON = "Er is geen geldige verklaring omtrent het gedrag (VOG) bijgevoegd."
+# Individual motivations that a spreadsheet could take for a formula, a link or a number.
+MOTIVATIONS = (
+    '=HYPERLINK("https://example.org") ' + TIED_MOTIVATION,
+    "https://example.org/plan " + TIED_MOTIVATION,
+    "0123456789 " + TIED_MOTIVATION,
+)
+# Late evening in winter and in summer time: the date turns over in Amsterdam.
+SCORED_AT = (
+    datetime(2026, 1, 15, 22, 30, 7, tzinfo=UTC),
+    datetime(2026, 7, 1, 22, 45, 59, tzinfo=UTC),
+)
 
 
 @pytest.fixture
 def scored(app: Flask, now: datetime):  # type: ignore[no-untyped-def]
     """Three bids: the first fails a requirement, the second scores 8 and the third 6
-    on every criterion."""
+    on every criterion by consensus; each member scored those two individually."""
     db = app.extensions["tender.sessionmaker"]()
     tender, _providers, officers, opened_at = make_opened_tender(
         db, now=now, bids=3, instance_path=app.instance_path
@@ -41,6 +54,13 @@ def scored(app: Flask, now: datetime):  # type: ignore[no-untyped-def]
     for member in members:
         sign_declaration(db, member=member, now=when)
     excluded, high, low = evaluation.received_bids(db, tender)
+    for bid, moment in zip((high, low), SCORED_AT, strict=True):
+        for member, motivation in zip(members, MOTIVATIONS, strict=True):
+            for criterion in tender.criteria:
+                evaluation.save_score(
+                    db, member=member, bid=bid, criterion=criterion, score=6,
+                    motivation=motivation, minimum_motivation=50, excluded=set(), now=moment,
+                )  # fmt: skip
     for bid in (excluded, high, low):
         for index, requirement in enumerate(tender.requirements):
             fails = bid is excluded and index == 0
@@ -133,3 +153,89 @@ def test_result_export_is_sealed_before_the_opening(app: Flask, now: datetime) -
         assert response.headers["Location"].endswith(f"/aanbestedingen/{tender.id}")
         assert not response.headers["Content-Type"].startswith(("text/csv", "application/vnd"))
     db.close()
+
+
+# The CSV columns that hold numbers and moments; every other column is text in both files.
+NUMBER_COLUMNS = {"Score", "Consensusscore", "Versie", "Rang", "Gewogen totaal"}
+MOMENT_COLUMNS = {"Laatst gewijzigd", "Vastgelegd op"}
+
+
+def _expected_cell(column: str, text: str) -> object:
+    """The XLSX value of a CSV cell: a number, a moment (to the minute, as the CSV shows
+    it) or the text itself; None for an empty cell."""
+    if text == "":
+        return None
+    if column in NUMBER_COLUMNS or column.startswith("Consensus "):
+        return Decimal(text.replace(",", "."))
+    if column in MOMENT_COLUMNS:
+        return datetime.strptime(text, "%d-%m-%Y %H:%M")
+    return text
+
+
+def _xlsx_cell(column: str, value: object) -> object:
+    if value is None:
+        return None
+    if column in NUMBER_COLUMNS or column.startswith("Consensus "):
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), (column, value)
+        return Decimal(str(value))
+    if column in MOMENT_COLUMNS:
+        assert isinstance(value, datetime), (column, value)
+        return value.replace(second=0)
+    assert isinstance(value, str), (column, value)
+    return value
+
+
+def test_every_xlsx_cell_has_the_value_and_type_of_its_csv_cell(scored, app: Flask) -> None:  # type: ignore[no-untyped-def]
+    """Each sheet of the XLSX holds exactly the rows of its CSV export, cell by cell:
+    numbers as numbers, moments as real dates in Amsterdam time, text as text (a
+    formula, a link or digits stay text), with a bold frozen header, a filter and
+    column widths."""
+    tender, client = scored["tender"], scored["client"]
+    base = f"/aanbestedingen/{tender.id}/export"
+    workbook = load_workbook(io.BytesIO(client.get(f"{base}/xlsx").data))
+    for title, kind in (
+        ("Uitslag per perceel", "uitslag"),
+        ("Individuele scores", "individueel"),
+        ("Consensusscores", "consensus"),
+    ):
+        header, *rows = _csv(client, f"{base}/{kind}")
+        assert rows, kind
+        sheet = workbook[title]
+        cells = list(sheet.iter_rows())
+        assert [cell.value for cell in cells[0]] == header
+        assert all(cell.font.bold for cell in cells[0])
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == sheet.dimensions
+        for index in range(len(header)):
+            assert sheet.column_dimensions[get_column_letter(index + 1)].width >= 10
+        assert len(cells) == 1 + len(rows)
+        for csv_row, xlsx_row in zip(rows, cells[1:], strict=True):
+            assert len(xlsx_row) == len(header)
+            expected = [_expected_cell(c, t) for c, t in zip(header, csv_row, strict=True)]
+            found = [_xlsx_cell(c, cell.value) for c, cell in zip(header, xlsx_row, strict=True)]
+            assert found == expected
+            for column, cell in zip(header, xlsx_row, strict=True):
+                if column in MOMENT_COLUMNS:
+                    assert cell.number_format == "dd-mm-yyyy hh:mm"
+                elif column == "Gewogen totaal" and cell.value is not None:
+                    assert cell.number_format == "0.00"
+    individual = workbook["Individuele scores"]
+    texts = {row[6] for row in individual.iter_rows(min_row=2, values_only=True)}
+    assert texts == {"'" + MOTIVATIONS[0], *MOTIVATIONS[1:]}
+    assert all(cell.hyperlink is None for row in individual.iter_rows() for cell in row)
+
+
+def test_xlsx_styles_each_cell_of_a_column_of_several_kinds_and_caps_long_text() -> None:
+    """A column that holds moments, totals and text (no export has one today) still gets
+    a date format on its moments and a number format on its totals; text longer than
+    Excel takes is cut at Excel's limit, not left to make the file unreadable."""
+    moment = datetime(2026, 7, 1, 22, 45, 59, tzinfo=UTC)
+    rows = [[moment, "=1+1"], [Decimal("12.50"), "x" * 40_000], ["tekst", None]]
+    content = exports.to_xlsx([("Gemengd", ("Waarde", "Tekst"), rows)])
+    sheet = load_workbook(io.BytesIO(content))["Gemengd"]
+    (when, formula), (total, long_text), (text, empty) = sheet.iter_rows(min_row=2)
+    assert when.value == datetime(2026, 7, 2, 0, 45, 59)  # Amsterdam summer time
+    assert when.number_format == exports.DATE_FORMAT
+    assert total.value == 12.5 and total.number_format == "0.00"
+    assert text.value == "tekst" and text.number_format == "General"
+    assert formula.value == "'=1+1" and formula.data_type == "s"
+    assert long_text.value == "x" * exports.XLSX_MAX_TEXT and empty.value is None

@@ -27,7 +27,6 @@ Data changed by raw SQL outside the ORM is not seen: such a change must raise
 from __future__ import annotations
 
 import copyreg
-import gc
 import hashlib
 import io
 import logging
@@ -41,7 +40,7 @@ from sqlalchemy import ForeignKey, Integer, LargeBinary, String, event, inspect,
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from tender import audit
+from tender import audit, collector
 from tender.award.models import TieDraw
 from tender.bids.models import Bid, BidSubmission
 from tender.db import Base
@@ -195,13 +194,8 @@ def _loads(payload: bytes) -> Any:
     """Unpickled without the cyclic garbage collector: the ~10^5 objects of a 500-bid
     outcome would otherwise set off several collections (5x slower), and none of them
     form a cycle."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector.paused():
         return pickle.loads(payload)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load(session: Session, tender_id: int) -> tuple[int | None, Any]:

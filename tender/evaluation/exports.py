@@ -11,18 +11,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from copy import copy
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
-from tender import scoring
+from tender import collector, scoring
 from tender.timefmt import format_datetime, format_number, to_local
 
 if TYPE_CHECKING:
@@ -56,8 +53,9 @@ Row = Sequence[Value]
 # Excel's own number formats; Excel shows them with the reader's separators.
 DATE_FORMAT = "dd-mm-yyyy hh:mm"
 TOTAL_FORMAT = "0.00"
-BOLD = Font(bold=True)
-WRAPPED = Alignment(wrap_text=True, vertical="top")
+WRAPPED = {"text_wrap": True, "valign": "top"}
+# Excel opens no file with a longer text in a cell.
+XLSX_MAX_TEXT = 32_767
 _CENT = Decimal("0.01")
 
 OUTCOME_LABELS = {
@@ -150,66 +148,89 @@ def _xlsx_value(value: Value) -> Value:
     if isinstance(value, datetime):
         # Excel has no time zones: the wall-clock time in Amsterdam, as the pages show it.
         return to_local(value).replace(tzinfo=None, microsecond=0)
-    return _safe_cell(value)
+    value = _safe_cell(value)
+    if isinstance(value, str) and len(value) > XLSX_MAX_TEXT:
+        # A longer cell is one Excel refuses to open; the CSV keeps the whole text.
+        return value[:XLSX_MAX_TEXT]
+    return value
+
+
+def _xlsx_column(values: Sequence[Value]) -> tuple[list[Value], set[str]]:
+    """A column's values as the XLSX holds them, and the styles they need: 'date',
+    'total' or 'text' (wrapped, general). Only text and moments are converted."""
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds - {int, Decimal}:
+        values = [_xlsx_value(value) for value in values]
+    return list(values), {_style(kind) for kind in kinds} or {"text"}
+
+
+def _style(kind: type) -> str:
+    if issubclass(kind, datetime):
+        return "date"
+    if issubclass(kind, Decimal):
+        return "total"
+    return "text"
 
 
 def to_xlsx(sheets: Sequence[tuple[str, Row, Sequence[Row]]]) -> bytes:
     """One worksheet per (title, header, rows): header bold and frozen, a filter on
     every column, real dates and numbers.
 
-    Written in openpyxl's write-only mode: rows stream out as they are appended, so
-    nothing but the column widths is worked out beforehand (from the first 200 rows).
+    Written with XlsxWriter: text never becomes a formula, link or number, and the
+    styles sit on the columns (a cell without its own style takes its column's), so a
+    row is written in one call without a style per cell. Column widths come from the
+    first 200 rows.
     """
-    workbook = Workbook(write_only=True)
-    for title, header, rows in sheets:
-        sheet = workbook.create_sheet(title=title[:31])
-        values = [[_xlsx_value(value) for value in row] for row in rows]
-        for index, name in enumerate(header):
-            widest = max([len(str(name)), *(len(str(row[index] or "")) for row in values[:199])])
-            sheet.column_dimensions[get_column_letter(index + 1)].width = min(60, max(10, widest))
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(header)))}{len(values) + 1}"
-        styled = _Styles(sheet)
-        sheet.append([styled.cell(name, styled.header) for name in header])
-        for row in values:
-            sheet.append([styled.cell(value, styled.body_style(value)) for value in row])
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    bold = workbook.add_format({"bold": True})
+    styles = {
+        "text": workbook.add_format(WRAPPED),
+        "date": workbook.add_format({**WRAPPED, "num_format": DATE_FORMAT}),
+        "total": workbook.add_format({**WRAPPED, "num_format": TOTAL_FORMAT}),
+    }
+    with collector.paused():  # XlsxWriter keeps a tuple per cell until the file is written
+        for title, header, rows in sheets:
+            _write_sheet(workbook.add_worksheet(title[:31]), header, rows, styles, bold)
+        workbook.close()
     return buffer.getvalue()
 
 
-class _Styles:
-    """The few cell styles of a sheet, each worked out once.
+def _write_sheet(
+    sheet: Worksheet, header: Row, rows: Sequence[Row], styles: dict[str, Format], bold: Format
+) -> None:
+    """The header in bold, frozen and filtered; the rows, styled by their column."""
+    columns = []
+    mixed = []  # columns of several kinds: dates and totals get a style per cell
+    for index, (name, raw) in enumerate(zip(header, _columns(rows, len(header)), strict=True)):
+        column, kinds = _xlsx_column(raw)
+        columns.append(column)
+        widest = max([len(str(name)), *(len(str(value or "")) for value in column[:199])])
+        if len(kinds) > 1:
+            mixed.append(index)
+        style = styles[kinds.pop() if len(kinds) == 1 else "text"]
+        sheet.set_column(index, index, min(60, max(10, widest)), style)
+    sheet.write_row(0, 0, header, bold)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, len(rows), max(0, len(header) - 1))
+    for number, row in enumerate(zip(*columns, strict=True), start=1):
+        sheet.write_row(number, 0, row)
+        for index in mixed:
+            if (style_name := _style(type(row[index]))) != "text":
+                sheet.write(number, index, row[index], styles[style_name])
 
-    Setting a font or alignment on a cell makes openpyxl look the style up in the
-    workbook's style tables; at thousands of rows that dominates the export. A new
-    cell takes a copy of a template cell's style (ids into those tables) instead.
-    """
 
-    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
-        self.sheet = sheet
-        self.header = self._template(font=BOLD)
-        self.text = self._template(alignment=WRAPPED)
-        self.date = self._template(alignment=WRAPPED, number_format=DATE_FORMAT)
-        self.total = self._template(alignment=WRAPPED, number_format=TOTAL_FORMAT)
-
-    def _template(self, **style: Font | Alignment | str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet)
-        for name, setting in style.items():
-            setattr(cell, name, setting)
-        return cell
-
-    def body_style(self, value: Value) -> WriteOnlyCell:
-        if isinstance(value, datetime):
-            return self.date
-        if isinstance(value, Decimal):
-            return self.total
-        return self.text
-
-    def cell(self, value: Value, template: WriteOnlyCell) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=value)
-        cell._style = copy(template._style)
-        return cell
+def _columns(rows: Sequence[Row], width: int) -> list[Sequence[Value]]:
+    """The rows as columns (``width`` of them, also when there are no rows)."""
+    return list(zip(*rows, strict=True)) if rows else [()] * width
 
 
 _FORMULA_START = ("=", "+", "-", "@")

@@ -4,6 +4,7 @@ consensus (committee)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from flask import (
@@ -19,9 +20,10 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from tender import audit, clock
+from tender import audit, clock, collector
 from tender.access import (
     get_or_404,
     load_bid,
@@ -449,14 +451,15 @@ def complete(tender_id: int) -> WerkzeugResponse:
     return redirect(url_for("evaluation.progress", tender_id=tender.id))
 
 
-def _export_rows(session, tender: Tender) -> tuple[list[list[Any]], list[list[Any]]]:  # type: ignore[no-untyped-def]
+def _export_rows(
+    session: Session, tender: Tender, versions: Sequence[submitted.SubmittedBid]
+) -> tuple[list[list[Any]], list[list[Any]]]:
     """The individual and the consensus rows, from column queries (no ORM rows) and the
-    received versions stored with the outcome."""
+    received ``versions`` (those stored with the outcome)."""
     criteria = {c.id: c.code for c in tender.criteria}
     # blind code, name and KvK number as received, worked out once per bid
     bids = {
-        v.bid_id: (v.blind_code, v.organisation.name, v.organisation.kvk_number)
-        for v in tender_outcome(session, tender).bids
+        v.bid_id: (v.blind_code, v.organisation.name, v.organisation.kvk_number) for v in versions
     }
     scores = session.execute(
         select(
@@ -508,8 +511,15 @@ def _export_rows(session, tender: Tender) -> tuple[list[list[Any]], list[list[An
 
 def _export(tender: Tender, kind: str) -> Response:
     session = db_session()
-    # The result alone needs no score rows: they are loaded only for the exports that list them.
-    individual, consensus = _export_rows(session, tender) if kind != "uitslag" else ([], [])
+    # The outcome (from its cache) is read once, and only by the exports that show it; the
+    # score rows are loaded only by the exports that list them.
+    outcome = tender_outcome(session, tender) if kind in ("uitslag", "xlsx") else None
+    versions = outcome.bids if outcome is not None else award_outcome.received(session, tender)
+    individual: list[list[Any]] = []
+    consensus: list[list[Any]] = []
+    if kind != "uitslag":
+        with collector.paused():  # ~10^4 score rows, kept until the file is written
+            individual, consensus = _export_rows(session, tender, versions)
     audit.record(
         session,
         actor=current_user,
@@ -522,13 +532,10 @@ def _export(tender: Tender, kind: str) -> Response:
     )
     session.commit()
     base = f"scores-{tender.reference}"
-    if kind == "individueel":
-        content = exports.to_csv(exports.INDIVIDUAL_HEADER, individual)
-        return download(content, f"{base}-individueel.csv", "text/csv; charset=utf-8")
-    if kind == "consensus":
-        content = exports.to_csv(exports.CONSENSUS_HEADER, consensus)
-        return download(content, f"{base}-consensus.csv", "text/csv; charset=utf-8")
-    outcome = tender_outcome(session, tender)
+    if outcome is None:
+        header = exports.INDIVIDUAL_HEADER if kind == "individueel" else exports.CONSENSUS_HEADER
+        content = exports.to_csv(header, individual if kind == "individueel" else consensus)
+        return download(content, f"{base}-{kind}.csv", "text/csv; charset=utf-8")
     result_header = exports.result_header([c.code for c in outcome.rules.criteria])
     results = exports.result_rows(outcome)
     if kind == "uitslag":
