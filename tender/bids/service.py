@@ -40,6 +40,7 @@ from tender.config import DEFAULTS
 from tender.errors import DomainError
 from tender.evaluation.identity import IdentityMatcher, identity_of
 from tender.tenders.models import Criterion, Lot, Municipality, Requirement, Tender, TenderState
+from tender.tenders.parts import CriterionPart, tender_parts
 from tender.timefmt import count_of, format_datetime, format_number
 
 ORGANISATION_FIELDS = (
@@ -390,7 +391,7 @@ def save_plan(
     return plan
 
 
-def plan_for(bid: Bid, criterion: Criterion) -> Plan | None:
+def plan_for(bid: Bid, criterion: Criterion | CriterionPart) -> Plan | None:
     return next((p for p in bid.plans if p.criterion_id == criterion.id), None)
 
 
@@ -409,7 +410,7 @@ def served_municipality_ids(bid: Bid) -> set[int]:
 
 def completeness(bid: Bid) -> list[Missing]:
     """Everything still missing before the bid can be submitted, in Dutch."""
-    tender = bid.tender
+    parts = tender_parts(bid.tender)
     missing: list[Missing] = []
     labels = {
         "organisation_name": "naam organisatie",
@@ -428,7 +429,7 @@ def completeness(bid: Bid) -> list[Missing]:
     if not bid.lots:
         missing.append(Missing("lots", "Kies ten minste één perceel."))
     declarations = {d.requirement_id: d for d in bid.requirement_declarations}
-    for requirement in tender.requirements:
+    for requirement in parts.requirements:
         declaration = declarations.get(requirement.id)
         if declaration is None or not declaration.complies:
             missing.append(
@@ -445,7 +446,7 @@ def completeness(bid: Bid) -> list[Missing]:
                 )
             )
     chosen = {bl.lot_id for bl in bid.lots}
-    for lot in tender.lots:
+    for lot in parts.lots:
         if lot.id in chosen and not any(c.lot_id == lot.id for c in bid.coverage):
             missing.append(
                 Missing(
@@ -454,7 +455,7 @@ def completeness(bid: Bid) -> list[Missing]:
                 )
             )
     with_partner = {p.municipality_id for p in bid.network_partners}
-    for municipality in tender.municipalities:
+    for municipality in parts.municipalities:
         if municipality.id in served_municipality_ids(bid) and municipality.id not in with_partner:
             missing.append(
                 Missing(
@@ -462,7 +463,7 @@ def completeness(bid: Bid) -> list[Missing]:
                     f"Noem ten minste één partner in het voorliggend veld in {municipality.name}.",
                 )
             )
-    for criterion in tender.criteria:
+    for criterion in parts.criteria:
         plan = plan_for(bid, criterion)
         if plan is None or not plan.text.strip():
             missing.append(
@@ -519,9 +520,10 @@ def _attachment_form(attachment: Attachment | None) -> dict[str, str] | None:
 def canonical_form(bid: Bid) -> dict[str, Any]:
     """The submitted content, in a stable order, with attachments by their digests."""
     tender = bid.tender
-    lots = {lot.id: lot.code for lot in tender.lots}
-    municipalities = {m.id: m.code for m in tender.municipalities}
-    groups = {g.id: g.code for g in tender.target_groups}
+    parts = tender_parts(tender)
+    lots = {lot.id: lot.code for lot in parts.lots}
+    municipalities = {m.id: m.code for m in parts.municipalities}
+    groups = {g.id: g.code for g in parts.target_groups}
     declarations = {d.requirement_id: d for d in bid.requirement_declarations}
     return {
         "aanbesteding": tender.reference,
@@ -535,7 +537,7 @@ def canonical_form(bid: Bid) -> dict[str, Any]:
                 if r.id in declarations
                 else None,
             }
-            for r in tender.requirements
+            for r in parts.requirements
         ],
         "dekking": sorted(
             [lots[c.lot_id], municipalities[c.municipality_id], groups[c.target_group_id]]
@@ -554,7 +556,7 @@ def canonical_form(bid: Bid) -> dict[str, Any]:
                 "tekst": plan.text if (plan := plan_for(bid, c)) else "",
                 "bijlage": _attachment_form(plan.attachment) if plan else None,
             }
-            for c in tender.criteria
+            for c in parts.criteria
         ],
     }
 
