@@ -40,7 +40,7 @@ from tender.config import DEFAULTS
 from tender.errors import DomainError
 from tender.evaluation.identity import IdentityMatcher, identity_of
 from tender.tenders.models import Criterion, Lot, Municipality, Requirement, Tender, TenderState
-from tender.tenders.parts import CriterionPart, tender_parts
+from tender.tenders.parts import CriterionPart, TenderParts, parts_of, tender_parts
 from tender.timefmt import count_of, format_datetime, format_number
 
 ORGANISATION_FIELDS = (
@@ -408,9 +408,11 @@ def served_municipality_ids(bid: Bid) -> set[int]:
     return {cell.municipality_id for cell in bid.coverage}
 
 
-def completeness(bid: Bid) -> list[Missing]:
-    """Everything still missing before the bid can be submitted, in Dutch."""
-    parts = tender_parts(bid.tender)
+def completeness(bid: Bid, parts: TenderParts | None = None) -> list[Missing]:
+    """Everything still missing before the bid can be submitted, in Dutch; checked against
+    ``parts`` (the tender's frozen parts, ``tender.tenders.parts``) or the tender's own
+    collections."""
+    tender: TenderParts | Tender = parts if parts is not None else bid.tender
     missing: list[Missing] = []
     labels = {
         "organisation_name": "naam organisatie",
@@ -429,7 +431,7 @@ def completeness(bid: Bid) -> list[Missing]:
     if not bid.lots:
         missing.append(Missing("lots", "Kies ten minste één perceel."))
     declarations = {d.requirement_id: d for d in bid.requirement_declarations}
-    for requirement in parts.requirements:
+    for requirement in tender.requirements:
         declaration = declarations.get(requirement.id)
         if declaration is None or not declaration.complies:
             missing.append(
@@ -446,7 +448,7 @@ def completeness(bid: Bid) -> list[Missing]:
                 )
             )
     chosen = {bl.lot_id for bl in bid.lots}
-    for lot in parts.lots:
+    for lot in tender.lots:
         if lot.id in chosen and not any(c.lot_id == lot.id for c in bid.coverage):
             missing.append(
                 Missing(
@@ -455,7 +457,7 @@ def completeness(bid: Bid) -> list[Missing]:
                 )
             )
     with_partner = {p.municipality_id for p in bid.network_partners}
-    for municipality in parts.municipalities:
+    for municipality in tender.municipalities:
         if municipality.id in served_municipality_ids(bid) and municipality.id not in with_partner:
             missing.append(
                 Missing(
@@ -463,7 +465,7 @@ def completeness(bid: Bid) -> list[Missing]:
                     f"Noem ten minste één partner in het voorliggend veld in {municipality.name}.",
                 )
             )
-    for criterion in parts.criteria:
+    for criterion in tender.criteria:
         plan = plan_for(bid, criterion)
         if plan is None or not plan.text.strip():
             missing.append(
@@ -517,10 +519,12 @@ def _attachment_form(attachment: Attachment | None) -> dict[str, str] | None:
     return {"bestand": attachment.original_filename, "sha256": attachment.sha256}
 
 
-def canonical_form(bid: Bid) -> dict[str, Any]:
-    """The submitted content, in a stable order, with attachments by their digests."""
+def canonical_form(bid: Bid, parts: TenderParts | None = None) -> dict[str, Any]:
+    """The submitted content, in a stable order, with attachments by their digests; the
+    tender's parts from ``parts`` or from the tender's own collections."""
     tender = bid.tender
-    parts = tender_parts(tender)
+    if parts is None:
+        parts = parts_of(tender)
     lots = {lot.id: lot.code for lot in parts.lots}
     municipalities = {m.id: m.code for m in parts.municipalities}
     groups = {g.id: g.code for g in parts.target_groups}
@@ -627,12 +631,13 @@ def submit(session: Session, *, bid: Bid, actor: User, now: datetime) -> BidSubm
     """
     _lock_for_submission(session, bid, actor)
     ensure_changes_allowed(bid.tender, now)
-    missing = completeness(bid)
+    parts = tender_parts(bid.tender)  # read once per process (frozen since publication)
+    missing = completeness(bid, parts)
     if missing:
         raise BidError(
             "De inschrijving is nog niet compleet: " + " ".join(m.message for m in missing)
         )
-    canonical = canonical_form(bid)
+    canonical = canonical_form(bid, parts)
     digest = digest_of(canonical)
     # The next number, without loading every earlier submission's canonical form.
     earlier = session.scalar(

@@ -16,10 +16,19 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Integer, String, cast, literal, null, select, union_all
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
-from tender.tenders.models import Tender, TenderState
+from tender.tenders.models import (
+    Criterion,
+    Lot,
+    Municipality,
+    Requirement,
+    TargetGroup,
+    Tender,
+    TenderState,
+)
 
 
 @dataclass(frozen=True)
@@ -83,5 +92,43 @@ def tender_parts(tender: Tender) -> TenderParts:
     key = (tender.id, tender.published_at, tender.criteria_sha256)
     parts = frozen.get(key)
     if parts is None:
-        parts = frozen[key] = parts_of(tender)
+        parts = frozen[key] = _read(session, tender.id)
     return parts
+
+
+def _read(session: Session, tender_id: int) -> TenderParts:
+    """The parts in one statement (a page that fills the copy issues no more statements
+    than one that reads the collections it needs), as ``parts_of`` would give them."""
+    no_text, no_number = cast(null(), String), cast(null(), Integer)
+    kinds = (
+        (Lot, Lot.name, no_text, no_number),
+        (Municipality, Municipality.name, no_text, no_number),
+        (TargetGroup, TargetGroup.name, no_text, no_number),
+        (Requirement, Requirement.title, Requirement.evidence, no_number),
+        (Criterion, Criterion.title, no_text, Criterion.max_words),
+    )
+    statement = union_all(
+        *(
+            select(
+                literal(index).label("kind"),
+                model.position,
+                model.id,
+                model.code,
+                label.label("label"),
+                evidence.label("evidence"),
+                max_words.label("max_words"),
+            ).where(model.tender_id == tender_id)
+            for index, (model, label, evidence, max_words) in enumerate(kinds)
+        )
+    )
+    rows = sorted(session.execute(statement), key=lambda row: (row.kind, row.position))
+    lots, municipalities, groups, required, criteria = (
+        [row for row in rows if row.kind == index] for index in range(len(kinds))
+    )
+    return TenderParts(
+        lots=tuple(Part(r.id, r.code, r.label) for r in lots),
+        municipalities=tuple(Part(r.id, r.code, r.label) for r in municipalities),
+        target_groups=tuple(Part(r.id, r.code, r.label) for r in groups),
+        requirements=tuple(RequirementPart(r.id, r.code, r.label, r.evidence) for r in required),
+        criteria=tuple(CriterionPart(r.id, r.code, r.label, r.max_words) for r in criteria),
+    )
