@@ -50,7 +50,6 @@ from bench.common import (
     markdown_table,
     median,
     percentile,
-    reset_postgres,
 )
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_rush"
@@ -294,7 +293,6 @@ def run(
     """Build, serve and rush the demo tender; the Markdown section of the results."""
     generator = random.Random(seed)
     login_gap = LOGIN_SECONDS / providers
-    reset_postgres(database_url)
     with tempfile.TemporaryDirectory(prefix="bench-rush-") as folder:
         instance = demo_instance(
             Path(folder), bids=providers, phase="submitted", database_url=database_url

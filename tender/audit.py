@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, event, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from tender.db import Base, UTCDateTime
 
@@ -109,6 +109,7 @@ ACTION_LABELS = {
     "dossier.download": "Dossier gedownload",
 }
 _ADVISORY_LOCK_KEY = 7_300_412  # arbitrary, constant: "the audit chain"
+_CHAIN_LOCKED = "audit_chain_locked"  # session.info: this transaction holds the lock
 
 
 class AuditEvent(Base):
@@ -175,11 +176,27 @@ def lock_chain(session: Session) -> None:
     whose writers queue for the whole database anyway). Taken again by the same
     transaction, it is simply held. Other locks a writer takes on shared rows (the
     stored outcome's version, ``tender.award.outcome_cache``) are taken after this
-    one, so two writers always lock in the same order and never deadlock."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY}
-        )
+    one, so two writers always lock in the same order and never deadlock.
+
+    The session remembers that it holds the lock until its transaction (or any
+    savepoint in it) ends, so a second call in the same transaction, e.g. the audit
+    event after the outcome's version was raised, costs no round trip.
+    """
+    if session.info.get(_CHAIN_LOCKED) or session.get_bind().dialect.name != "postgresql":
+        return
+    session.connection().execute(
+        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY}
+    )
+    session.info[_CHAIN_LOCKED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _chain_lock_released(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction-level advisory lock ends with the transaction; one taken inside a
+    savepoint also with a rollback to it (forgotten at every savepoint's end, the safe
+    side). A flush's own inner transaction is neither and keeps it."""
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_CHAIN_LOCKED, None)
 
 
 def record(

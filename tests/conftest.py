@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from tender import clock, create_app, migrate
 from tender.accounts import service as accounts_service
+from tender.accounts.models import Role, User
+from tender.bids import uploads
 from tender.documents.service import documents_dir
 from tender.extensions import limiter
 from tender.models import Base
@@ -131,3 +133,23 @@ def client(app: Flask) -> FlaskClient:
 def now() -> datetime:
     """A fixed 'now' for service tests (a Tuesday, Amsterdam winter time)."""
     return datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def submittable_bid(app: Flask, now: datetime) -> Iterator[tuple[int, User]]:
+    """A complete bid on a published tender, not yet submitted, at a clock set to ``now``:
+    the bid's id and its provider (for ``factories.login``)."""
+    db = app.extensions["tender.sessionmaker"]()
+    tender = factories.make_published_tender(db, now=now)
+    provider = factories.make_user(db, Role.PROVIDER, now=now)
+    bid = factories.make_complete_bid(
+        db,
+        tender=tender,
+        provider=provider,
+        now=now,
+        storage_dir=uploads.uploads_dir(app.instance_path),
+    )
+    db.commit()
+    clock.set_clock(lambda: now)
+    yield bid.id, provider
+    db.close()

@@ -10,6 +10,7 @@ from factories import make_published_tender
 from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
+from statements import counted
 
 from tender import audit
 from tender.audit import AuditEvent, AuditTrailIsAppendOnly
@@ -155,3 +156,35 @@ def test_deleted_events_replaced_by_new_ones_are_detected(
     assert result.exit_code == 1
     assert f"document {document.id}" in result.output
     assert f"gebeurtenis {anchored.id}" in result.output
+
+
+def test_the_chain_lock_is_taken_once_per_transaction_and_held_to_its_end(
+    app: Flask, session: Session
+) -> None:
+    """On PostgreSQL: a second ``lock_chain`` in the same transaction issues nothing, yet
+    the lock is held until commit or rollback, and the next transaction takes it anew."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the chain lock is PostgreSQL's advisory lock")
+    engine = app.extensions["tender.engine"]
+    try_lock = text("SELECT pg_try_advisory_xact_lock(:key)")
+
+    def free_for_another_connection() -> bool:
+        with engine.connect() as other:
+            return bool(other.scalar(try_lock, {"key": audit._ADVISORY_LOCK_KEY}))
+
+    for end in (session.commit, session.rollback):
+        with counted(app) as statements:
+            audit.lock_chain(session)
+            audit.lock_chain(session)
+        assert len(statements) == 1, statements.statements
+        assert not free_for_another_connection()
+        end()
+        assert free_for_another_connection()
+    with session.begin_nested() as savepoint:
+        audit.lock_chain(session)
+        savepoint.rollback()
+    with counted(app) as statements:
+        audit.lock_chain(session)  # the savepoint's rollback may have let it go: again
+    assert len(statements) == 1
+    assert not free_for_another_connection()
+    session.rollback()

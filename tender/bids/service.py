@@ -40,6 +40,7 @@ from tender.config import DEFAULTS
 from tender.errors import DomainError
 from tender.evaluation.identity import IdentityMatcher, identity_of
 from tender.tenders.models import Criterion, Lot, Municipality, Requirement, Tender, TenderState
+from tender.tenders.parts import CriterionPart, TenderParts, parts_of, tender_parts
 from tender.timefmt import count_of, format_datetime, format_number
 
 ORGANISATION_FIELDS = (
@@ -390,7 +391,7 @@ def save_plan(
     return plan
 
 
-def plan_for(bid: Bid, criterion: Criterion) -> Plan | None:
+def plan_for(bid: Bid, criterion: Criterion | CriterionPart) -> Plan | None:
     return next((p for p in bid.plans if p.criterion_id == criterion.id), None)
 
 
@@ -407,9 +408,11 @@ def served_municipality_ids(bid: Bid) -> set[int]:
     return {cell.municipality_id for cell in bid.coverage}
 
 
-def completeness(bid: Bid) -> list[Missing]:
-    """Everything still missing before the bid can be submitted, in Dutch."""
-    tender = bid.tender
+def completeness(bid: Bid, parts: TenderParts | None = None) -> list[Missing]:
+    """Everything still missing before the bid can be submitted, in Dutch; checked against
+    ``parts`` (the tender's frozen parts, ``tender.tenders.parts``) or the tender's own
+    collections."""
+    tender: TenderParts | Tender = parts if parts is not None else bid.tender
     missing: list[Missing] = []
     labels = {
         "organisation_name": "naam organisatie",
@@ -516,12 +519,15 @@ def _attachment_form(attachment: Attachment | None) -> dict[str, str] | None:
     return {"bestand": attachment.original_filename, "sha256": attachment.sha256}
 
 
-def canonical_form(bid: Bid) -> dict[str, Any]:
-    """The submitted content, in a stable order, with attachments by their digests."""
+def canonical_form(bid: Bid, parts: TenderParts | None = None) -> dict[str, Any]:
+    """The submitted content, in a stable order, with attachments by their digests; the
+    tender's parts from ``parts`` or from the tender's own collections."""
     tender = bid.tender
-    lots = {lot.id: lot.code for lot in tender.lots}
-    municipalities = {m.id: m.code for m in tender.municipalities}
-    groups = {g.id: g.code for g in tender.target_groups}
+    if parts is None:
+        parts = parts_of(tender)
+    lots = {lot.id: lot.code for lot in parts.lots}
+    municipalities = {m.id: m.code for m in parts.municipalities}
+    groups = {g.id: g.code for g in parts.target_groups}
     declarations = {d.requirement_id: d for d in bid.requirement_declarations}
     return {
         "aanbesteding": tender.reference,
@@ -535,7 +541,7 @@ def canonical_form(bid: Bid) -> dict[str, Any]:
                 if r.id in declarations
                 else None,
             }
-            for r in tender.requirements
+            for r in parts.requirements
         ],
         "dekking": sorted(
             [lots[c.lot_id], municipalities[c.municipality_id], groups[c.target_group_id]]
@@ -554,7 +560,7 @@ def canonical_form(bid: Bid) -> dict[str, Any]:
                 "tekst": plan.text if (plan := plan_for(bid, c)) else "",
                 "bijlage": _attachment_form(plan.attachment) if plan else None,
             }
-            for c in tender.criteria
+            for c in parts.criteria
         ],
     }
 
@@ -625,12 +631,13 @@ def submit(session: Session, *, bid: Bid, actor: User, now: datetime) -> BidSubm
     """
     _lock_for_submission(session, bid, actor)
     ensure_changes_allowed(bid.tender, now)
-    missing = completeness(bid)
+    parts = tender_parts(bid.tender)  # read once per process (frozen since publication)
+    missing = completeness(bid, parts)
     if missing:
         raise BidError(
             "De inschrijving is nog niet compleet: " + " ".join(m.message for m in missing)
         )
-    canonical = canonical_form(bid)
+    canonical = canonical_form(bid, parts)
     digest = digest_of(canonical)
     # The next number, without loading every earlier submission's canonical form.
     earlier = session.scalar(
