@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from tender.audit_trail import LogFilter
 from tender.bids.uploads import checked_filename
 from tender.errors import DomainError
-from tender.forms import ConfirmForm, DutchForm, MomentsForm
+from tender.forms import ConfirmForm, DutchForm, LongSelect, MomentsForm
 from tender.timefmt import format_size, local_to_utc
 
 REQUIRED = "Dit veld is verplicht."
@@ -138,8 +138,15 @@ class AuditFilterForm(DutchForm):
         description="E-mailadres of een deel ervan.",
         validators=[Optional(), Length(max=254)],
     )
-    action = SelectField("Wat", choices=[SelectChoice("", "Alle gebeurtenissen")], default="")
-    bid = SelectField("Inschrijving", choices=[SelectChoice("", "Alle inschrijvingen")], default="")
+    action = SelectField(
+        "Wat", choices=[SelectChoice("", "Alle gebeurtenissen")], default="", widget=LongSelect()
+    )
+    bid = SelectField(
+        "Inschrijving",
+        choices=[SelectChoice("", "Alle inschrijvingen")],
+        default="",
+        widget=LongSelect(),
+    )
     since = DateField("Vanaf datum", validators=[Optional()], format="%Y-%m-%d")
     until = DateField("Tot en met datum", validators=[Optional()], format="%Y-%m-%d")
     page = IntegerField(
