@@ -25,7 +25,7 @@ from tender.tenders.models import Tender
 
 MASKED_LABEL = "een inschrijving is gewijzigd"
 UNSUBMITTED_LABEL = "wijziging die niet is ingediend"
-PAGE_SIZE = 100
+PAGE_SIZE = 50  # events per Logboek page: a screenful or two, quick at any size of log
 
 # Events about these objects belong to a bidder, whoever caused them.
 _BIDDER_OBJECTS = frozenset({"bid", "organisation"})

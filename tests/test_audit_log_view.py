@@ -250,21 +250,21 @@ def _many_events(session: Session, tender: Tender, count: int, start: datetime) 
         )
 
 
-def test_paging_shows_a_hundred_events_per_page_with_page_links(
+def test_paging_shows_fifty_events_per_page_with_page_links(
     client: FlaskClient, session: Session, now: datetime
 ) -> None:
     tender = make_published_tender(session, now=now)
     officer = make_user(session, Role.PROCUREMENT_OFFICER, now=now)
     before = session.query(AuditEvent).filter_by(tender_id=tender.id).count()
-    _many_events(session, tender, 250 - before, now)
+    _many_events(session, tender, 120 - before, now)
     session.commit()
     login(client, officer)
     first = _logbook(client, tender)
-    assert "250 gebeurtenissen, pagina 1 van 3" in first
-    assert first.count("<tr>") == 1 + 100  # header and a hundred events
+    assert "120 gebeurtenissen, pagina 1 van 3" in first
+    assert first.count("<tr>") == 1 + 50  # header and fifty events
     assert 'aria-current="page"' in first and "page=2" in first and "page=3" in first
     last = _logbook(client, tender, "?page=3")
-    assert "pagina 3 van 3" in last and last.count("<tr>") == 1 + 50
+    assert "pagina 3 van 3" in last and last.count("<tr>") == 1 + 20
     assert "n: 0<" in last  # the oldest event is on the last page
     beyond = _logbook(client, tender, "?page=999")
     assert "pagina 3 van 3" in beyond
@@ -347,8 +347,8 @@ def test_the_page_is_queried_with_limit_and_offset_in_the_database(
         page = events_page(session, tender, LogFilter(), page=2)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
-    assert (page.total, page.page, page.pages, len(page.events)) == (230, 2, 3, 100)
-    assert [e.details["n"] for e in page.events][:2] == [124, 123]
+    assert (page.total, page.page, page.pages, len(page.events)) == (230, 2, 5, 50)
+    assert [e.details["n"] for e in page.events][:2] == [174, 173]
     selects = [s for s in statements if "FROM audit_event" in s and "count(" not in s.lower()]
     assert selects and all("LIMIT" in s and "OFFSET" in s for s in selects)
 
