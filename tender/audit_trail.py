@@ -168,7 +168,8 @@ def events_page(
     if sealed:
         wanted = wanted.sealed()
     conditions = _conditions(tender, wanted)
-    total = session.scalar(select(func.count(AuditEvent.id)).where(*conditions)) or 0
+    # count(*), not count(id): PostgreSQL counts from the tender's index, not the rows.
+    total = session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions)) or 0
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
     rows = session.execute(
